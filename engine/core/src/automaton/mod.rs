@@ -1,0 +1,276 @@
+//! Byte-level deterministic automata for regular constraints.
+//!
+//! Regexes and label sets both compile to a [`ByteDfa`]: a table-driven DFA
+//! over bytes whose every state except the single dead state can still reach
+//! an accepting state. That invariant is what makes masks sound: a token is
+//! allowed exactly when its bytes do not lead to the dead state, and then the
+//! output can always be completed.
+//!
+//! The table uses byte equivalence classes (bytes the automaton never tells
+//! apart share a column) and premultiplied state ids (a state id is its row
+//! offset), so one transition is one add and one load. State `0` is dead.
+//!
+//! Compilation is bounded: [`RegexConfig`] caps the pattern, the NFA, the
+//! determinization and the final number of states, and each cap, when hit,
+//! is a [`CompileError`] that says which limit and how to raise it.
+
+mod error;
+mod labels;
+mod regex;
+
+use std::collections::VecDeque;
+
+pub use error::CompileError;
+pub use regex::RegexConfig;
+
+/// A byte DFA where every non-dead state can reach acceptance.
+#[derive(Clone)]
+pub struct ByteDfa {
+    /// The equivalence class of each byte.
+    classes: [u8; 256],
+    /// The number of classes, i.e. the row length of `transitions`.
+    stride: usize,
+    /// `transitions[state + class]` is the next state (premultiplied).
+    transitions: Vec<u32>,
+    /// `accepting[state / stride]`: may the output end in this state?
+    accepting: Vec<bool>,
+    start: u32,
+}
+
+/// The dead state: no continuation from it can ever be accepted.
+pub const DEAD: u32 = 0;
+
+impl ByteDfa {
+    /// Builds the DFA for a regex matched against the whole output, with the
+    /// default [`RegexConfig`].
+    pub fn regex(pattern: &str) -> Result<ByteDfa, CompileError> {
+        RegexConfig::default().build(pattern)
+    }
+
+    /// Builds the DFA that accepts exactly one of `labels`.
+    pub fn labels<S: AsRef<str>>(labels: &[S]) -> Result<ByteDfa, CompileError> {
+        labels::build(labels)
+    }
+
+    /// The start state.
+    pub fn start(&self) -> u32 {
+        self.start
+    }
+
+    /// The state after reading `byte` in `state`; [`DEAD`] if none.
+    #[inline(always)]
+    pub fn next(&self, state: u32, byte: u8) -> u32 {
+        self.transitions[state as usize + self.classes[byte as usize] as usize]
+    }
+
+    /// The state after reading all of `bytes` from `state`.
+    pub fn next_bytes(&self, mut state: u32, bytes: &[u8]) -> u32 {
+        for &byte in bytes {
+            state = self.next(state, byte);
+            if state == DEAD {
+                break;
+            }
+        }
+        state
+    }
+
+    /// Whether the output may end in `state`.
+    #[inline]
+    pub fn is_accepting(&self, state: u32) -> bool {
+        self.accepting[state as usize / self.stride]
+    }
+
+    /// The number of states, the dead state included.
+    pub fn state_count(&self) -> usize {
+        self.accepting.len()
+    }
+
+    /// The number of byte equivalence classes.
+    pub fn class_count(&self) -> usize {
+        self.stride
+    }
+
+    /// Bytes of heap memory held by the table.
+    pub fn memory_usage(&self) -> usize {
+        self.transitions.capacity() * std::mem::size_of::<u32>() + self.accepting.capacity()
+    }
+
+    /// The bytes every continuation from `state` must start with, stopping
+    /// at an accepting state, at a choice between bytes, or after `limit`.
+    pub fn forced_bytes(&self, mut state: u32, limit: usize) -> Vec<u8> {
+        let mut forced = Vec::new();
+        while forced.len() < limit && state != DEAD && !self.is_accepting(state) {
+            let mut only = None;
+            for byte in 0..=255u8 {
+                if self.next(state, byte) != DEAD {
+                    if only.is_some() {
+                        return forced;
+                    }
+                    only = Some(byte);
+                }
+            }
+            match only {
+                Some(byte) => {
+                    forced.push(byte);
+                    state = self.next(state, byte);
+                }
+                None => break,
+            }
+        }
+        forced
+    }
+
+    /// Whether `state` accepts and no byte can follow: the output must end.
+    pub fn must_end(&self, state: u32) -> bool {
+        self.is_accepting(state) && (0..=255u8).all(|byte| self.next(state, byte) == DEAD)
+    }
+
+    /// A shortest byte string leading from `state` to acceptance, or `None`
+    /// from the dead state. Breadth-first over byte classes.
+    pub fn shortest_completion(&self, state: u32) -> Option<Vec<u8>> {
+        if state == DEAD {
+            return None;
+        }
+        let mut representatives = vec![None; self.stride];
+        for byte in (0..=255u8).rev() {
+            representatives[self.classes[byte as usize] as usize] = Some(byte);
+        }
+        let mut parent: Vec<Option<(u32, u8)>> = vec![None; self.state_count()];
+        let mut seen = vec![false; self.state_count()];
+        let mut queue = VecDeque::from([state]);
+        seen[state as usize / self.stride] = true;
+        while let Some(current) = queue.pop_front() {
+            if self.is_accepting(current) {
+                let mut path = Vec::new();
+                let mut at = current;
+                while let Some((previous, byte)) = parent[at as usize / self.stride] {
+                    path.push(byte);
+                    at = previous;
+                }
+                path.reverse();
+                return Some(path);
+            }
+            for byte in representatives.iter().flatten().copied() {
+                let next = self.next(current, byte);
+                let index = next as usize / self.stride;
+                if next != DEAD && !seen[index] {
+                    seen[index] = true;
+                    parent[index] = Some((current, byte));
+                    queue.push_back(next);
+                }
+            }
+        }
+        None
+    }
+}
+
+impl std::fmt::Debug for ByteDfa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ByteDfa")
+            .field("states", &self.state_count())
+            .field("classes", &self.stride)
+            .field("memory", &self.memory_usage())
+            .finish()
+    }
+}
+
+/// A DFA under construction: dense rows of plain state indices, state 0 dead.
+struct RawDfa {
+    classes: [u8; 256],
+    stride: usize,
+    transitions: Vec<u32>,
+    accepting: Vec<bool>,
+    start: u32,
+}
+
+impl RawDfa {
+    /// Drops every state that cannot reach acceptance (mapping it to the dead
+    /// state) and premultiplies state ids.
+    fn finish(self) -> Result<ByteDfa, CompileError> {
+        let state_count = self.accepting.len();
+        let stride = self.stride;
+        // Reverse edges, then a breadth-first search from accepting states.
+        let mut reverse: Vec<Vec<u32>> = vec![Vec::new(); state_count];
+        for from in 0..state_count {
+            for &to in &self.transitions[from * stride..(from + 1) * stride] {
+                reverse[to as usize].push(from as u32);
+            }
+        }
+        let mut live = vec![false; state_count];
+        let mut queue: VecDeque<usize> = (1..state_count).filter(|&s| self.accepting[s]).collect();
+        for &state in &queue {
+            live[state] = true;
+        }
+        while let Some(state) = queue.pop_front() {
+            for &from in &reverse[state] {
+                if from != 0 && !live[from as usize] {
+                    live[from as usize] = true;
+                    queue.push_back(from as usize);
+                }
+            }
+        }
+        if !live[self.start as usize] {
+            return Err(CompileError::empty_language());
+        }
+        let mut new_index = vec![0u32; state_count];
+        let mut next = 1u32;
+        for state in 1..state_count {
+            if live[state] {
+                new_index[state] = next;
+                next += 1;
+            }
+        }
+        let live_count = next as usize;
+        let mut transitions = vec![DEAD; live_count * stride];
+        let mut accepting = vec![false; live_count];
+        for state in (1..state_count).filter(|&s| live[s]) {
+            let row = new_index[state] as usize * stride;
+            accepting[new_index[state] as usize] = self.accepting[state];
+            for class in 0..stride {
+                let to = self.transitions[state * stride + class] as usize;
+                transitions[row + class] = new_index[to] * stride as u32;
+            }
+        }
+        Ok(ByteDfa {
+            classes: self.classes,
+            stride,
+            transitions,
+            accepting,
+            start: new_index[self.start as usize] * stride as u32,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forced_bytes_stop_at_choices_and_acceptance() {
+        let dfa = ByteDfa::regex(r#"\{"name": "[a-z]+"\}"#).unwrap();
+        assert_eq!(dfa.forced_bytes(dfa.start(), 100), br#"{"name": ""#);
+        let after = dfa.next_bytes(dfa.start(), br#"{"name": "x"#);
+        assert!(dfa.forced_bytes(after, 100).is_empty(), "letter or quote");
+        let closing = dfa.next_bytes(dfa.start(), br#"{"name": "x""#);
+        assert_eq!(dfa.forced_bytes(closing, 100), b"}");
+        let done = dfa.next_bytes(closing, b"}");
+        assert!(dfa.must_end(done));
+    }
+
+    #[test]
+    fn dead_ends_are_pruned() {
+        // `ab` can never complete the second branch; the DFA must not offer it.
+        let dfa = ByteDfa::regex("a[b&&c]|ad").unwrap();
+        let after_a = dfa.next(dfa.start(), b'a');
+        assert_eq!(dfa.next(after_a, b'b'), DEAD);
+        assert_ne!(dfa.next(after_a, b'd'), DEAD);
+    }
+
+    #[test]
+    fn shortest_completion_reaches_acceptance() {
+        let dfa = ByteDfa::regex(r"\d{4}-\d{2}").unwrap();
+        let path = dfa.shortest_completion(dfa.start()).unwrap();
+        assert_eq!(path, b"0000-00");
+        assert!(dfa.is_accepting(dfa.next_bytes(dfa.start(), &path)));
+    }
+}

@@ -1,0 +1,378 @@
+//! Regexes (Rust `regex` syntax) compiled to a [`ByteDfa`].
+//!
+//! The pattern is parsed with `regex-syntax` (so syntax errors carry a
+//! column), compiled to a Thompson NFA and determinized by `regex-automata`,
+//! then copied into rein's own table so that dead-end states can be pruned
+//! and the hot loop is a plain array lookup.
+//!
+//! Two choices matter for correctness:
+//!
+//! * The whole output must match: the search is anchored at the start and a
+//!   state accepts only if a match ends exactly at the end of input.
+//! * The DFA is built with `MatchKind::All`. The default leftmost-first
+//!   semantics stop exploring lower-priority alternatives after a match, so
+//!   `a|ab` would reject `ab`; "all" semantics keep every alternative alive.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use regex_automata::dfa::{dense, Automaton, StartKind};
+use regex_automata::nfa::thompson;
+use regex_automata::util::primitives::StateID;
+use regex_automata::util::start;
+use regex_automata::{Anchored, MatchKind};
+
+use super::{ByteDfa, CompileError, RawDfa};
+
+/// Limits and options for compiling a regex; every limit is an error when
+/// exceeded, never a silent approximation.
+#[derive(Clone, Debug)]
+pub struct RegexConfig {
+    max_pattern_bytes: usize,
+    nest_limit: u32,
+    max_nfa_bytes: usize,
+    max_determinize_bytes: usize,
+    max_dfa_bytes: usize,
+    max_states: usize,
+    max_compile_time: Duration,
+    case_insensitive: bool,
+}
+
+impl Default for RegexConfig {
+    fn default() -> RegexConfig {
+        RegexConfig {
+            max_pattern_bytes: 64 << 10,
+            nest_limit: 250,
+            max_nfa_bytes: 16 << 20,
+            max_determinize_bytes: 64 << 20,
+            max_dfa_bytes: 64 << 20,
+            max_states: 200_000,
+            max_compile_time: Duration::from_secs(10),
+            case_insensitive: false,
+        }
+    }
+}
+
+impl RegexConfig {
+    /// The default configuration.
+    pub fn new() -> RegexConfig {
+        RegexConfig::default()
+    }
+
+    /// The longest pattern accepted, in bytes. Default 64 KiB.
+    pub fn max_pattern_bytes(mut self, bytes: usize) -> RegexConfig {
+        self.max_pattern_bytes = bytes;
+        self
+    }
+
+    /// How deeply groups and repetitions may nest. Default 250; deep nesting
+    /// costs stack in the parser, so raise it with care.
+    pub fn nest_limit(mut self, depth: u32) -> RegexConfig {
+        self.nest_limit = depth;
+        self
+    }
+
+    /// Heap the NFA may use. Default 16 MiB; large Unicode classes repeated
+    /// many times (`\w{1000}`) are what hit it.
+    pub fn max_nfa_bytes(mut self, bytes: usize) -> RegexConfig {
+        self.max_nfa_bytes = bytes;
+        self
+    }
+
+    /// Scratch heap determinization may use. Default 64 MiB.
+    pub fn max_determinize_bytes(mut self, bytes: usize) -> RegexConfig {
+        self.max_determinize_bytes = bytes;
+        self
+    }
+
+    /// Heap the determinized DFA may use. Default 64 MiB. Patterns whose DFA
+    /// blows up exponentially (`(a|b)*a(a|b){30}`) hit this limit.
+    pub fn max_dfa_bytes(mut self, bytes: usize) -> RegexConfig {
+        self.max_dfa_bytes = bytes;
+        self
+    }
+
+    /// States the final table may have. Default 200,000 (each state costs
+    /// 4 bytes per byte class).
+    pub fn max_states(mut self, states: usize) -> RegexConfig {
+        self.max_states = states;
+        self
+    }
+
+    /// Wall-clock time the table construction may take. Default 10 s. The
+    /// size limits above bound determinization itself.
+    pub fn max_compile_time(mut self, time: Duration) -> RegexConfig {
+        self.max_compile_time = time;
+        self
+    }
+
+    /// Match letters case-insensitively, as the `i` flag does. Default off.
+    pub fn case_insensitive(mut self, yes: bool) -> RegexConfig {
+        self.case_insensitive = yes;
+        self
+    }
+
+    /// Compiles `pattern`, to be matched against the whole output.
+    pub fn build(&self, pattern: &str) -> Result<ByteDfa, CompileError> {
+        let started = Instant::now();
+        if pattern.len() > self.max_pattern_bytes {
+            return Err(CompileError::limit(
+                "max_pattern_bytes",
+                format!(
+                    "the regex is {} bytes long; at most {} are allowed",
+                    pattern.len(),
+                    self.max_pattern_bytes
+                ),
+            ));
+        }
+        let hir = regex_syntax::ParserBuilder::new()
+            .nest_limit(self.nest_limit)
+            .utf8(true)
+            .unicode(true)
+            .case_insensitive(self.case_insensitive)
+            .build()
+            .parse(pattern)
+            .map_err(|error| syntax_error(pattern, &error))?;
+        let nfa = thompson::Compiler::new()
+            .configure(
+                thompson::Config::new()
+                    .nfa_size_limit(Some(self.max_nfa_bytes))
+                    .shrink(true),
+            )
+            .build_from_hir(&hir)
+            .map_err(|error| {
+                CompileError::limit(
+                    "max_nfa_bytes",
+                    format!("the regex is too large to compile: {error}"),
+                )
+            })?;
+        let dfa = dense::Builder::new()
+            .configure(
+                dense::Config::new()
+                    .match_kind(MatchKind::All)
+                    .start_kind(StartKind::Anchored)
+                    .byte_classes(true)
+                    .minimize(false)
+                    .dfa_size_limit(Some(self.max_dfa_bytes))
+                    .determinize_size_limit(Some(self.max_determinize_bytes)),
+            )
+            .build_from_nfa(&nfa)
+            .map_err(|error| dfa_error(&error.to_string()))?;
+        self.copy_table(&dfa, started)
+    }
+
+    /// Explores `dfa` from its anchored start state into a [`RawDfa`].
+    fn copy_table(
+        &self,
+        dfa: &dense::DFA<Vec<u32>>,
+        started: Instant,
+    ) -> Result<ByteDfa, CompileError> {
+        let byte_classes = dfa.byte_classes();
+        let mut classes = [0u8; 256];
+        for byte in 0..=255u8 {
+            classes[byte as usize] = byte_classes.get(byte);
+        }
+        let stride = byte_classes.alphabet_len() - 1; // minus end-of-input
+        let mut representatives = vec![0u8; stride];
+        for byte in (0..=255u8).rev() {
+            representatives[classes[byte as usize] as usize] = byte;
+        }
+        let start_config = start::Config::new().anchored(Anchored::Yes);
+        let start = dfa
+            .start_state(&start_config)
+            .map_err(|error| dfa_error(&error.to_string()))?;
+
+        // State 0 of the raw table is dead; regex-automata's ids map to ours.
+        let mut table = Exploration {
+            dfa,
+            max_states: self.max_states,
+            stride,
+            ids: HashMap::new(),
+            pending: Vec::new(),
+            transitions: vec![0u32; stride],
+            accepting: vec![false],
+        };
+        let start = table.intern(start)?;
+        let mut explored = 0usize;
+        while let Some(id) = table.pending.pop() {
+            explored += 1;
+            if explored % 1024 == 0 && started.elapsed() > self.max_compile_time {
+                return Err(CompileError::limit(
+                    "max_compile_time",
+                    format!(
+                        "compiling the regex took longer than {:?}",
+                        self.max_compile_time
+                    ),
+                ));
+            }
+            let from = table.ids[&id] as usize;
+            for (class, &byte) in representatives.iter().enumerate() {
+                let to = table.intern(dfa.next_state(id, byte))?;
+                table.transitions[from * stride + class] = to;
+            }
+        }
+        let Exploration {
+            transitions,
+            accepting,
+            ..
+        } = table;
+        RawDfa {
+            classes,
+            stride,
+            transitions,
+            accepting,
+            start,
+        }
+        .finish()
+    }
+}
+
+/// The breadth of regex-automata's DFA reachable from the start, as a table.
+struct Exploration<'a> {
+    dfa: &'a dense::DFA<Vec<u32>>,
+    max_states: usize,
+    stride: usize,
+    ids: HashMap<StateID, u32>,
+    pending: Vec<StateID>,
+    transitions: Vec<u32>,
+    accepting: Vec<bool>,
+}
+
+impl Exploration<'_> {
+    /// Our id for regex-automata's state `id`, adding a row when it is new.
+    fn intern(&mut self, id: StateID) -> Result<u32, CompileError> {
+        if self.dfa.is_dead_state(id) || self.dfa.is_quit_state(id) {
+            return Ok(0);
+        }
+        if let Some(&ours) = self.ids.get(&id) {
+            return Ok(ours);
+        }
+        if self.accepting.len() >= self.max_states {
+            return Err(CompileError::limit(
+                "max_states",
+                format!("the regex needs more than {} DFA states", self.max_states),
+            ));
+        }
+        let ours = self.accepting.len() as u32;
+        self.ids.insert(id, ours);
+        let eoi = self.dfa.next_eoi_state(id);
+        self.accepting.push(self.dfa.is_match_state(eoi));
+        self.transitions
+            .extend(std::iter::repeat_n(0, self.stride));
+        self.pending.push(id);
+        Ok(ours)
+    }
+}
+
+/// Turns a `regex-syntax` error into a one-line message with a column.
+fn syntax_error(pattern: &str, error: &regex_syntax::Error) -> CompileError {
+    match error {
+        regex_syntax::Error::Parse(error) => {
+            CompileError::syntax(error.span().start.column, error.kind().to_string())
+        }
+        regex_syntax::Error::Translate(error) => {
+            CompileError::syntax(error.span().start.column, error.kind().to_string())
+        }
+        other => {
+            // regex-syntax's error enum is non-exhaustive; keep its first line.
+            let text = other.to_string();
+            let line = text.lines().last().unwrap_or("invalid regex").to_string();
+            CompileError::syntax(pattern.chars().count().min(1), line)
+        }
+    }
+}
+
+/// Turns a determinization failure into a one-line message.
+fn dfa_error(message: &str) -> CompileError {
+    let message = message.replace('\n', " ");
+    if message.contains("Unicode word boundar") {
+        CompileError::unsupported(format!(
+            "the regex uses a Unicode word boundary (\\b or \\B), which a DFA cannot \
+             enforce; write (?-u:\\b) for an ASCII boundary ({message})"
+        ))
+    } else if message.contains("exceeded") || message.contains("limit") {
+        CompileError::limit(
+            "max_dfa_bytes",
+            format!("the regex's DFA grew past its size limit: {message}"),
+        )
+    } else {
+        CompileError::unsupported(format!("the regex cannot be compiled to a DFA: {message}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::automaton::DEAD;
+
+    fn accepts(dfa: &ByteDfa, text: &str) -> bool {
+        let state = dfa.next_bytes(dfa.start(), text.as_bytes());
+        state != DEAD && dfa.is_accepting(state)
+    }
+
+    #[test]
+    fn whole_output_must_match() {
+        let dfa = ByteDfa::regex(r"\d{4}-\d{2}-\d{2}").unwrap();
+        assert!(accepts(&dfa, "2026-11-24"));
+        assert!(!accepts(&dfa, "2026-1-24"));
+        assert!(!accepts(&dfa, "x2026-11-24"));
+        assert!(!accepts(&dfa, "2026-11-245"));
+    }
+
+    #[test]
+    fn all_alternatives_stay_alive() {
+        let dfa = ByteDfa::regex("a|ab|abc").unwrap();
+        assert!(accepts(&dfa, "a") && accepts(&dfa, "ab") && accepts(&dfa, "abc"));
+    }
+
+    #[test]
+    fn unicode_classes() {
+        let dfa = ByteDfa::regex(r"\p{Greek}+ \w+").unwrap();
+        assert!(accepts(&dfa, "αβγ żółw"));
+        assert!(!accepts(&dfa, "abc żółw"));
+    }
+
+    #[test]
+    fn syntax_errors_name_the_column() {
+        let error = ByteDfa::regex(r"ab(c").unwrap_err().to_string();
+        assert!(error.starts_with("invalid regex at column 3:"), "{error}");
+        assert!(!error.contains('\n'));
+        let error = ByteDfa::regex(r"x{2,1}").unwrap_err().to_string();
+        assert!(error.contains("column"), "{error}");
+    }
+
+    #[test]
+    fn empty_language_is_an_error() {
+        let error = ByteDfa::regex(r"[a&&b]").unwrap_err().to_string();
+        assert_eq!(error, "the constraint matches no output at all");
+    }
+
+    #[test]
+    fn limits_are_errors() {
+        let error = RegexConfig::new()
+            .max_dfa_bytes(1 << 20)
+            .max_determinize_bytes(1 << 20)
+            .build("(a|b)*a(a|b){24}")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("raise `"), "{error}");
+        let error = RegexConfig::new()
+            .max_states(10)
+            .build(r"\d{20}")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("max_states"), "{error}");
+        let error = RegexConfig::new()
+            .max_pattern_bytes(3)
+            .build("abcd")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("max_pattern_bytes"), "{error}");
+    }
+
+    #[test]
+    fn unicode_word_boundary_is_explained() {
+        let error = ByteDfa::regex(r"\bword\b").unwrap_err().to_string();
+        assert!(error.contains("(?-u:\\b)"), "{error}");
+    }
+}

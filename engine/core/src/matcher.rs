@@ -1,0 +1,515 @@
+//! The matcher API: one way to drive every kind of constraint.
+//!
+//! A [`Constraint`] is compiled once against a [`Vocabulary`] and is
+//! immutable, `Send + Sync` and cheap to clone (an `Arc`). Each sequence being
+//! generated gets its own [`Matcher`], a small state that:
+//!
+//! * fills the allowed-token bitset for the next step ([`Matcher::fill_mask`]),
+//! * commits the sampled token ([`Matcher::commit`], an error if not allowed),
+//! * rolls back `n` tokens ([`Matcher::rollback`], for speculative decoding),
+//! * reports the forced continuation ([`Matcher::forced`]),
+//! * says whether the output may end now ([`Matcher::can_end`]); only then
+//!   are the end-of-sequence ids allowed.
+//!
+//! Later constraint kinds (grammars, JSON Schemas) plug in behind the same
+//! types: the runtime never sees which automaton is underneath.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::automaton::{ByteDfa, CompileError, RegexConfig, DEAD};
+use crate::mask::TokenMask;
+use crate::vocab::{EscapedBytes, TokenId, Vocabulary};
+
+/// The most forced bytes [`Matcher::forced`] reports in one call.
+const MAX_FORCED_BYTES: usize = 4096;
+
+/// A compiled constraint over one vocabulary.
+#[derive(Clone)]
+pub struct Constraint {
+    inner: Arc<Compiled>,
+}
+
+struct Compiled {
+    vocabulary: Arc<Vocabulary>,
+    automaton: Automaton,
+    description: String,
+}
+
+/// The automaton behind a constraint.
+enum Automaton {
+    Dfa(ByteDfa),
+}
+
+impl Constraint {
+    /// Compiles a regex (Rust `regex` syntax) that the whole output must match.
+    pub fn regex(vocabulary: Arc<Vocabulary>, pattern: &str) -> Result<Constraint, CompileError> {
+        Constraint::regex_with(vocabulary, pattern, &RegexConfig::default())
+    }
+
+    /// Compiles a regex with explicit limits and options.
+    pub fn regex_with(
+        vocabulary: Arc<Vocabulary>,
+        pattern: &str,
+        config: &RegexConfig,
+    ) -> Result<Constraint, CompileError> {
+        let dfa = config.build(pattern)?;
+        Ok(Constraint::from_dfa(
+            vocabulary,
+            dfa,
+            format!("regex {pattern:?}"),
+        ))
+    }
+
+    /// Compiles a label set: the output is exactly one of `labels`.
+    pub fn choice<S: AsRef<str>>(
+        vocabulary: Arc<Vocabulary>,
+        labels: &[S],
+    ) -> Result<Constraint, CompileError> {
+        let dfa = ByteDfa::labels(labels)?;
+        Ok(Constraint::from_dfa(
+            vocabulary,
+            dfa,
+            format!("choice of {} labels", labels.len()),
+        ))
+    }
+
+    /// Wraps an already built DFA.
+    pub fn from_dfa(
+        vocabulary: Arc<Vocabulary>,
+        dfa: ByteDfa,
+        description: impl Into<String>,
+    ) -> Constraint {
+        Constraint {
+            inner: Arc::new(Compiled {
+                vocabulary,
+                automaton: Automaton::Dfa(dfa),
+                description: description.into(),
+            }),
+        }
+    }
+
+    /// A fresh matcher at the start of the output.
+    pub fn matcher(&self) -> Matcher {
+        let start = match &self.inner.automaton {
+            Automaton::Dfa(dfa) => dfa.start(),
+        };
+        Matcher {
+            constraint: self.clone(),
+            states: vec![start],
+        }
+    }
+
+    /// The vocabulary this constraint was compiled for.
+    pub fn vocabulary(&self) -> &Vocabulary {
+        &self.inner.vocabulary
+    }
+
+    /// Bytes of heap memory held by the compiled automaton (the vocabulary,
+    /// shared between constraints, is not counted).
+    pub fn memory_usage(&self) -> usize {
+        match &self.inner.automaton {
+            Automaton::Dfa(dfa) => dfa.memory_usage(),
+        }
+    }
+}
+
+impl fmt::Debug for Constraint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut debug = f.debug_struct("Constraint");
+        debug.field("description", &self.inner.description);
+        match &self.inner.automaton {
+            Automaton::Dfa(dfa) => debug.field("dfa", dfa),
+        };
+        debug.finish()
+    }
+}
+
+/// A matcher error: what was refused and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MatchError {
+    /// The token is not allowed at this point of the output.
+    TokenNotAllowed {
+        /// The refused token id.
+        token: TokenId,
+        /// The token as text, for messages.
+        text: String,
+        /// How many tokens had been committed before it.
+        position: usize,
+    },
+    /// The token id is outside the vocabulary.
+    TokenOutOfRange {
+        /// The id.
+        token: TokenId,
+        /// The vocabulary size.
+        vocabulary: usize,
+    },
+    /// A rollback asked for more tokens than were committed.
+    RollbackTooFar {
+        /// Tokens asked for.
+        requested: usize,
+        /// Tokens committed.
+        committed: usize,
+    },
+    /// The mask covers fewer ids than the vocabulary has.
+    MaskTooSmall {
+        /// The mask's length.
+        mask: usize,
+        /// The vocabulary size.
+        vocabulary: usize,
+    },
+}
+
+impl fmt::Display for MatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MatchError::TokenNotAllowed {
+                token,
+                text,
+                position,
+            } => write!(
+                f,
+                "token {token} ({text}) is not allowed at token index {position}"
+            ),
+            MatchError::TokenOutOfRange { token, vocabulary } => write!(
+                f,
+                "token id {token} is outside the vocabulary of {vocabulary} tokens"
+            ),
+            MatchError::RollbackTooFar {
+                requested,
+                committed,
+            } => write!(
+                f,
+                "cannot roll back {requested} tokens: only {committed} are committed"
+            ),
+            MatchError::MaskTooSmall { mask, vocabulary } => write!(
+                f,
+                "the mask covers {mask} token ids but the vocabulary has {vocabulary}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for MatchError {}
+
+/// What every continuation must start with.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ForcedContinuation {
+    /// The bytes every valid continuation starts with.
+    pub bytes: Vec<u8>,
+    /// Tokens spelling a prefix of those bytes that can be committed without
+    /// sampling. The last token that merely ends at the boundary of the
+    /// forced bytes is left out unless the output must end there: a longer
+    /// token crossing the boundary may be the better tokenization.
+    pub tokens: Vec<TokenId>,
+    /// Whether the output must end after `bytes` (nothing else can follow).
+    pub then_end: bool,
+}
+
+/// The state marking that an end-of-sequence token was committed.
+const FINISHED: u32 = u32::MAX;
+
+/// Per-sequence matching state; clone it to fork a sequence.
+#[derive(Clone)]
+pub struct Matcher {
+    constraint: Constraint,
+    /// The state before any token, then after each committed token.
+    states: Vec<u32>,
+}
+
+impl Matcher {
+    /// The constraint this matcher follows.
+    pub fn constraint(&self) -> &Constraint {
+        &self.constraint
+    }
+
+    fn vocabulary(&self) -> &Vocabulary {
+        &self.constraint.inner.vocabulary
+    }
+
+    fn current(&self) -> u32 {
+        self.states[self.states.len() - 1]
+    }
+
+    /// How many tokens have been committed (end-of-sequence included).
+    pub fn committed(&self) -> usize {
+        self.states.len() - 1
+    }
+
+    /// Whether an end-of-sequence token has been committed.
+    pub fn is_finished(&self) -> bool {
+        self.current() == FINISHED
+    }
+
+    /// Whether the output may end now (the end-of-sequence ids are allowed).
+    pub fn can_end(&self) -> bool {
+        let state = self.current();
+        match &self.constraint.inner.automaton {
+            _ if state == FINISHED => true,
+            Automaton::Dfa(dfa) => dfa.is_accepting(state),
+        }
+    }
+
+    /// Clears `mask` and allows exactly the tokens that may come next.
+    ///
+    /// `mask` may be longer than the vocabulary (a model's padded logits);
+    /// ids past the vocabulary stay disallowed. Once finished, only the
+    /// end-of-sequence ids are allowed, so a sampler never sees an empty row.
+    pub fn fill_mask(&mut self, mask: &mut TokenMask) -> Result<(), MatchError> {
+        let vocabulary = self.vocabulary();
+        if mask.len() < vocabulary.len() {
+            return Err(MatchError::MaskTooSmall {
+                mask: mask.len(),
+                vocabulary: vocabulary.len(),
+            });
+        }
+        mask.clear();
+        let state = self.current();
+        if state != FINISHED {
+            match &self.constraint.inner.automaton {
+                Automaton::Dfa(dfa) => fill_from_dfa(dfa, vocabulary, state, mask),
+            }
+        }
+        if self.can_end() {
+            for &eos in vocabulary.eos_tokens() {
+                mask.allow(eos);
+            }
+        }
+        Ok(())
+    }
+
+    /// The state after `token`, or `None` if it is not allowed.
+    fn next_state(&self, token: TokenId) -> Result<Option<u32>, MatchError> {
+        let vocabulary = self.vocabulary();
+        let Some(bytes) = vocabulary.token_bytes(token) else {
+            return Err(MatchError::TokenOutOfRange {
+                token,
+                vocabulary: vocabulary.len(),
+            });
+        };
+        let state = self.current();
+        if vocabulary.is_eos(token) && self.can_end() {
+            return Ok(Some(FINISHED));
+        }
+        if state == FINISHED || vocabulary.is_special(token) {
+            return Ok(None);
+        }
+        let next = match &self.constraint.inner.automaton {
+            Automaton::Dfa(dfa) => dfa.next_bytes(state, bytes),
+        };
+        Ok((next != DEAD).then_some(next))
+    }
+
+    /// Whether `token` may be committed now, without committing it.
+    pub fn is_allowed(&self, token: TokenId) -> bool {
+        matches!(self.next_state(token), Ok(Some(_)))
+    }
+
+    /// Commits `token`. An error leaves the matcher unchanged.
+    pub fn commit(&mut self, token: TokenId) -> Result<(), MatchError> {
+        match self.next_state(token)? {
+            Some(next) => {
+                self.states.push(next);
+                Ok(())
+            }
+            None => Err(MatchError::TokenNotAllowed {
+                token,
+                text: self.vocabulary().display_token(token),
+                position: self.committed(),
+            }),
+        }
+    }
+
+    /// Commits `tokens` in order, stopping at the first refused one (the
+    /// tokens before it stay committed).
+    pub fn commit_all(&mut self, tokens: &[TokenId]) -> Result<(), MatchError> {
+        tokens.iter().try_for_each(|&token| self.commit(token))
+    }
+
+    /// Un-commits the last `count` tokens.
+    pub fn rollback(&mut self, count: usize) -> Result<(), MatchError> {
+        if count > self.committed() {
+            return Err(MatchError::RollbackTooFar {
+                requested: count,
+                committed: self.committed(),
+            });
+        }
+        self.states.truncate(self.states.len() - count);
+        Ok(())
+    }
+
+    /// Goes back to the start of the output.
+    pub fn reset(&mut self) {
+        self.states.truncate(1);
+    }
+
+    /// The continuation every valid output must take from here.
+    pub fn forced(&self) -> ForcedContinuation {
+        let state = self.current();
+        if state == FINISHED {
+            return ForcedContinuation::default();
+        }
+        let (bytes, then_end) = match &self.constraint.inner.automaton {
+            Automaton::Dfa(dfa) => {
+                let bytes = dfa.forced_bytes(state, MAX_FORCED_BYTES);
+                let end = dfa.next_bytes(state, &bytes);
+                (bytes, dfa.must_end(end))
+            }
+        };
+        let trie = self.vocabulary().trie();
+        let mut tokens = Vec::new();
+        let mut offset = 0;
+        let mut last_reaches_boundary = false;
+        while let Some((token, length)) = trie.longest_prefix(&bytes[offset..]) {
+            tokens.push(token);
+            offset += length;
+            last_reaches_boundary = offset == bytes.len();
+            if last_reaches_boundary {
+                break;
+            }
+        }
+        if last_reaches_boundary && !then_end {
+            tokens.pop();
+        }
+        ForcedContinuation {
+            bytes,
+            tokens,
+            then_end,
+        }
+    }
+}
+
+impl fmt::Debug for Matcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Matcher")
+            .field("committed", &self.committed())
+            .field("finished", &self.is_finished())
+            .field("can_end", &self.can_end())
+            .field("forced", &EscapedBytes(&self.forced().bytes))
+            .finish()
+    }
+}
+
+/// Allows every text token whose bytes keep `dfa` alive from `state`.
+fn fill_from_dfa(dfa: &ByteDfa, vocabulary: &Vocabulary, state: u32, mask: &mut TokenMask) {
+    vocabulary.trie().walk(
+        state,
+        |state, byte| {
+            let next = dfa.next(state, byte);
+            (next != DEAD).then_some(next)
+        },
+        |tokens, _| {
+            for &token in tokens {
+                mask.allow(token);
+            }
+        },
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vocab::TokenKind;
+
+    fn vocab(texts: &[&str]) -> Arc<Vocabulary> {
+        let mut builder = Vocabulary::builder();
+        for text in texts {
+            builder.push(text.as_bytes().to_vec(), TokenKind::Text);
+        }
+        let eos = builder.push(b"<eos>".to_vec(), TokenKind::Special);
+        builder.eos_token(eos);
+        Arc::new(builder.build().unwrap())
+    }
+
+    fn allowed(matcher: &mut Matcher) -> Vec<TokenId> {
+        let mut mask = TokenMask::new(matcher.vocabulary().len() + 40);
+        matcher.fill_mask(&mut mask).unwrap();
+        mask.iter().collect()
+    }
+
+    #[test]
+    fn mask_commit_rollback_end() {
+        let v = vocab(&["a", "b", "ab", "<eos>", "c"]);
+        let constraint = Constraint::regex(v, "ab?c").unwrap();
+        let mut m = constraint.matcher();
+        assert_eq!(allowed(&mut m), vec![0, 2], "a literal <eos> text token stays text");
+        m.commit(0).unwrap();
+        assert_eq!(allowed(&mut m), vec![1, 4]);
+        assert!(!m.can_end());
+        m.commit(4).unwrap();
+        assert!(m.can_end());
+        assert_eq!(allowed(&mut m), vec![5], "only end of sequence");
+        m.commit(5).unwrap();
+        assert!(m.is_finished());
+        assert_eq!(allowed(&mut m), vec![5], "finished: never an empty row");
+        m.rollback(2).unwrap();
+        assert_eq!(m.committed(), 1);
+        assert_eq!(allowed(&mut m), vec![1, 4]);
+        assert!(matches!(
+            m.rollback(3),
+            Err(MatchError::RollbackTooFar { requested: 3, committed: 1 })
+        ));
+    }
+
+    #[test]
+    fn refused_tokens_leave_the_state_alone() {
+        let v = vocab(&["a", "b"]);
+        let mut m = Constraint::regex(v, "ab").unwrap().matcher();
+        let error = m.commit(1).unwrap_err();
+        assert_eq!(error.to_string(), "token 1 (\"b\") is not allowed at token index 0");
+        assert_eq!(m.committed(), 0);
+        assert!(matches!(m.commit(2), Err(MatchError::TokenNotAllowed { .. })), "eos");
+        assert!(matches!(m.commit(9), Err(MatchError::TokenOutOfRange { .. })));
+        m.commit_all(&[0, 1]).unwrap();
+        assert!(m.can_end());
+    }
+
+    #[test]
+    fn mask_must_cover_the_vocabulary() {
+        let v = vocab(&["a", "b"]);
+        let mut m = Constraint::regex(v, "a").unwrap().matcher();
+        let mut small = TokenMask::new(2);
+        assert!(matches!(
+            m.fill_mask(&mut small),
+            Err(MatchError::MaskTooSmall { .. })
+        ));
+    }
+
+    #[test]
+    fn forced_continuation_keeps_the_boundary_token_open() {
+        let v = vocab(&["{", "\"", "{\"", "name", "\":", "x", "\"}"]);
+        let c = Constraint::regex(v, r#"\{"name":x+"\}"#).unwrap();
+        let m = c.matcher();
+        let forced = m.forced();
+        assert_eq!(forced.bytes, br#"{"name":x"#);
+        // `{"` `name` `":` then `x` ends at the boundary and is held back.
+        assert_eq!(forced.tokens, vec![2, 3, 4]);
+        assert!(!forced.then_end);
+        let mut m = c.matcher();
+        m.commit_all(&[2, 3, 4, 5, 5]).unwrap();
+        assert!(m.forced().bytes.is_empty());
+        m.commit(1).unwrap();
+        let forced = m.forced();
+        assert_eq!(forced.bytes, b"}");
+        assert!(forced.then_end);
+    }
+
+    #[test]
+    fn choice_constraint() {
+        let v = vocab(&["pos", "itive", "neg", "ative", "p", "n"]);
+        let c = Constraint::choice(v, &["positive", "negative", "pos"]).unwrap();
+        let mut m = c.matcher();
+        assert_eq!(allowed(&mut m), vec![0, 2, 4, 5]);
+        m.commit(0).unwrap();
+        assert!(m.can_end());
+        assert_eq!(allowed(&mut m), vec![1, 6]);
+    }
+
+    #[test]
+    fn constraints_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Constraint>();
+        check::<Matcher>();
+    }
+}
