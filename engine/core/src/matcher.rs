@@ -344,6 +344,19 @@ impl Matcher {
         self.states.truncate(1);
     }
 
+    /// A shortest byte string that would complete the output from here, or
+    /// `None` once finished. A debugging aid: it shows what the constraint
+    /// still expects (`rein check` prints it when a text stops short).
+    pub fn shortest_completion(&self) -> Option<Vec<u8>> {
+        let state = self.current();
+        if state == FINISHED {
+            return None;
+        }
+        match &self.constraint.inner.automaton {
+            Automaton::Dfa(dfa) => dfa.shortest_completion(state),
+        }
+    }
+
     /// The continuation every valid output must take from here.
     pub fn forced(&self) -> ForcedContinuation {
         let state = self.current();

@@ -1,0 +1,5 @@
+//! Helpers shared by rein's property tests (also included by the
+//! `rein-tokenizer` tests that run them on real vocabularies).
+
+pub mod regex_gen;
+pub mod walk;

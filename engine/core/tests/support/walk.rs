@@ -1,0 +1,91 @@
+//! Token-level walks shared by the property tests.
+
+#![allow(dead_code)]
+
+use rein_core::{Constraint, TokenId, TokenMask, Vocabulary};
+
+use super::regex_gen::Rng64;
+
+/// Walks `tokens` through a fresh matcher, checking at every step that the
+/// mask and `commit` agree. Returns whether the walk accepted the output.
+pub fn walk_accepts(constraint: &Constraint, tokens: &[TokenId]) -> bool {
+    let vocabulary = constraint.vocabulary();
+    let mut matcher = constraint.matcher();
+    let mut mask = TokenMask::new(vocabulary.len() + 7);
+    for &token in tokens {
+        matcher.fill_mask(&mut mask).expect("the mask covers the vocabulary");
+        let allowed = mask.contains(token);
+        let committed = matcher.commit(token).is_ok();
+        assert_eq!(allowed, committed, "mask and commit disagree on token {token}");
+        if !committed {
+            return false;
+        }
+    }
+    matcher.can_end()
+}
+
+/// Each byte of `text` as its single-byte token.
+pub fn byte_tokens(vocabulary: &Vocabulary, text: &str) -> Vec<TokenId> {
+    let mut by_byte = [None; 256];
+    for id in 0..vocabulary.len() as TokenId {
+        if let Some(&[byte]) = vocabulary.token_bytes(id) {
+            if !vocabulary.is_special(id) && by_byte[byte as usize].is_none() {
+                by_byte[byte as usize] = Some(id);
+            }
+        }
+    }
+    text.bytes()
+        .map(|b| by_byte[b as usize].expect("the vocabulary has every single byte"))
+        .collect()
+}
+
+/// Soundness along `tokens`: at the start and after each committed token,
+/// every allowed token (or `sample` of them) can be committed and the output
+/// can still be completed into a string `accepts` accepts; no special token
+/// other than an allowed end of sequence is ever offered.
+pub fn assert_no_dead_ends(
+    constraint: &Constraint,
+    tokens: &[TokenId],
+    accepts: &dyn Fn(&str) -> bool,
+    sample: usize,
+    rng: &mut Rng64,
+) {
+    let vocabulary = constraint.vocabulary();
+    let mut matcher = constraint.matcher();
+    let mut mask = TokenMask::new(vocabulary.len());
+    let mut prefix: Vec<u8> = Vec::new();
+    for step in 0..=tokens.len() {
+        matcher.fill_mask(&mut mask).unwrap();
+        let allowed: Vec<TokenId> = mask.iter().collect();
+        let chosen: Vec<TokenId> = if allowed.len() <= sample {
+            allowed
+        } else {
+            (0..sample).map(|_| allowed[rng.below(allowed.len())]).collect()
+        };
+        for token in chosen {
+            let mut fork = matcher.clone();
+            fork.commit(token).expect("an allowed token commits");
+            if vocabulary.is_eos(token) {
+                let text = std::str::from_utf8(&prefix).expect("an ended output is UTF-8");
+                assert!(accepts(text), "ended on {text:?}, which the reference rejects");
+                continue;
+            }
+            assert!(!vocabulary.is_special(token), "special token {token} offered");
+            let completion = fork
+                .shortest_completion()
+                .unwrap_or_else(|| panic!("token {token} leads to a dead end"));
+            let mut full = prefix.clone();
+            full.extend_from_slice(vocabulary.token_bytes(token).unwrap());
+            full.extend_from_slice(&completion);
+            let text = String::from_utf8(full).expect("a completed output is UTF-8");
+            assert!(accepts(&text), "completion {text:?} is rejected by the reference");
+        }
+        if step == tokens.len() {
+            break;
+        }
+        if matcher.commit(tokens[step]).is_err() {
+            break;
+        }
+        prefix.extend_from_slice(vocabulary.token_bytes(tokens[step]).unwrap());
+    }
+}
