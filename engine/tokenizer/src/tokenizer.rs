@@ -114,9 +114,14 @@ impl Tokenizer {
                 .zip(text.as_bytes())
                 .take_while(|(a, b)| a == b)
                 .count();
+            let character = text
+                .get(floor_char_boundary(text, offset)..)
+                .and_then(|rest| rest.chars().next())
+                .unwrap_or('?');
             return Err(EncodeError::new(format!(
-                "the tokenizer does not spell the text exactly: its tokens differ from the \
-                 text at byte {offset}"
+                "the tokenizer cannot spell the text exactly: its tokens differ from the \
+                 text at byte {offset} (character {character:?}), which its vocabulary \
+                 does not cover"
             )));
         }
         Ok(ids)
@@ -131,6 +136,15 @@ impl std::fmt::Debug for Tokenizer {
             .field("vocabulary", &self.vocabulary)
             .finish()
     }
+}
+
+/// The largest char boundary at or before `offset`.
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
 }
 
 fn looks_like_hub_id(path: &Path) -> bool {
