@@ -1,1 +1,73 @@
-fn main() {}
+//! `rein`: structured generation from the command line.
+//!
+//! The binary is thin glue over the library crates: argument parsing, one
+//! module per subcommand, and the exit-code convention shared by all of
+//! them — 0 success, 1 a negative answer (a text the constraint rejects),
+//! 2 bad input (a missing file, a malformed regex), with a one-line error.
+
+mod bench;
+mod check;
+mod constraint_args;
+mod stats;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// rein: keep a language model's output valid with regexes, label sets,
+/// grammars and JSON Schemas.
+#[derive(Parser)]
+#[command(name = "rein", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Walk a text through a constraint token by token, as a model would
+    /// produce it, and say whether and where it is rejected.
+    Check(check::CheckArgs),
+    /// Benchmarks.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+}
+
+/// What a subcommand reports back to `main`.
+pub enum Outcome {
+    /// Exit 0.
+    Success,
+    /// Exit 1: the answer is "no" (e.g. the text is rejected).
+    Rejected,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS // --help, --version
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Bench(command) => bench::run(&command),
+    };
+    match result {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::Rejected) => ExitCode::from(1),
+        Err(error) => {
+            eprintln!("error: {}", one_line(&format!("{error:#}")));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Error chains printed on one line.
+fn one_line(text: &str) -> String {
+    text.lines().map(str::trim).collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,63 @@
+//! The flags that pick a constraint, shared by every subcommand.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use rein_core::{Constraint, Vocabulary};
+
+/// Exactly one constraint source.
+#[derive(Args, Clone, Debug)]
+#[group(required = true, multiple = false)]
+pub struct ConstraintArgs {
+    /// A regex (Rust syntax) the whole output must match.
+    #[arg(long, value_name = "REGEX")]
+    pub regex: Option<String>,
+    /// A label set: the output is exactly one of these comma-separated labels.
+    #[arg(long, value_name = "A,B,C", value_delimiter = ',')]
+    pub choice: Option<Vec<String>>,
+    /// A label set read from a file, one label per line (labels may contain commas).
+    #[arg(long, value_name = "FILE")]
+    pub choice_file: Option<PathBuf>,
+}
+
+impl ConstraintArgs {
+    /// Compiles the chosen constraint against `vocabulary`.
+    pub fn compile(&self, vocabulary: &Arc<Vocabulary>) -> Result<Constraint> {
+        if let Some(pattern) = &self.regex {
+            return Constraint::regex(vocabulary.clone(), pattern)
+                .with_context(|| format!("bad --regex {pattern:?}"));
+        }
+        let labels = self.labels()?;
+        Ok(Constraint::choice(vocabulary.clone(), &labels)?)
+    }
+
+    /// The labels of `--choice` or `--choice-file`.
+    fn labels(&self) -> Result<Vec<String>> {
+        let labels: Vec<String> = match (&self.choice, &self.choice_file) {
+            (Some(labels), _) => labels.clone(),
+            (None, Some(path)) => std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read --choice-file {}", path.display()))?
+                .lines()
+                .map(str::to_string)
+                .collect(),
+            (None, None) => Vec::new(),
+        };
+        // `--choice ""` parses as one empty label: treat it as no labels.
+        if labels.iter().all(String::is_empty) {
+            bail!("the label list is empty: give --choice A,B,C or a non-empty --choice-file");
+        }
+        Ok(labels)
+    }
+
+    /// A short description for reports.
+    pub fn describe(&self) -> String {
+        match (&self.regex, &self.choice, &self.choice_file) {
+            (Some(pattern), _, _) => format!("regex {pattern}"),
+            (_, Some(labels), _) => format!("choice of {} labels", labels.len()),
+            (_, _, Some(path)) => format!("choice from {}", path.display()),
+            _ => "nothing".to_string(),
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! `rein check` end to end: exit codes 0 (accepted), 1 (rejected, naming the
+//! token) and 2 (bad input, one line, no panic), on the real Llama 3
+//! tokenizer and the SmolLM2 GGUF fetched by `scripts/fetch-assets`.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn assets() -> PathBuf {
+    match std::env::var_os("REIN_ASSETS") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/assets"),
+    }
+}
+
+fn asset(relative: &str) -> String {
+    let path = assets().join(relative);
+    assert!(
+        path.exists(),
+        "asset {} is missing: run scripts/fetch-assets first",
+        path.display()
+    );
+    path.to_string_lossy().into_owned()
+}
+
+fn llama3() -> String {
+    asset("tokenizers/llama3/tokenizer.json")
+}
+
+fn rein(args: &[&str]) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = Command::new(env!("CARGO_BIN_EXE_rein"))
+        .args(args)
+        .output()
+        .expect("rein runs");
+    let stdout = String::from_utf8(stdout).unwrap();
+    let stderr = String::from_utf8(stderr).unwrap();
+    assert!(!stderr.contains("panicked"), "rein panicked: {stderr}");
+    (status.code().expect("rein exits normally"), stdout, stderr)
+}
+
+#[test]
+fn a_matching_date_is_accepted() {
+    let (code, stdout, _) = rein(&[
+        "check", "--tokenizer", &llama3(), "--regex", r"\d{4}-\d{2}-\d{2}", "--text", "2026-11-24",
+    ]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.starts_with("accepted:"), "{stdout}");
+}
+
+#[test]
+fn a_bad_date_is_rejected_at_the_offending_token() {
+    let (code, stdout, _) = rein(&[
+        "check", "--tokenizer", &llama3(), "--regex", r"\d{4}-\d{2}-\d{2}", "--text", "2026-1-24",
+    ]);
+    assert_eq!(code, 1, "{stdout}");
+    // Llama 3 spells it "202" "6" "-" "1" "-" ...: the second "-" at byte 6 is refused.
+    assert!(stdout.contains("token index 4"), "{stdout}");
+    assert!(stdout.contains(r#""-""#), "{stdout}");
+    assert!(stdout.contains("byte offset 6"), "{stdout}");
+}
+
+#[test]
+fn a_short_text_is_rejected_with_what_is_expected() {
+    let (code, stdout, _) = rein(&[
+        "check", "--tokenizer", &llama3(), "--regex", r"\d{4}-\d{2}-\d{2}", "--text", "2026-11-2",
+    ]);
+    assert_eq!(code, 1);
+    assert!(stdout.contains("expects more"), "{stdout}");
+}
+
+#[test]
+fn verbose_prints_mask_sizes() {
+    let (code, stdout, _) = rein(&[
+        "check", "--tokenizer", &llama3(), "--choice", "pos,positive,neg", "--text", "positive", "--verbose",
+    ]);
+    assert_eq!(code, 0, "{stdout}");
+    let token_lines: Vec<&str> = stdout.lines().filter(|l| l.starts_with("token")).collect();
+    assert!(!token_lines.is_empty());
+    assert!(token_lines.iter().all(|l| l.contains("allowed") && l.contains("µs")));
+}
+
+#[test]
+fn labels_with_quotes_spaces_and_non_ascii_on_the_gguf_vocabulary() {
+    let gguf = asset("models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let labels = std::env::temp_dir().join(format!("rein-labels-{}.txt", std::process::id()));
+    std::fs::write(&labels, "\"quoted\" label\nwith, comma\nżółw\n").unwrap();
+    let labels = labels.to_string_lossy().into_owned();
+    for (text, expected) in [("\"quoted\" label", 0), ("with, comma", 0), ("żółw", 0), ("żół", 1), ("with", 1)] {
+        let (code, stdout, _) = rein(&["check", "--tokenizer", &gguf, "--choice-file", &labels, "--text", text]);
+        assert_eq!(code, expected, "{text}: {stdout}");
+    }
+}
+
+fn assert_bad_input(args: &[&str], needle: &str) {
+    let (code, stdout, stderr) = rein(args);
+    assert_eq!(code, 2, "stdout: {stdout} stderr: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains(needle), "{stderr}");
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    let llama3 = llama3();
+    assert_bad_input(
+        &["check", "--tokenizer", &llama3, "--regex", r"\d{4}-(\d{2}", "--text", "x"],
+        "invalid regex at column 7",
+    );
+    assert_bad_input(
+        &["check", "--tokenizer", &llama3, "--choice", "", "--text", "x"],
+        "the label list is empty",
+    );
+    assert_bad_input(
+        &["check", "--tokenizer", "/no/such/tokenizer.json", "--regex", "a", "--text", "a"],
+        "no such file",
+    );
+    assert_bad_input(
+        &["check", "--tokenizer", &llama3, "--regex", "[a&&b]", "--text", "a"],
+        "matches no output",
+    );
+    let not_json = std::env::temp_dir().join(format!("rein-not-json-{}.json", std::process::id()));
+    std::fs::write(&not_json, "{ \"model\": ").unwrap();
+    assert_bad_input(
+        &["check", "--tokenizer", &not_json.to_string_lossy(), "--regex", "a", "--text", "a"],
+        "not valid JSON at line 1",
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let (code, _, stderr) = rein(&["check", "--tokenizer", "x", "--text", "a"]);
+    assert_eq!(code, 2, "{stderr}");
+}
