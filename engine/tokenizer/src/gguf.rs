@@ -101,6 +101,17 @@ impl Metadata {
         read_metadata(&mut reader).map_err(|message| LoadError::new(path, message))
     }
 
+    /// Parses the metadata section from the first bytes of a GGUF file
+    /// (tensor data after it is ignored).
+    pub fn parse(bytes: &[u8]) -> Result<Metadata, String> {
+        let mut reader = Reader {
+            inner: bytes,
+            offset: 0,
+            size: bytes.len() as u64,
+        };
+        read_metadata(&mut reader)
+    }
+
     /// The value of `key`, if present.
     pub fn get(&self, key: &str) -> Option<&MetadataValue> {
         self.entries.get(key)
@@ -384,12 +395,7 @@ mod tests {
     }
 
     fn read(bytes: &[u8]) -> Result<Metadata, String> {
-        let mut reader = Reader {
-            inner: bytes,
-            offset: 0,
-            size: bytes.len() as u64,
-        };
-        read_metadata(&mut reader)
+        Metadata::parse(bytes)
     }
 
     #[test]
