@@ -30,7 +30,12 @@ pub struct MaskArgs {
     #[arg(long, value_name = "PATH", required = true)]
     tokenizer: Vec<PathBuf>,
     /// Measure this regex instead of the built-in suite (with --text).
-    #[arg(long, value_name = "REGEX", requires = "text", conflicts_with = "choice")]
+    #[arg(
+        long,
+        value_name = "REGEX",
+        requires = "text",
+        conflicts_with = "choice"
+    )]
     regex: Option<String>,
     /// Measure this label set instead of the built-in suite (with --text).
     #[arg(long, value_name = "A,B,C", value_delimiter = ',', requires = "text")]
@@ -69,9 +74,15 @@ fn builtin_cases() -> Vec<Case> {
         Case {
             name: "labels-5".to_string(),
             kind: CaseKind::Choice(
-                ["supportive", "antagonistic", "mournful", "celebratory", "other"]
-                    .map(String::from)
-                    .to_vec(),
+                [
+                    "supportive",
+                    "antagonistic",
+                    "mournful",
+                    "celebratory",
+                    "other",
+                ]
+                .map(String::from)
+                .to_vec(),
             ),
             text: "celebratory".to_string(),
         },
@@ -130,8 +141,16 @@ fn run_mask(args: &MaskArgs) -> Result<Outcome> {
     let mut rows = Vec::new();
     println!(
         "{:<14} {:<12} {:>7} {:>11} {:>6} {:>8} {:>8} {:>8} {:>8} {:>9}",
-        "tokenizer", "case", "vocab", "compile_us", "steps", "p50_us", "p99_us", "max_us",
-        "mean_us", "allowed"
+        "tokenizer",
+        "case",
+        "vocab",
+        "compile_us",
+        "steps",
+        "p50_us",
+        "p99_us",
+        "max_us",
+        "mean_us",
+        "allowed"
     );
     for path in &args.tokenizer {
         let tokenizer = Tokenizer::from_path(path)?;
@@ -157,9 +176,9 @@ fn run_mask(args: &MaskArgs) -> Result<Outcome> {
                     matcher.fill_mask(&mut mask)?;
                     samples.push(step.elapsed());
                     allowed_total += mask.count();
-                    matcher.commit(token).with_context(|| {
-                        format!("case {}: its own text is rejected", case.name)
-                    })?;
+                    matcher
+                        .commit(token)
+                        .with_context(|| format!("case {}: its own text is rejected", case.name))?;
                 }
             }
             let summary = Summary::of(&samples);

@@ -28,7 +28,12 @@ pub struct CheckArgs {
     #[command(flatten)]
     constraint: ConstraintArgs,
     /// The text to check.
-    #[arg(long, value_name = "STRING", required_unless_present = "text_file", conflicts_with = "text_file")]
+    #[arg(
+        long,
+        value_name = "STRING",
+        required_unless_present = "text_file",
+        conflicts_with = "text_file"
+    )]
     text: Option<String>,
     /// Read the text to check from a file (UTF-8).
     #[arg(long, value_name = "FILE")]

@@ -44,7 +44,13 @@ fn rein(args: &[&str]) -> (i32, String, String) {
 #[test]
 fn a_matching_date_is_accepted() {
     let (code, stdout, _) = rein(&[
-        "check", "--tokenizer", &llama3(), "--regex", r"\d{4}-\d{2}-\d{2}", "--text", "2026-11-24",
+        "check",
+        "--tokenizer",
+        &llama3(),
+        "--regex",
+        r"\d{4}-\d{2}-\d{2}",
+        "--text",
+        "2026-11-24",
     ]);
     assert_eq!(code, 0, "{stdout}");
     assert!(stdout.starts_with("accepted:"), "{stdout}");
@@ -53,7 +59,13 @@ fn a_matching_date_is_accepted() {
 #[test]
 fn a_bad_date_is_rejected_at_the_offending_token() {
     let (code, stdout, _) = rein(&[
-        "check", "--tokenizer", &llama3(), "--regex", r"\d{4}-\d{2}-\d{2}", "--text", "2026-1-24",
+        "check",
+        "--tokenizer",
+        &llama3(),
+        "--regex",
+        r"\d{4}-\d{2}-\d{2}",
+        "--text",
+        "2026-1-24",
     ]);
     assert_eq!(code, 1, "{stdout}");
     // Llama 3 spells it "202" "6" "-" "1" "-" ...: the second "-" at byte 6 is refused.
@@ -65,7 +77,13 @@ fn a_bad_date_is_rejected_at_the_offending_token() {
 #[test]
 fn a_short_text_is_rejected_with_what_is_expected() {
     let (code, stdout, _) = rein(&[
-        "check", "--tokenizer", &llama3(), "--regex", r"\d{4}-\d{2}-\d{2}", "--text", "2026-11-2",
+        "check",
+        "--tokenizer",
+        &llama3(),
+        "--regex",
+        r"\d{4}-\d{2}-\d{2}",
+        "--text",
+        "2026-11-2",
     ]);
     assert_eq!(code, 1);
     assert!(stdout.contains("expects more"), "{stdout}");
@@ -74,12 +92,21 @@ fn a_short_text_is_rejected_with_what_is_expected() {
 #[test]
 fn verbose_prints_mask_sizes() {
     let (code, stdout, _) = rein(&[
-        "check", "--tokenizer", &llama3(), "--choice", "pos,positive,neg", "--text", "positive", "--verbose",
+        "check",
+        "--tokenizer",
+        &llama3(),
+        "--choice",
+        "pos,positive,neg",
+        "--text",
+        "positive",
+        "--verbose",
     ]);
     assert_eq!(code, 0, "{stdout}");
     let token_lines: Vec<&str> = stdout.lines().filter(|l| l.starts_with("token")).collect();
     assert!(!token_lines.is_empty());
-    assert!(token_lines.iter().all(|l| l.contains("allowed") && l.contains("µs")));
+    assert!(token_lines
+        .iter()
+        .all(|l| l.contains("allowed") && l.contains("µs")));
 }
 
 #[test]
@@ -88,8 +115,22 @@ fn labels_with_quotes_spaces_and_non_ascii_on_the_gguf_vocabulary() {
     let labels = std::env::temp_dir().join(format!("rein-labels-{}.txt", std::process::id()));
     std::fs::write(&labels, "\"quoted\" label\nwith, comma\nżółw\n").unwrap();
     let labels = labels.to_string_lossy().into_owned();
-    for (text, expected) in [("\"quoted\" label", 0), ("with, comma", 0), ("żółw", 0), ("żół", 1), ("with", 1)] {
-        let (code, stdout, _) = rein(&["check", "--tokenizer", &gguf, "--choice-file", &labels, "--text", text]);
+    for (text, expected) in [
+        ("\"quoted\" label", 0),
+        ("with, comma", 0),
+        ("żółw", 0),
+        ("żół", 1),
+        ("with", 1),
+    ] {
+        let (code, stdout, _) = rein(&[
+            "check",
+            "--tokenizer",
+            &gguf,
+            "--choice-file",
+            &labels,
+            "--text",
+            text,
+        ]);
         assert_eq!(code, expected, "{text}: {stdout}");
     }
 }
@@ -105,25 +146,65 @@ fn assert_bad_input(args: &[&str], needle: &str) {
 fn bad_input_is_one_line_and_exit_2() {
     let llama3 = llama3();
     assert_bad_input(
-        &["check", "--tokenizer", &llama3, "--regex", r"\d{4}-(\d{2}", "--text", "x"],
+        &[
+            "check",
+            "--tokenizer",
+            &llama3,
+            "--regex",
+            r"\d{4}-(\d{2}",
+            "--text",
+            "x",
+        ],
         "invalid regex at column 7",
     );
     assert_bad_input(
-        &["check", "--tokenizer", &llama3, "--choice", "", "--text", "x"],
+        &[
+            "check",
+            "--tokenizer",
+            &llama3,
+            "--choice",
+            "",
+            "--text",
+            "x",
+        ],
         "the label list is empty",
     );
     assert_bad_input(
-        &["check", "--tokenizer", "/no/such/tokenizer.json", "--regex", "a", "--text", "a"],
+        &[
+            "check",
+            "--tokenizer",
+            "/no/such/tokenizer.json",
+            "--regex",
+            "a",
+            "--text",
+            "a",
+        ],
         "no such file",
     );
     assert_bad_input(
-        &["check", "--tokenizer", &llama3, "--regex", "[a&&b]", "--text", "a"],
+        &[
+            "check",
+            "--tokenizer",
+            &llama3,
+            "--regex",
+            "[a&&b]",
+            "--text",
+            "a",
+        ],
         "matches no output",
     );
     let not_json = std::env::temp_dir().join(format!("rein-not-json-{}.json", std::process::id()));
     std::fs::write(&not_json, "{ \"model\": ").unwrap();
     assert_bad_input(
-        &["check", "--tokenizer", &not_json.to_string_lossy(), "--regex", "a", "--text", "a"],
+        &[
+            "check",
+            "--tokenizer",
+            &not_json.to_string_lossy(),
+            "--regex",
+            "a",
+            "--text",
+            "a",
+        ],
         "not valid JSON at line 1",
     );
 }

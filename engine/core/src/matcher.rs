@@ -446,7 +446,11 @@ mod tests {
         let v = vocab(&["a", "b", "ab", "<eos>", "c"]);
         let constraint = Constraint::regex(v, "ab?c").unwrap();
         let mut m = constraint.matcher();
-        assert_eq!(allowed(&mut m), vec![0, 2], "a literal <eos> text token stays text");
+        assert_eq!(
+            allowed(&mut m),
+            vec![0, 2],
+            "a literal <eos> text token stays text"
+        );
         m.commit(0).unwrap();
         assert_eq!(allowed(&mut m), vec![1, 4]);
         assert!(!m.can_end());
@@ -461,7 +465,10 @@ mod tests {
         assert_eq!(allowed(&mut m), vec![1, 4]);
         assert!(matches!(
             m.rollback(3),
-            Err(MatchError::RollbackTooFar { requested: 3, committed: 1 })
+            Err(MatchError::RollbackTooFar {
+                requested: 3,
+                committed: 1
+            })
         ));
     }
 
@@ -470,10 +477,19 @@ mod tests {
         let v = vocab(&["a", "b"]);
         let mut m = Constraint::regex(v, "ab").unwrap().matcher();
         let error = m.commit(1).unwrap_err();
-        assert_eq!(error.to_string(), "token 1 (\"b\") is not allowed at token index 0");
+        assert_eq!(
+            error.to_string(),
+            "token 1 (\"b\") is not allowed at token index 0"
+        );
         assert_eq!(m.committed(), 0);
-        assert!(matches!(m.commit(2), Err(MatchError::TokenNotAllowed { .. })), "eos");
-        assert!(matches!(m.commit(9), Err(MatchError::TokenOutOfRange { .. })));
+        assert!(
+            matches!(m.commit(2), Err(MatchError::TokenNotAllowed { .. })),
+            "eos"
+        );
+        assert!(matches!(
+            m.commit(9),
+            Err(MatchError::TokenOutOfRange { .. })
+        ));
         m.commit_all(&[0, 1]).unwrap();
         assert!(m.can_end());
     }

@@ -32,7 +32,14 @@ fn vocabulary() -> Arc<Vocabulary> {
                 // Tokens that end or start in the middle of a character.
                 let bytes = format!("{a}é").into_bytes();
                 builder.push(bytes[..bytes.len() - 1].to_vec(), TokenKind::Text);
-                builder.push(bytes[bytes.len() - 1..].iter().chain(b"ab").copied().collect(), TokenKind::Text);
+                builder.push(
+                    bytes[bytes.len() - 1..]
+                        .iter()
+                        .chain(b"ab")
+                        .copied()
+                        .collect(),
+                    TokenKind::Text,
+                );
             }
             builder.push(b"<eos>".to_vec(), TokenKind::Text); // text that looks special
             Arc::new(builder.build().unwrap())

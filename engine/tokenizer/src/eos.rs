@@ -56,9 +56,9 @@ impl ConfiguredEos {
         for file in ["generation_config.json", "config.json"] {
             if let Some(config) = read_json(&folder.join(file)) {
                 match config.get("eos_token_id") {
-                    Some(serde_json::Value::Number(n)) => {
-                        found.ids.extend(n.as_u64().and_then(|n| u32::try_from(n).ok()))
-                    }
+                    Some(serde_json::Value::Number(n)) => found
+                        .ids
+                        .extend(n.as_u64().and_then(|n| u32::try_from(n).ok())),
                     Some(serde_json::Value::Array(list)) => found.ids.extend(
                         list.iter()
                             .filter_map(|n| n.as_u64())

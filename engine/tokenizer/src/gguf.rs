@@ -127,9 +127,12 @@ struct Reader<R> {
 impl<R: Read> Reader<R> {
     fn bytes<const N: usize>(&mut self) -> Result<[u8; N], String> {
         let mut buffer = [0u8; N];
-        self.inner
-            .read_exact(&mut buffer)
-            .map_err(|_| format!("the file ends inside its metadata (at byte {})", self.offset))?;
+        self.inner.read_exact(&mut buffer).map_err(|_| {
+            format!(
+                "the file ends inside its metadata (at byte {})",
+                self.offset
+            )
+        })?;
         self.offset += N as u64;
         Ok(buffer)
     }
@@ -241,7 +244,8 @@ pub fn load(path: &Path) -> Result<Tokenizer, LoadError> {
         "tokenizer.ggml.eot_token_id",
         "tokenizer.ggml.eom_token_id",
     ] {
-        eos.ids.extend(metadata.get(key).and_then(MetadataValue::as_u32));
+        eos.ids
+            .extend(metadata.get(key).and_then(MetadataValue::as_u32));
     }
     crate::hf::from_json(path, json, &eos)
 }
@@ -251,7 +255,10 @@ fn string_array<'a>(metadata: &'a Metadata, key: &str) -> Result<Vec<&'a str>, S
         Some(MetadataValue::Array(values)) => values
             .iter()
             .enumerate()
-            .map(|(i, v)| v.as_str().ok_or_else(|| format!("{key}[{i}] is not a string")))
+            .map(|(i, v)| {
+                v.as_str()
+                    .ok_or_else(|| format!("{key}[{i}] is not a string"))
+            })
             .collect(),
         Some(_) => Err(format!("{key} is not an array")),
         None => Err(format!("the file has no {key}")),
@@ -408,7 +415,11 @@ mod tests {
                 string_array_value(&["<|end|>", "a", "b", "ab", "Ġ"]),
             ),
             ("tokenizer.ggml.merges", 9, string_array_value(&["a b"])),
-            ("tokenizer.ggml.eos_token_id", 4, 0u32.to_le_bytes().to_vec()),
+            (
+                "tokenizer.ggml.eos_token_id",
+                4,
+                0u32.to_le_bytes().to_vec(),
+            ),
         ]);
         let metadata = read(&bytes).unwrap();
         assert_eq!(metadata.version, 3);

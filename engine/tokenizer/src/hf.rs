@@ -48,7 +48,11 @@ pub fn load(path: &Path) -> Result<Tokenizer, LoadError> {
 
 /// Builds a tokenizer from an already parsed `tokenizer.json`; `path` only
 /// names the source in errors.
-pub fn from_json(path: &Path, mut json: Value, eos: &ConfiguredEos) -> Result<Tokenizer, LoadError> {
+pub fn from_json(
+    path: &Path,
+    mut json: Value,
+    eos: &ConfiguredEos,
+) -> Result<Tokenizer, LoadError> {
     let error = |message: String| LoadError::new(path, message);
     let scheme = detect_scheme(&json).map_err(error)?;
     let vocabulary = read_vocabulary(&json, scheme, eos).map_err(error)?;
@@ -118,7 +122,8 @@ fn read_vocabulary(
     match (model_type, json.pointer("/model/vocab")) {
         ("BPE" | "WordLevel", Some(Value::Object(vocab))) => {
             for (token, id) in vocab {
-                let id = as_id(id).ok_or_else(|| format!("model.vocab[{token:?}] is not a token id"))?;
+                let id =
+                    as_id(id).ok_or_else(|| format!("model.vocab[{token:?}] is not a token id"))?;
                 entries.push((id, scheme.model_token_bytes(token), TokenKind::Text));
             }
         }
@@ -151,7 +156,10 @@ fn read_vocabulary(
             .get("content")
             .and_then(Value::as_str)
             .ok_or_else(|| format!("added_tokens[{index}] has no content"))?;
-        let special = token.get("special").and_then(Value::as_bool).unwrap_or(false);
+        let special = token
+            .get("special")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         if special {
             entries.push((id, content.as_bytes().to_vec(), TokenKind::Special));
             special_names.push((content.to_string(), id));
@@ -280,8 +288,12 @@ mod tests {
 
     #[test]
     fn byte_level_vocabulary_and_exact_encoding() {
-        let tokenizer =
-            from_json(Path::new("test.json"), byte_level_json(), &ConfiguredEos::default()).unwrap();
+        let tokenizer = from_json(
+            Path::new("test.json"),
+            byte_level_json(),
+            &ConfiguredEos::default(),
+        )
+        .unwrap();
         let vocab = tokenizer.vocabulary();
         assert_eq!(vocab.len(), 9);
         assert_eq!(vocab.token_bytes(2), Some(&b" "[..]));
@@ -292,7 +304,10 @@ mod tests {
         // No prefix space is added, and the special name is spelled as text.
         let ids = tokenizer.encode("ab a").unwrap();
         assert_eq!(ids, vec![3, 4]);
-        assert!(tokenizer.encode("<|eot_id|>").is_err(), "no tokens spell it in this toy vocab");
+        assert!(
+            tokenizer.encode("<|eot_id|>").is_err(),
+            "no tokens spell it in this toy vocab"
+        );
         assert_eq!(tokenizer.encode("<tool>").unwrap(), vec![8]);
     }
 

@@ -23,9 +23,9 @@
 
 pub mod byte_scheme;
 pub mod eos;
+mod error;
 pub mod gguf;
 pub mod hf;
-mod error;
 mod tokenizer;
 
 pub use error::{EncodeError, LoadError};

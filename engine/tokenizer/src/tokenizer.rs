@@ -63,7 +63,10 @@ impl Tokenizer {
         } else {
             ""
         };
-        Err(LoadError::new(path, format!("no such file or folder{hint}")))
+        Err(LoadError::new(
+            path,
+            format!("no such file or folder{hint}"),
+        ))
     }
 
     /// The vocabulary, shareable between constraints.
@@ -150,7 +153,10 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
 fn looks_like_hub_id(path: &Path) -> bool {
     let text = path.to_string_lossy();
     let parts: Vec<&str> = text.split('/').collect();
-    parts.len() == 2 && parts.iter().all(|p| !p.is_empty() && *p != "." && *p != "..")
+    parts.len() == 2
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && *p != "." && *p != "..")
 }
 
 /// `tokenizer.json` of the newest snapshot of a hub id in the local cache.
@@ -163,8 +169,7 @@ fn find_in_hub_cache(path: &Path) -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HF_HOME").map(|home| PathBuf::from(home).join("hub")))
         .or_else(|| {
-            std::env::var_os("HOME")
-                .map(|home| PathBuf::from(home).join(".cache/huggingface/hub"))
+            std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache/huggingface/hub"))
         })?;
     let snapshots = cache.join(format!("models--{id}")).join("snapshots");
     let mut candidates: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(snapshots)

@@ -29,7 +29,10 @@ fn check_round_trip(name: &str, text: &str) -> Result<(), TestCaseError> {
     match tokenizer.encode(text) {
         Ok(ids) => prop_assert_eq!(tokenizer.vocabulary().concat_bytes(&ids), text.as_bytes()),
         Err(error) => {
-            prop_assert!(!spellable(tokenizer, text), "{name} failed on spellable {text:?}: {error}");
+            prop_assert!(
+                !spellable(tokenizer, text),
+                "{name} failed on spellable {text:?}: {error}"
+            );
             prop_assert!(error.to_string().contains("does not cover"), "{error}");
         }
     }
@@ -76,12 +79,30 @@ proptest! {
 
 #[test]
 fn full_byte_coverage_where_the_vocabulary_has_it() {
-    let all_chars: String = ['\u{0}', '\u{4}', '\u{7f}', 'é', '\u{10FFFF}', '\u{587a4}', '😀'].iter().collect();
+    let all_chars: String = [
+        '\u{0}',
+        '\u{4}',
+        '\u{7f}',
+        'é',
+        '\u{10FFFF}',
+        '\u{587a4}',
+        '😀',
+    ]
+    .iter()
+    .collect();
     for name in ["llama3", "qwen3", "gemma3"] {
-        assert!(spellable(common::tokenizer(name), &all_chars), "{name} spells every byte");
+        assert!(
+            spellable(common::tokenizer(name), &all_chars),
+            "{name} spells every byte"
+        );
     }
-    assert!(!spellable(common::tokenizer("smollm2"), "\u{587a4}"), "SmolLM2 has no 0xF1 token");
-    let error = common::tokenizer("smollm2").encode("a\u{587a4}").unwrap_err();
+    assert!(
+        !spellable(common::tokenizer("smollm2"), "\u{587a4}"),
+        "SmolLM2 has no 0xF1 token"
+    );
+    let error = common::tokenizer("smollm2")
+        .encode("a\u{587a4}")
+        .unwrap_err();
     assert!(error.to_string().contains("at byte 1"), "{error}");
 }
 
@@ -102,20 +123,30 @@ fn vocabulary_facts() {
 
     let gemma = common::tokenizer("gemma3");
     assert_eq!(gemma.vocabulary().len(), 262_145);
-    assert_eq!(gemma.scheme(), ByteScheme::SentencePiece { byte_fallback: true });
+    assert_eq!(
+        gemma.scheme(),
+        ByteScheme::SentencePiece {
+            byte_fallback: true
+        }
+    );
     assert!(gemma.vocabulary().is_eos(1) && gemma.vocabulary().is_eos(106));
     let byte = gemma.encoder().token_to_id("<0x0A>").unwrap();
     assert_eq!(gemma.vocabulary().token_bytes(byte), Some(&b"\n"[..]));
 
     let smol = common::tokenizer("smollm2");
     assert_eq!(smol.vocabulary().len(), 49_152);
-    assert!(smol.vocabulary().is_eos(2), "<|im_end|> from tokenizer.ggml.eos_token_id");
+    assert!(
+        smol.vocabulary().is_eos(2),
+        "<|im_end|> from tokenizer.ggml.eos_token_id"
+    );
     assert!(smol.vocabulary().is_special(0) && smol.vocabulary().is_special(1));
 }
 
 #[test]
 fn gemma3_refuses_the_metaspace_character() {
-    let error = common::tokenizer("gemma3").encode("a\u{2581}b").unwrap_err();
+    let error = common::tokenizer("gemma3")
+        .encode("a\u{2581}b")
+        .unwrap_err();
     assert!(error.to_string().contains("U+2581"), "{error}");
 }
 
@@ -139,12 +170,18 @@ fn text_constraints_never_allow_special_tokens() {
             let mut text_allowed = 0;
             for id in mask.iter() {
                 if vocabulary.is_special(id) {
-                    assert!(vocabulary.is_eos(id), "{name}: special token {id} allowed by {pattern}");
+                    assert!(
+                        vocabulary.is_eos(id),
+                        "{name}: special token {id} allowed by {pattern}"
+                    );
                 } else {
                     text_allowed += 1;
                 }
             }
-            assert!(text_allowed > 1000, "{name}: only {text_allowed} text tokens allowed");
+            assert!(
+                text_allowed > 1000,
+                "{name}: only {text_allowed} text tokens allowed"
+            );
             for &eos in vocabulary.eos_tokens() {
                 assert!(mask.contains(eos), "{name}: the empty output may end");
             }
@@ -154,7 +191,10 @@ fn text_constraints_never_allow_special_tokens() {
             let special = (0..vocabulary.len() as u32)
                 .find(|&id| vocabulary.is_special(id) && !vocabulary.is_eos(id))
                 .unwrap();
-            assert!(matcher.commit(special).is_err(), "{name}: special {special} committed");
+            assert!(
+                matcher.commit(special).is_err(),
+                "{name}: special {special} committed"
+            );
         }
     }
 }

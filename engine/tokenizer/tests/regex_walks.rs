@@ -12,7 +12,12 @@ use rein_core::Constraint;
 use support::regex_gen::{self, Rng64};
 use support::walk::{assert_no_dead_ends, byte_tokens, walk_accepts};
 
-fn check_regex_on(name: &str, regex: &regex_gen::Regex, random: &[String], seed: u64) -> Result<(), TestCaseError> {
+fn check_regex_on(
+    name: &str,
+    regex: &regex_gen::Regex,
+    random: &[String],
+    seed: u64,
+) -> Result<(), TestCaseError> {
     let tokenizer = common::tokenizer(name);
     let vocabulary = tokenizer.vocabulary();
     let pattern = regex.pattern();
@@ -20,7 +25,10 @@ fn check_regex_on(name: &str, regex: &regex_gen::Regex, random: &[String], seed:
     let constraint = match Constraint::regex(vocabulary.clone(), &pattern) {
         Ok(constraint) => constraint,
         Err(error) => {
-            prop_assert!(error.to_string().contains("matches no output"), "{pattern}: {error}");
+            prop_assert!(
+                error.to_string().contains("matches no output"),
+                "{pattern}: {error}"
+            );
             return Ok(());
         }
     };
@@ -28,10 +36,28 @@ fn check_regex_on(name: &str, regex: &regex_gen::Regex, random: &[String], seed:
     for text in regex_gen::candidate_strings(regex, &mut rng, random) {
         let expected = reference.is_match(&text);
         let canonical = tokenizer.encode(&text).unwrap();
-        prop_assert_eq!(walk_accepts(&constraint, &canonical), expected, "{} {:?} canonical", pattern, text);
+        prop_assert_eq!(
+            walk_accepts(&constraint, &canonical),
+            expected,
+            "{} {:?} canonical",
+            pattern,
+            text
+        );
         let bytes = byte_tokens(vocabulary, &text);
-        prop_assert_eq!(walk_accepts(&constraint, &bytes), expected, "{} {:?} bytes", pattern, text);
-        assert_no_dead_ends(&constraint, &canonical, &|t| reference.is_match(t), 48, &mut rng);
+        prop_assert_eq!(
+            walk_accepts(&constraint, &bytes),
+            expected,
+            "{} {:?} bytes",
+            pattern,
+            text
+        );
+        assert_no_dead_ends(
+            &constraint,
+            &canonical,
+            &|t| reference.is_match(t),
+            48,
+            &mut rng,
+        );
     }
     Ok(())
 }
@@ -81,8 +107,18 @@ proptest! {
 #[test]
 fn dates_on_llama3() {
     let tokenizer = common::tokenizer("llama3");
-    let constraint = Constraint::regex(tokenizer.vocabulary().clone(), r"\d{4}-\d{2}-\d{2}").unwrap();
-    assert!(walk_accepts(&constraint, &tokenizer.encode("2026-11-24").unwrap()));
-    assert!(!walk_accepts(&constraint, &tokenizer.encode("2026-1-24").unwrap()));
-    assert!(!walk_accepts(&constraint, &tokenizer.encode("2026-11-2").unwrap()));
+    let constraint =
+        Constraint::regex(tokenizer.vocabulary().clone(), r"\d{4}-\d{2}-\d{2}").unwrap();
+    assert!(walk_accepts(
+        &constraint,
+        &tokenizer.encode("2026-11-24").unwrap()
+    ));
+    assert!(!walk_accepts(
+        &constraint,
+        &tokenizer.encode("2026-1-24").unwrap()
+    ));
+    assert!(!walk_accepts(
+        &constraint,
+        &tokenizer.encode("2026-11-2").unwrap()
+    ));
 }

@@ -257,8 +257,7 @@ impl Exploration<'_> {
         self.ids.insert(id, ours);
         let eoi = self.dfa.next_eoi_state(id);
         self.accepting.push(self.dfa.is_match_state(eoi));
-        self.transitions
-            .extend(std::iter::repeat_n(0, self.stride));
+        self.transitions.extend(std::iter::repeat_n(0, self.stride));
         self.pending.push(id);
         Ok(ours)
     }

@@ -36,7 +36,9 @@ impl Rng64 {
 
 /// Characters the generated regexes and strings draw from: ASCII, two-byte,
 /// three-byte and four-byte UTF-8, and regex metacharacters.
-pub const ALPHABET: &[char] = &['a', 'b', 'c', '0', '7', ' ', '-', '.', '"', 'é', 'α', '€', '😀'];
+pub const ALPHABET: &[char] = &[
+    'a', 'b', 'c', '0', '7', ' ', '-', '.', '"', 'é', 'α', '€', '😀',
+];
 
 /// A regex syntax tree.
 #[derive(Clone, Debug)]
@@ -73,7 +75,10 @@ impl Regex {
                 out
             }
             Regex::Digit => r"\d".to_string(),
-            Regex::Concat(items) => items.iter().map(|i| format!("(?:{})", i.pattern())).collect(),
+            Regex::Concat(items) => items
+                .iter()
+                .map(|i| format!("(?:{})", i.pattern()))
+                .collect(),
             Regex::Alternation(items) => {
                 let inner: Vec<String> = items.iter().map(Regex::pattern).collect();
                 format!("(?:{})", inner.join("|"))
@@ -129,8 +134,11 @@ pub fn regex_strategy() -> impl Strategy<Value = Regex> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 1..4).prop_map(Regex::Concat),
             prop::collection::vec(inner.clone(), 2..4).prop_map(Regex::Alternation),
-            (inner, 0u32..3, 0u32..3)
-                .prop_map(|(r, a, b)| Regex::Repeat(Box::new(r), a.min(b), a.max(b))),
+            (inner, 0u32..3, 0u32..3).prop_map(|(r, a, b)| Regex::Repeat(
+                Box::new(r),
+                a.min(b),
+                a.max(b)
+            )),
         ]
     })
 }

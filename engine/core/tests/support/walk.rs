@@ -13,10 +13,15 @@ pub fn walk_accepts(constraint: &Constraint, tokens: &[TokenId]) -> bool {
     let mut matcher = constraint.matcher();
     let mut mask = TokenMask::new(vocabulary.len() + 7);
     for &token in tokens {
-        matcher.fill_mask(&mut mask).expect("the mask covers the vocabulary");
+        matcher
+            .fill_mask(&mut mask)
+            .expect("the mask covers the vocabulary");
         let allowed = mask.contains(token);
         let committed = matcher.commit(token).is_ok();
-        assert_eq!(allowed, committed, "mask and commit disagree on token {token}");
+        assert_eq!(
+            allowed, committed,
+            "mask and commit disagree on token {token}"
+        );
         if !committed {
             return false;
         }
@@ -60,17 +65,25 @@ pub fn assert_no_dead_ends(
         let chosen: Vec<TokenId> = if allowed.len() <= sample {
             allowed
         } else {
-            (0..sample).map(|_| allowed[rng.below(allowed.len())]).collect()
+            (0..sample)
+                .map(|_| allowed[rng.below(allowed.len())])
+                .collect()
         };
         for token in chosen {
             let mut fork = matcher.clone();
             fork.commit(token).expect("an allowed token commits");
             if vocabulary.is_eos(token) {
                 let text = std::str::from_utf8(&prefix).expect("an ended output is UTF-8");
-                assert!(accepts(text), "ended on {text:?}, which the reference rejects");
+                assert!(
+                    accepts(text),
+                    "ended on {text:?}, which the reference rejects"
+                );
                 continue;
             }
-            assert!(!vocabulary.is_special(token), "special token {token} offered");
+            assert!(
+                !vocabulary.is_special(token),
+                "special token {token} offered"
+            );
             let completion = fork
                 .shortest_completion()
                 .unwrap_or_else(|| panic!("token {token} leads to a dead end"));
@@ -78,7 +91,10 @@ pub fn assert_no_dead_ends(
             full.extend_from_slice(vocabulary.token_bytes(token).unwrap());
             full.extend_from_slice(&completion);
             let text = String::from_utf8(full).expect("a completed output is UTF-8");
-            assert!(accepts(&text), "completion {text:?} is rejected by the reference");
+            assert!(
+                accepts(&text),
+                "completion {text:?} is rejected by the reference"
+            );
         }
         if step == tokens.len() {
             break;

@@ -41,8 +41,7 @@ pub fn tokenizer(name: &str) -> &'static Tokenizer {
         "asset {} is missing: run scripts/fetch-assets first",
         path.display()
     );
-    let tokenizer = Tokenizer::from_path(&path)
-        .unwrap_or_else(|error| panic!("{error}"));
+    let tokenizer = Tokenizer::from_path(&path).unwrap_or_else(|error| panic!("{error}"));
     let leaked: &'static Tokenizer = Box::leak(Box::new(tokenizer));
     loaded.insert(name.to_string(), leaked);
     leaked
