@@ -81,6 +81,13 @@ impl TokenMask {
     pub fn as_words(&self) -> &[u32] {
         &self.words
     }
+
+    /// Clears the mask, then copies `words` into its first words (the rest
+    /// stay clear). `words` must not be longer than the mask's words.
+    pub(crate) fn copy_from_words(&mut self, words: &[u32]) {
+        self.words.fill(0);
+        self.words[..words.len()].copy_from_slice(words);
+    }
 }
 
 impl std::fmt::Debug for TokenMask {

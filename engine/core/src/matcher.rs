@@ -14,8 +14,10 @@
 //! Later constraint kinds (grammars, JSON Schemas) plug in behind the same
 //! types: the runtime never sees which automaton is underneath.
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
 
 use crate::automaton::{ByteDfa, CompileError, RegexConfig, DEAD};
 use crate::mask::TokenMask;
@@ -23,6 +25,10 @@ use crate::vocab::{EscapedBytes, TokenId, Vocabulary};
 
 /// The most forced bytes [`Matcher::forced`] reports in one call.
 const MAX_FORCED_BYTES: usize = 4096;
+
+/// The default memory budget of a constraint's mask cache (64 MiB: 4,000
+/// masks of a 128k vocabulary, 2,000 of a 262k one).
+pub const DEFAULT_MASK_CACHE_BYTES: usize = 64 << 20;
 
 /// A compiled constraint over one vocabulary.
 #[derive(Clone)]
@@ -34,6 +40,53 @@ struct Compiled {
     vocabulary: Arc<Vocabulary>,
     automaton: Automaton,
     description: String,
+    masks: MaskCache,
+}
+
+/// Masks already computed, by automaton state.
+///
+/// For a DFA the allowed tokens depend on nothing but the state, and
+/// generation revisits the same states again and again (every step inside a
+/// free-text field, every document of a batch with one schema), so a mask is
+/// computed by walking the trie once and then copied. Shared by every
+/// matcher of the constraint; bounded by a byte budget, past which masks are
+/// computed every time.
+struct MaskCache {
+    masks: RwLock<HashMap<u32, Arc<[u32]>>>,
+    bytes: AtomicUsize,
+    budget: usize,
+}
+
+impl MaskCache {
+    fn new(budget: usize) -> MaskCache {
+        MaskCache {
+            masks: RwLock::new(HashMap::new()),
+            bytes: AtomicUsize::new(0),
+            budget,
+        }
+    }
+
+    fn get(&self, state: u32) -> Option<Arc<[u32]>> {
+        let masks = self
+            .masks
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        masks.get(&state).cloned()
+    }
+
+    fn insert(&self, state: u32, words: &[u32]) {
+        let size = std::mem::size_of_val(words);
+        if self.bytes.load(Ordering::Relaxed) + size > self.budget {
+            return;
+        }
+        let mut masks = self
+            .masks
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if masks.insert(state, Arc::from(words)).is_none() {
+            self.bytes.fetch_add(size, Ordering::Relaxed);
+        }
+    }
 }
 
 /// The automaton behind a constraint.
@@ -85,6 +138,24 @@ impl Constraint {
                 vocabulary,
                 automaton: Automaton::Dfa(dfa),
                 description: description.into(),
+                masks: MaskCache::new(DEFAULT_MASK_CACHE_BYTES),
+            }),
+        }
+    }
+
+    /// The same constraint with a mask cache of at most `bytes` (0 turns the
+    /// cache off). Default [`DEFAULT_MASK_CACHE_BYTES`]. Masks computed so
+    /// far are dropped.
+    pub fn with_mask_cache_bytes(self, bytes: usize) -> Constraint {
+        let automaton = match &self.inner.automaton {
+            Automaton::Dfa(dfa) => Automaton::Dfa(dfa.clone()),
+        };
+        Constraint {
+            inner: Arc::new(Compiled {
+                vocabulary: self.inner.vocabulary.clone(),
+                automaton,
+                description: self.inner.description.clone(),
+                masks: MaskCache::new(bytes),
             }),
         }
     }
@@ -108,9 +179,10 @@ impl Constraint {
     /// Bytes of heap memory held by the compiled automaton (the vocabulary,
     /// shared between constraints, is not counted).
     pub fn memory_usage(&self) -> usize {
-        match &self.inner.automaton {
+        let automaton = match &self.inner.automaton {
             Automaton::Dfa(dfa) => dfa.memory_usage(),
-        }
+        };
+        automaton + self.inner.masks.bytes.load(Ordering::Relaxed)
     }
 }
 
@@ -264,12 +336,18 @@ impl Matcher {
                 vocabulary: vocabulary.len(),
             });
         }
-        mask.clear();
         let state = self.current();
-        if state != FINISHED {
+        let cache = &self.constraint.inner.masks;
+        if state == FINISHED {
+            mask.clear();
+        } else if let Some(words) = cache.get(state) {
+            mask.copy_from_words(&words);
+        } else {
+            mask.clear();
             match &self.constraint.inner.automaton {
                 Automaton::Dfa(dfa) => fill_from_dfa(dfa, vocabulary, state, mask),
             }
+            cache.insert(state, &mask.as_words()[..vocabulary.len().div_ceil(32)]);
         }
         if self.can_end() {
             for &eos in vocabulary.eos_tokens() {
@@ -533,6 +611,24 @@ mod tests {
         m.commit(0).unwrap();
         assert!(m.can_end());
         assert_eq!(allowed(&mut m), vec![1, 6]);
+    }
+
+    #[test]
+    fn cached_masks_equal_fresh_ones() {
+        let v = vocab(&["a", "b", "ab", "ba", "c"]);
+        let cached = Constraint::regex(v, "(ab|ba)*c?").unwrap();
+        let fresh = cached.clone().with_mask_cache_bytes(0);
+        let (mut a, mut b) = (cached.matcher(), fresh.matcher());
+        for token in [2, 3, 0, 1, 1, 0, 4] {
+            assert_eq!(allowed(&mut a), allowed(&mut b));
+            a.commit(token).unwrap();
+            b.commit(token).unwrap();
+        }
+        assert_eq!(allowed(&mut a), allowed(&mut b));
+        assert!(
+            cached.memory_usage() > fresh.memory_usage(),
+            "masks were cached"
+        );
     }
 
     #[test]
