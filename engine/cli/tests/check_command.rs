@@ -41,32 +41,29 @@ fn rein(args: &[&str]) -> (i32, String, String) {
     (status.code().expect("rein exits normally"), stdout, stderr)
 }
 
-#[test]
-fn a_matching_date_is_accepted() {
-    let (code, stdout, _) = rein(&[
+/// `rein check` of `text` against the date regex on Llama 3.
+fn check_date(text: &str) -> (i32, String, String) {
+    rein(&[
         "check",
         "--tokenizer",
         &llama3(),
         "--regex",
         r"\d{4}-\d{2}-\d{2}",
         "--text",
-        "2026-11-24",
-    ]);
+        text,
+    ])
+}
+
+#[test]
+fn a_matching_date_is_accepted() {
+    let (code, stdout, _) = check_date("2026-11-24");
     assert_eq!(code, 0, "{stdout}");
     assert!(stdout.starts_with("accepted:"), "{stdout}");
 }
 
 #[test]
 fn a_bad_date_is_rejected_at_the_offending_token() {
-    let (code, stdout, _) = rein(&[
-        "check",
-        "--tokenizer",
-        &llama3(),
-        "--regex",
-        r"\d{4}-\d{2}-\d{2}",
-        "--text",
-        "2026-1-24",
-    ]);
+    let (code, stdout, _) = check_date("2026-1-24");
     assert_eq!(code, 1, "{stdout}");
     // Llama 3 spells it "202" "6" "-" "1" "-" ...: the second "-" at byte 6 is refused.
     assert!(stdout.contains("token index 4"), "{stdout}");
@@ -76,15 +73,7 @@ fn a_bad_date_is_rejected_at_the_offending_token() {
 
 #[test]
 fn a_short_text_is_rejected_with_what_is_expected() {
-    let (code, stdout, _) = rein(&[
-        "check",
-        "--tokenizer",
-        &llama3(),
-        "--regex",
-        r"\d{4}-\d{2}-\d{2}",
-        "--text",
-        "2026-11-2",
-    ]);
+    let (code, stdout, _) = check_date("2026-11-2");
     assert_eq!(code, 1);
     assert!(stdout.contains("expects more"), "{stdout}");
 }

@@ -79,12 +79,8 @@ pub(super) fn build<S: AsRef<str>>(labels: &[S]) -> Result<ByteDfa, CompileError
 
 #[cfg(test)]
 mod tests {
-    use crate::automaton::{ByteDfa, DEAD};
-
-    fn accepts(dfa: &ByteDfa, text: &str) -> bool {
-        let state = dfa.next_bytes(dfa.start(), text.as_bytes());
-        state != DEAD && dfa.is_accepting(state)
-    }
+    use crate::automaton::tests::accepts;
+    use crate::automaton::ByteDfa;
 
     #[test]
     fn labels_sharing_prefixes() {

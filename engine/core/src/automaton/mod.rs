@@ -242,8 +242,14 @@ impl RawDfa {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Whether `dfa` accepts the whole of `text`.
+    pub(crate) fn accepts(dfa: &ByteDfa, text: &str) -> bool {
+        let state = dfa.next_bytes(dfa.start(), text.as_bytes());
+        state != DEAD && dfa.is_accepting(state)
+    }
 
     #[test]
     fn forced_bytes_stop_at_choices_and_acceptance() {

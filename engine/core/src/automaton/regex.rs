@@ -302,12 +302,7 @@ fn dfa_error(message: &str) -> CompileError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::automaton::DEAD;
-
-    fn accepts(dfa: &ByteDfa, text: &str) -> bool {
-        let state = dfa.next_bytes(dfa.start(), text.as_bytes());
-        state != DEAD && dfa.is_accepting(state)
-    }
+    use crate::automaton::tests::accepts;
 
     #[test]
     fn whole_output_must_match() {
