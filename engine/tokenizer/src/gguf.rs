@@ -430,6 +430,59 @@ mod tests {
     }
 
     #[test]
+    fn a_sentencepiece_vocabulary_encodes_exactly() {
+        let mut tokens: Vec<String> = vec!["<unk>".into(), "<s>".into(), "</s>".into()];
+        let mut types = vec![2u32, 3, 3];
+        for byte in 0..=255u8 {
+            tokens.push(format!("<0x{byte:02X}>"));
+            types.push(TOKEN_TYPE_BYTE);
+        }
+        for piece in ["▁a", "b", "▁", "ab", "<think>"] {
+            tokens.push(piece.to_string());
+            types.push(if piece == "<think>" {
+                TOKEN_TYPE_USER_DEFINED
+            } else {
+                TOKEN_TYPE_NORMAL
+            });
+        }
+        let mut entries = BTreeMap::new();
+        entries.insert(
+            "tokenizer.ggml.model".to_string(),
+            MetadataValue::String("llama".into()),
+        );
+        entries.insert(
+            "tokenizer.ggml.tokens".to_string(),
+            MetadataValue::Array(tokens.iter().cloned().map(MetadataValue::String).collect()),
+        );
+        entries.insert(
+            "tokenizer.ggml.token_type".to_string(),
+            MetadataValue::Array(
+                types
+                    .iter()
+                    .map(|&t| MetadataValue::Unsigned(t.into()))
+                    .collect(),
+            ),
+        );
+        let metadata = Metadata {
+            version: 3,
+            entries,
+        };
+        let json = tokenizer_json(&metadata).unwrap();
+        let mut eos = ConfiguredEos::default();
+        eos.ids.push(2);
+        let tokenizer = crate::hf::from_json(Path::new("t.gguf"), json, &eos).unwrap();
+        let vocabulary = tokenizer.vocabulary();
+        assert!(vocabulary.is_special(0) && vocabulary.is_special(1) && vocabulary.is_eos(2));
+        assert_eq!(vocabulary.token_bytes(3 + 0x0A), Some(&b"\n"[..]));
+        assert_eq!(vocabulary.token_bytes(259), Some(&b" a"[..]));
+        assert!(!vocabulary.is_special(263), "user-defined tokens are text");
+        for text in ["ab a", " a\nb", "żółw <think>", "<s></s>"] {
+            let ids = tokenizer.encode(text).unwrap();
+            assert_eq!(vocabulary.concat_bytes(&ids), text.as_bytes(), "{text}");
+        }
+    }
+
+    #[test]
     fn hostile_lengths_are_errors_not_allocations() {
         let mut bytes = gguf_bytes(&[]);
         bytes[16..24].copy_from_slice(&1u64.to_le_bytes()); // one key follows

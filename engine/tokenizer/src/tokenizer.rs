@@ -164,14 +164,20 @@ fn find_in_hub_cache(path: &Path) -> Option<PathBuf> {
     if !looks_like_hub_id(path) {
         return None;
     }
-    let id = path.to_string_lossy().replace('/', "--");
     let cache = std::env::var_os("HF_HUB_CACHE")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HF_HOME").map(|home| PathBuf::from(home).join("hub")))
         .or_else(|| {
             std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache/huggingface/hub"))
         })?;
-    let snapshots = cache.join(format!("models--{id}")).join("snapshots");
+    snapshot_tokenizer(&cache, &path.to_string_lossy())
+}
+
+/// The newest `snapshots/*/tokenizer.json` of `id` (`org/name`) in a hub cache.
+fn snapshot_tokenizer(cache: &Path, id: &str) -> Option<PathBuf> {
+    let snapshots = cache
+        .join(format!("models--{}", id.replace('/', "--")))
+        .join("snapshots");
     let mut candidates: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(snapshots)
         .ok()?
         .filter_map(|entry| entry.ok())
@@ -181,4 +187,37 @@ fn find_in_hub_cache(path: &Path) -> Option<PathBuf> {
         .collect();
     candidates.sort();
     candidates.pop().map(|(_, file)| file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hub_ids_resolve_in_the_cache_layout() {
+        let cache = std::env::temp_dir().join(format!("rein-hub-{}", std::process::id()));
+        let snapshot = cache.join("models--org--model/snapshots/abc123");
+        std::fs::create_dir_all(&snapshot).unwrap();
+        std::fs::write(snapshot.join("tokenizer.json"), "{}").unwrap();
+        assert_eq!(
+            snapshot_tokenizer(&cache, "org/model"),
+            Some(snapshot.join("tokenizer.json"))
+        );
+        assert_eq!(snapshot_tokenizer(&cache, "org/other"), None);
+        assert!(looks_like_hub_id(Path::new("meta-llama/Llama-3.1-8B")));
+        assert!(!looks_like_hub_id(Path::new("./tokenizer.json")));
+        assert!(!looks_like_hub_id(Path::new("/a/b/c")));
+        std::fs::remove_dir_all(&cache).unwrap();
+    }
+
+    #[test]
+    fn missing_paths_name_the_hub_cache() {
+        let error = Tokenizer::from_path("no-such-org/no-such-model").unwrap_err();
+        assert!(error.to_string().contains("Hugging Face id"), "{error}");
+        let error = Tokenizer::from_path("/no/such/file.json").unwrap_err();
+        assert!(
+            error.to_string().ends_with("no such file or folder"),
+            "{error}"
+        );
+    }
 }

@@ -143,6 +143,18 @@ fn vocabulary_facts() {
 }
 
 #[test]
+fn a_folder_loads_its_tokenizer_json() {
+    let folder = common::asset_path("llama3");
+    let folder = folder.parent().unwrap();
+    let tokenizer = rein_tokenizer::Tokenizer::from_path(folder).unwrap();
+    assert_eq!(tokenizer.vocabulary().len(), 128_256);
+    assert_eq!(
+        tokenizer.encode("Hello, world").unwrap(),
+        common::tokenizer("llama3").encode("Hello, world").unwrap()
+    );
+}
+
+#[test]
 fn gemma3_refuses_the_metaspace_character() {
     let error = common::tokenizer("gemma3")
         .encode("a\u{2581}b")
