@@ -6,14 +6,16 @@
 //! commits the token, repeated for a number of iterations. Single thread;
 //! p50, p99 and max are reported next to the mean.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use clap::{Args, Subcommand};
-use rein_core::{Constraint, TokenMask};
+use clap::{Args, Subcommand, ValueEnum};
+use rein_core::Constraint;
 use rein_tokenizer::Tokenizer;
 
+use crate::peer::llguidance::Llguidance;
+use crate::peer::{PeerMatcher, ReinMatcher};
 use crate::stats::Summary;
 use crate::Outcome;
 
@@ -49,9 +51,20 @@ pub struct MaskArgs {
     /// Turn the per-state mask cache off: every step walks the token trie.
     #[arg(long)]
     no_cache: bool,
+    /// Also measure a peer engine on the same tokenizer file, cases and
+    /// texts (tokenizer.json files only), and print the ratios.
+    #[arg(long, value_enum)]
+    peer: Option<Peer>,
     /// Also write the results as JSON to this file.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+}
+
+/// Peer engines `--peer` can name.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Peer {
+    /// The `llguidance` crate.
+    Llguidance,
 }
 
 /// One benchmark case: a constraint and a text it accepts.
@@ -113,16 +126,56 @@ pub fn run(command: &BenchCommand) -> Result<Outcome> {
     }
 }
 
+/// Timings of one engine on one case.
+struct Timing {
+    compile: Duration,
+    allowed_mean: f64,
+    /// Every step of every iteration.
+    all: Summary,
+    /// The first walk only: nothing cached yet.
+    cold: Summary,
+}
+
+/// One row of the report.
 struct Row {
     tokenizer: String,
+    engine: &'static str,
     case: String,
     vocabulary: usize,
-    compile: Duration,
-    tokens: usize,
-    allowed_mean: f64,
-    summary: Summary,
-    /// The first walk of the text only: every mask computed from scratch.
-    cold: Summary,
+    steps: usize,
+    timing: Timing,
+}
+
+/// Compiles with `compile` (timed), then walks `tokens` `iterations` times
+/// on fresh matchers, timing every mask.
+fn time_engine<M: PeerMatcher>(
+    compile: impl FnOnce() -> Result<M>,
+    tokens: &[u32],
+    iterations: usize,
+) -> Result<Timing> {
+    let started = Instant::now();
+    let compiled = compile()?;
+    let compile = started.elapsed();
+    let mut samples = Vec::with_capacity(iterations * tokens.len());
+    let mut allowed_total = 0usize;
+    for _ in 0..iterations {
+        let mut matcher = compiled.fresh()?;
+        for &token in tokens {
+            let step = Instant::now();
+            matcher.compute_mask()?;
+            samples.push(step.elapsed());
+            allowed_total += matcher.allowed();
+            matcher
+                .commit(token)
+                .context("the case's own text is rejected")?;
+        }
+    }
+    Ok(Timing {
+        compile,
+        allowed_mean: allowed_total as f64 / samples.len().max(1) as f64,
+        all: Summary::of(&samples),
+        cold: Summary::of(&samples[..tokens.len().min(samples.len())]),
+    })
 }
 
 fn run_mask(args: &MaskArgs) -> Result<Outcome> {
@@ -143,84 +196,64 @@ fn run_mask(args: &MaskArgs) -> Result<Outcome> {
     if args.iterations == 0 {
         bail!("--iterations must be at least 1");
     }
+    print_header();
     let mut rows = Vec::new();
-    println!(
-        "{:<14} {:<12} {:>7} {:>11} {:>6} {:>8} {:>8} {:>8} {:>8} {:>9} {:>10} {:>10}",
-        "tokenizer",
-        "case",
-        "vocab",
-        "compile_us",
-        "steps",
-        "p50_us",
-        "p99_us",
-        "max_us",
-        "mean_us",
-        "allowed",
-        "cold_p50",
-        "cold_max"
-    );
     for path in &args.tokenizer {
         let tokenizer = Tokenizer::from_path(path)?;
         let vocabulary = tokenizer.vocabulary();
-        let label = short_name(path);
+        let peer = match args.peer {
+            Some(Peer::Llguidance) => Some(
+                Llguidance::from_tokenizer_json(path)
+                    .with_context(|| format!("llguidance cannot load {}", path.display()))?,
+            ),
+            None => None,
+        };
         for case in &cases {
-            let started = Instant::now();
-            let constraint = match &case.kind {
-                CaseKind::Regex(pattern) => Constraint::regex(vocabulary.clone(), pattern)?,
-                CaseKind::Choice(labels) => Constraint::choice(vocabulary.clone(), labels)?,
-            };
-            let compile = started.elapsed();
-            let constraint = if args.no_cache {
-                constraint.with_mask_cache_bytes(0)
-            } else {
-                constraint
-            };
             let tokens = tokenizer
                 .encode(&case.text)
                 .with_context(|| format!("cannot tokenize the text of case {}", case.name))?;
-            let mut mask = TokenMask::new(vocabulary.len());
-            let mut samples = Vec::with_capacity(args.iterations * (tokens.len() + 1));
-            let mut allowed_total = 0usize;
-            for _ in 0..args.iterations {
-                let mut matcher = constraint.matcher();
-                for &token in &tokens {
-                    let step = Instant::now();
-                    matcher.fill_mask(&mut mask)?;
-                    samples.push(step.elapsed());
-                    allowed_total += mask.count();
-                    matcher
-                        .commit(token)
-                        .with_context(|| format!("case {}: its own text is rejected", case.name))?;
-                }
-            }
-            let summary = Summary::of(&samples);
-            let cold = Summary::of(&samples[..tokens.len().min(samples.len())]);
-            let row = Row {
-                tokenizer: label.clone(),
+            let row = |engine, timing| Row {
+                tokenizer: short_name(path),
+                engine,
                 case: case.name.clone(),
                 vocabulary: vocabulary.len(),
-                compile,
-                tokens: tokens.len(),
-                allowed_mean: allowed_total as f64 / samples.len().max(1) as f64,
-                summary,
-                cold,
+                steps: tokens.len(),
+                timing,
             };
-            println!(
-                "{:<14} {:<12} {:>7} {:>11.1} {:>6} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>9.0} {:>10.2} {:>10.2}",
-                row.tokenizer,
-                row.case,
-                row.vocabulary,
-                row.compile.as_secs_f64() * 1e6,
-                row.tokens,
-                summary.p50_us,
-                summary.p99_us,
-                summary.max_us,
-                summary.mean_us,
-                row.allowed_mean,
-                cold.p50_us,
-                cold.max_us
-            );
-            rows.push(row);
+            let timing = time_engine(
+                || {
+                    let constraint = match &case.kind {
+                        CaseKind::Regex(pattern) => Constraint::regex(vocabulary.clone(), pattern)?,
+                        CaseKind::Choice(labels) => Constraint::choice(vocabulary.clone(), labels)?,
+                    };
+                    let constraint = if args.no_cache {
+                        constraint.with_mask_cache_bytes(0)
+                    } else {
+                        constraint
+                    };
+                    Ok(ReinMatcher::new(&constraint))
+                },
+                &tokens,
+                args.iterations,
+            )
+            .with_context(|| format!("rein, case {}", case.name))?;
+            let rein_row = row("rein", timing);
+            print_row(&rein_row, None);
+            if let Some(peer) = &peer {
+                let timing = time_engine(
+                    || match &case.kind {
+                        CaseKind::Regex(pattern) => peer.regex(pattern),
+                        CaseKind::Choice(labels) => peer.choice(labels),
+                    },
+                    &tokens,
+                    args.iterations,
+                )
+                .with_context(|| format!("llguidance, case {}", case.name))?;
+                let peer_row = row("llguidance", timing);
+                print_row(&peer_row, Some(&rein_row));
+                rows.push(peer_row);
+            }
+            rows.push(rein_row);
         }
     }
     if let Some(path) = &args.json {
@@ -230,8 +263,60 @@ fn run_mask(args: &MaskArgs) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
+fn print_header() {
+    println!(
+        "{:<10} {:<10} {:<12} {:>7} {:>10} {:>5} {:>8} {:>8} {:>9} {:>8} {:>8} {:>9}  {}",
+        "tokenizer",
+        "engine",
+        "case",
+        "vocab",
+        "compile_us",
+        "steps",
+        "p50_us",
+        "p99_us",
+        "max_us",
+        "mean_us",
+        "cold_p50",
+        "allowed",
+        "rein/peer p50 p99 max"
+    );
+}
+
+/// Prints a row; a peer's row also shows rein's times divided by the peer's.
+fn print_row(row: &Row, rein: Option<&Row>) {
+    let t = &row.timing;
+    let ratios = match rein {
+        Some(rein) => {
+            let r = &rein.timing.all;
+            format!(
+                "{:.2} {:.2} {:.2}",
+                r.p50_us / t.all.p50_us,
+                r.p99_us / t.all.p99_us,
+                r.max_us / t.all.max_us
+            )
+        }
+        None => String::new(),
+    };
+    println!(
+        "{:<10} {:<10} {:<12} {:>7} {:>10.1} {:>5} {:>8.2} {:>8.2} {:>9.2} {:>8.2} {:>8.2} {:>9.0}  {}",
+        row.tokenizer,
+        row.engine,
+        row.case,
+        row.vocabulary,
+        t.compile.as_secs_f64() * 1e6,
+        row.steps,
+        t.all.p50_us,
+        t.all.p99_us,
+        t.all.max_us,
+        t.all.mean_us,
+        t.cold.p50_us,
+        t.allowed_mean,
+        ratios
+    );
+}
+
 /// A tokenizer's name for the table: its folder for `tokenizer.json`.
-fn short_name(path: &std::path::Path) -> String {
+fn short_name(path: &Path) -> String {
     let file = path.file_name().map(|n| n.to_string_lossy().into_owned());
     match file.as_deref() {
         Some("tokenizer.json") => path
@@ -239,7 +324,7 @@ fn short_name(path: &std::path::Path) -> String {
             .and_then(|p| p.file_name())
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "tokenizer".into()),
-        Some(name) => name.chars().take(14).collect(),
+        Some(name) => name.chars().take(10).collect(),
         None => path.display().to_string(),
     }
 }
@@ -248,21 +333,23 @@ fn rows_json(rows: &[Row]) -> String {
     let items: Vec<serde_json::Value> = rows
         .iter()
         .map(|row| {
+            let t = &row.timing;
             serde_json::json!({
                 "tokenizer": row.tokenizer,
+                "engine": row.engine,
                 "case": row.case,
                 "vocabulary": row.vocabulary,
-                "compile_us": row.compile.as_secs_f64() * 1e6,
-                "steps": row.tokens,
-                "samples": row.summary.count,
-                "mask_mean_us": row.summary.mean_us,
-                "mask_p50_us": row.summary.p50_us,
-                "mask_p90_us": row.summary.p90_us,
-                "mask_p99_us": row.summary.p99_us,
-                "mask_max_us": row.summary.max_us,
-                "allowed_mean": row.allowed_mean,
-                "cold_p50_us": row.cold.p50_us,
-                "cold_max_us": row.cold.max_us,
+                "steps": row.steps,
+                "compile_us": t.compile.as_secs_f64() * 1e6,
+                "samples": t.all.count,
+                "mask_mean_us": t.all.mean_us,
+                "mask_p50_us": t.all.p50_us,
+                "mask_p90_us": t.all.p90_us,
+                "mask_p99_us": t.all.p99_us,
+                "mask_max_us": t.all.max_us,
+                "cold_p50_us": t.cold.p50_us,
+                "cold_max_us": t.cold.max_us,
+                "allowed_mean": t.allowed_mean,
             })
         })
         .collect();

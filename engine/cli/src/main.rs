@@ -8,6 +8,7 @@
 mod bench;
 mod check;
 mod constraint_args;
+mod peer;
 mod stats;
 
 use std::process::ExitCode;
