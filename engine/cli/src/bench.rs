@@ -265,7 +265,7 @@ fn run_mask(args: &MaskArgs) -> Result<Outcome> {
 
 fn print_header() {
     println!(
-        "{:<10} {:<10} {:<12} {:>7} {:>10} {:>5} {:>8} {:>8} {:>9} {:>8} {:>8} {:>9}  {}",
+        "{:<10} {:<10} {:<12} {:>7} {:>10} {:>5} {:>8} {:>8} {:>9} {:>8} {:>8} {:>9}  rein/peer p50 p99 max",
         "tokenizer",
         "engine",
         "case",
@@ -278,7 +278,6 @@ fn print_header() {
         "mean_us",
         "cold_p50",
         "allowed",
-        "rein/peer p50 p99 max"
     );
 }
 
