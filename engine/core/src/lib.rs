@@ -46,6 +46,7 @@
 #![forbid(unsafe_code)]
 
 pub mod automaton;
+pub mod grammar;
 pub mod mask;
 pub mod matcher;
 pub mod trie;
