@@ -354,9 +354,9 @@ impl Lexer<'_> {
             self.position += 1 + end + 2;
             return Ok(Token::SpecialId(id));
         }
-        if rest.starts_with('|') {
-            if let Some(end) = rest[1..].find("|>") {
-                let name = format!("<{}>", &rest[..end + 2]);
+        if let Some(body) = rest.strip_prefix('|') {
+            if let Some(end) = body.find("|>") {
+                let name = format!("<|{}|>", &body[..end]);
                 self.position += end + 3;
                 return Ok(Token::SpecialName(name));
             }
