@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use rein_core::grammar::gbnf;
+use rein_core::grammar::{gbnf, Grammar};
 
 fn corpus() -> Vec<(String, String)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/gbnf");
@@ -39,5 +39,13 @@ fn every_example_grammar_parses() {
             grammar.rules.iter().any(|rule| rule.name == "root"),
             "{name} has a root rule"
         );
+    }
+}
+
+#[test]
+fn every_example_grammar_lowers_to_checked_ir() {
+    for (name, source) in corpus() {
+        let grammar = Grammar::from_gbnf(&source).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(grammar.rule(grammar.root()).name, "root", "{name}");
     }
 }

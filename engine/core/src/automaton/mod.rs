@@ -20,7 +20,7 @@ mod regex;
 
 use std::collections::VecDeque;
 
-pub use error::CompileError;
+pub use error::{CompileError, CompileErrorKind};
 pub use regex::RegexConfig;
 
 /// A byte DFA where every non-dead state can reach acceptance.

@@ -1,11 +1,15 @@
 //! Context-free grammars: the GBNF front end.
 //!
 //! Pipeline: source text → [`gbnf::lexer`] → [`gbnf`] (lalrpop) → syntax tree
-//! ([`gbnf::ast`]) with spans. Errors anywhere carry `line:column`
-//! ([`GrammarError`]). Name resolution, checks and the grammar IR that JSON
-//! Schemas will also compile to come next, followed by the Earley matcher.
+//! ([`gbnf::ast`]) with spans → [`ir`]: resolved rules over terminals, checked
+//! (duplicates, undefined rules, missing root, bad regexes, unproductive
+//! rules). Errors anywhere carry `line:column` ([`GrammarError`]). The IR is
+//! also what JSON Schemas will compile to; the Earley matcher over it comes
+//! next.
 
 pub mod error;
 pub mod gbnf;
+pub mod ir;
 
 pub use error::{GrammarError, GrammarErrorKind, Location, Span};
+pub use ir::{Expr, Grammar, Rule, RuleId, SpecialToken};

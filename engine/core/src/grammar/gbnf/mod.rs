@@ -31,6 +31,9 @@ pub const MAX_SOURCE_BYTES: usize = 4 << 20;
 /// The deepest nesting of parentheses accepted.
 pub const MAX_NESTING: usize = 200;
 
+/// The most repetition operators in a row (`"a"*+?` is three).
+pub const MAX_POSTFIX_RUN: usize = 8;
+
 /// Parses GBNF source into a syntax tree.
 pub fn parse(source: &str) -> Result<ast::Grammar, GrammarError> {
     if source.len() > MAX_SOURCE_BYTES {
@@ -62,12 +65,32 @@ pub fn parse(source: &str) -> Result<ast::Grammar, GrammarError> {
         .map_err(|error| parse_error(source, end, error))
 }
 
-/// Checks parentheses before the LR parser (whose stack grows with nesting)
-/// sees them: none nested deeper than [`MAX_NESTING`], none left unclosed
-/// (reported where it opens, which is more useful than the end of the file).
+/// Checks nesting before the LR parser sees the tokens: parentheses no
+/// deeper than [`MAX_NESTING`] and none left unclosed (reported where it
+/// opens, more useful than the end of the file), and at most
+/// [`MAX_POSTFIX_RUN`] repetition operators in a row. Together these bound
+/// the depth of the syntax tree, so no later recursive pass can overflow
+/// the stack.
 fn check_nesting(source: &str, tokens: &[lexer::Spanned]) -> Result<(), GrammarError> {
     let mut open: Vec<Span> = Vec::new();
+    let mut postfix_run = 0usize;
     for (start, token, end) in tokens {
+        if matches!(
+            token,
+            Token::Star | Token::Plus | Token::Question | Token::Repeat(_)
+        ) {
+            postfix_run += 1;
+            if postfix_run > MAX_POSTFIX_RUN {
+                return Err(GrammarError::new(
+                    super::error::GrammarErrorKind::Limit,
+                    source,
+                    Span::new(*start, *end),
+                    format!("more than {MAX_POSTFIX_RUN} repetition operators in a row"),
+                ));
+            }
+        } else {
+            postfix_run = 0;
+        }
         match token {
             Token::Open => {
                 open.push(Span::new(*start, *end));
@@ -207,5 +230,8 @@ mod tests {
         assert!(error.contains("nest deeper"), "{error}");
         let ok = format!("root ::= {}\"a\"{}", "(".repeat(100), ")".repeat(100));
         assert!(parse(&ok).is_ok());
+        let error = parse(&format!("root ::= \"a\"{}", "*".repeat(100_000))).unwrap_err();
+        assert!(error.to_string().contains("in a row"), "{error}");
+        assert!(parse("root ::= \"a\"*+?").is_ok());
     }
 }

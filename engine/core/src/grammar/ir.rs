@@ -1,0 +1,440 @@
+//! The grammar IR: resolved rules over terminals, the common target of GBNF
+//! and (later) JSON Schema.
+//!
+//! Rules are numbered ([`RuleId`]) and referenced by number; terminals are
+//! literals, character classes (always positive, sorted, merged), regexes
+//! and special tokens. Lowering from GBNF resolves names and checks the
+//! grammar, each error with the `line:column` of its cause:
+//!
+//! * a rule defined twice, a reference to an undefined rule, no `root`;
+//! * a `/regex/` that does not compile (within [`RegexConfig`] limits);
+//! * unproductive rules — rules reachable from `root` that can never finish
+//!   (`a ::= "x" a`), and so an empty language;
+//! * more than [`MAX_EXPRESSIONS`] expression nodes.
+
+use std::collections::HashMap;
+
+use super::error::{GrammarError, GrammarErrorKind, Location, Span};
+use super::gbnf::{self, ast};
+use crate::automaton::{CompileErrorKind, RegexConfig};
+
+/// The most expression nodes a grammar may hold.
+pub const MAX_EXPRESSIONS: usize = 1 << 20;
+
+/// A rule's index in [`Grammar::rules`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleId(pub u32);
+
+/// A special token named in a grammar; resolved against a vocabulary when
+/// the grammar is compiled into a constraint.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SpecialToken {
+    /// By its text, e.g. `<|eot_id|>`.
+    Name(String),
+    /// By its id.
+    Id(u32),
+}
+
+/// An expression over rules and terminals.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Expr {
+    /// The empty string.
+    Empty,
+    /// A literal string.
+    Literal(String),
+    /// One character from sorted, non-overlapping, non-adjacent inclusive
+    /// ranges (never empty: an empty class is [`Expr::Nothing`]).
+    Class(Vec<(char, char)>),
+    /// A regex matched as one terminal.
+    Regex(String),
+    /// A special token.
+    Special(SpecialToken),
+    /// A rule.
+    Rule(RuleId),
+    /// Items in order.
+    Sequence(Vec<Expr>),
+    /// One of the alternatives.
+    Alternation(Vec<Expr>),
+    /// `inner` between `min` and `max` times (`None`: unbounded).
+    Repeat {
+        /// What is repeated.
+        inner: Box<Expr>,
+        /// At least this many times.
+        min: u32,
+        /// At most this many times.
+        max: Option<u32>,
+    },
+    /// Matches nothing (an empty character class).
+    Nothing,
+}
+
+/// A named rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// The rule's name.
+    pub name: String,
+    /// Its right-hand side.
+    pub body: Expr,
+    /// Where it is defined (1:1 for rules made by compilers).
+    pub location: Location,
+}
+
+/// A checked grammar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Grammar {
+    rules: Vec<Rule>,
+    root: RuleId,
+}
+
+impl Grammar {
+    /// Parses and checks GBNF source; the start rule is `root`.
+    pub fn from_gbnf(source: &str) -> Result<Grammar, GrammarError> {
+        let syntax = gbnf::parse(source)?;
+        Lowering::new(source).lower(&syntax)
+    }
+
+    /// Every rule, indexed by [`RuleId`].
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// The rule `id`.
+    pub fn rule(&self, id: RuleId) -> &Rule {
+        &self.rules[id.0 as usize]
+    }
+
+    /// The start rule.
+    pub fn root(&self) -> RuleId {
+        self.root
+    }
+
+    /// The id of the rule called `name`.
+    pub fn rule_id(&self, name: &str) -> Option<RuleId> {
+        self.rules
+            .iter()
+            .position(|rule| rule.name == name)
+            .map(|index| RuleId(index as u32))
+    }
+}
+
+/// The last Unicode scalar value before the surrogates, and the first after.
+const BEFORE_SURROGATES: char = '\u{D7FF}';
+const AFTER_SURROGATES: char = '\u{E000}';
+
+/// Sorts and merges `ranges`; with `negated`, complements them over all
+/// Unicode scalar values.
+pub fn normalize_class(ranges: &[(char, char)], negated: bool) -> Vec<(char, char)> {
+    let mut sorted: Vec<(u32, u32)> = ranges.iter().map(|&(a, b)| (a as u32, b as u32)).collect();
+    sorted.sort_unstable();
+    let mut merged: Vec<(u32, u32)> = Vec::new();
+    for (low, high) in sorted {
+        match merged.last_mut() {
+            Some(last) if low <= last.1.saturating_add(1) => last.1 = last.1.max(high),
+            _ => merged.push((low, high)),
+        }
+    }
+    let merged = if negated {
+        let mut complement = Vec::new();
+        let mut next = 0u32;
+        for (low, high) in merged {
+            if low > next {
+                complement.push((next, low - 1));
+            }
+            next = high + 1;
+        }
+        if next <= char::MAX as u32 {
+            complement.push((next, char::MAX as u32));
+        }
+        complement
+    } else {
+        merged
+    };
+    // Split around the surrogate gap, which no `char` occupies.
+    let mut out = Vec::new();
+    for (low, high) in merged {
+        let pieces = [
+            (low, high.min(BEFORE_SURROGATES as u32)),
+            (low.max(AFTER_SURROGATES as u32), high),
+        ];
+        for (a, b) in pieces {
+            if a <= b {
+                if let (Some(a), Some(b)) = (char::from_u32(a), char::from_u32(b)) {
+                    out.push((a, b));
+                }
+            }
+        }
+    }
+    out
+}
+
+struct Lowering<'a> {
+    source: &'a str,
+    ids: HashMap<&'a str, (RuleId, Span)>,
+    expressions: usize,
+    regex_config: RegexConfig,
+}
+
+impl<'a> Lowering<'a> {
+    fn new(source: &'a str) -> Lowering<'a> {
+        Lowering {
+            source,
+            ids: HashMap::new(),
+            expressions: 0,
+            regex_config: RegexConfig::new(),
+        }
+    }
+
+    fn error(&self, kind: GrammarErrorKind, span: Span, message: String) -> GrammarError {
+        GrammarError::new(kind, self.source, span, message)
+    }
+
+    fn lower(mut self, syntax: &'a ast::Grammar) -> Result<Grammar, GrammarError> {
+        for (index, rule) in syntax.rules.iter().enumerate() {
+            if let Some((_, first)) = self.ids.get(rule.name.as_str()) {
+                let first = Location::of(self.source, first.start);
+                return Err(self.error(
+                    GrammarErrorKind::DuplicateRule,
+                    rule.span,
+                    format!("rule `{}` is defined twice (first at {first})", rule.name),
+                ));
+            }
+            self.ids
+                .insert(rule.name.as_str(), (RuleId(index as u32), rule.span));
+        }
+        let Some(&(root, _)) = self.ids.get("root") else {
+            return Err(self.error(
+                GrammarErrorKind::MissingRoot,
+                Span::new(0, 0),
+                "the grammar has no `root` rule".to_string(),
+            ));
+        };
+        let mut rules = Vec::with_capacity(syntax.rules.len());
+        for rule in &syntax.rules {
+            rules.push(Rule {
+                name: rule.name.clone(),
+                body: self.expression(&rule.body)?,
+                location: Location::of(self.source, rule.span.start),
+            });
+        }
+        let grammar = Grammar { rules, root };
+        self.check_productive(&grammar, syntax)?;
+        Ok(grammar)
+    }
+
+    fn expression(&mut self, expression: &ast::Expression) -> Result<Expr, GrammarError> {
+        self.expressions += 1;
+        if self.expressions > MAX_EXPRESSIONS {
+            return Err(self.error(
+                GrammarErrorKind::Limit,
+                Span::new(0, 0),
+                format!("the grammar has more than {MAX_EXPRESSIONS} expressions"),
+            ));
+        }
+        Ok(match expression {
+            ast::Expression::Alternation(alternatives) => Expr::Alternation(
+                alternatives
+                    .iter()
+                    .map(|a| self.expression(a))
+                    .collect::<Result<_, _>>()?,
+            ),
+            ast::Expression::Sequence(items) if items.is_empty() => Expr::Empty,
+            ast::Expression::Sequence(items) => Expr::Sequence(
+                items
+                    .iter()
+                    .map(|i| self.expression(i))
+                    .collect::<Result<_, _>>()?,
+            ),
+            ast::Expression::Repeat { inner, min, max } => Expr::Repeat {
+                inner: Box::new(self.expression(inner)?),
+                min: *min,
+                max: *max,
+            },
+            ast::Expression::Literal(text) if text.is_empty() => Expr::Empty,
+            ast::Expression::Literal(text) => Expr::Literal(text.clone()),
+            ast::Expression::Class { negated, ranges } => {
+                let ranges = normalize_class(ranges, *negated);
+                if ranges.is_empty() {
+                    Expr::Nothing
+                } else {
+                    Expr::Class(ranges)
+                }
+            }
+            ast::Expression::AnyChar => Expr::Class(normalize_class(&[], true)),
+            ast::Expression::Regex { pattern, span } => {
+                if let Err(error) = self.regex_config.build(pattern) {
+                    let message = match error.kind() {
+                        CompileErrorKind::EmptyLanguage => {
+                            format!("regex /{pattern}/ matches nothing")
+                        }
+                        _ => format!("bad regex /{pattern}/: {error}"),
+                    };
+                    return Err(self.error(GrammarErrorKind::BadRegex, *span, message));
+                }
+                Expr::Regex(pattern.clone())
+            }
+            ast::Expression::Reference { name, span } => match self.ids.get(name.as_str()) {
+                Some(&(id, _)) => Expr::Rule(id),
+                None => {
+                    return Err(self.error(
+                        GrammarErrorKind::UndefinedRule,
+                        *span,
+                        format!("undefined rule `{name}`"),
+                    ))
+                }
+            },
+            ast::Expression::SpecialName(name) => Expr::Special(SpecialToken::Name(name.clone())),
+            ast::Expression::SpecialId(id) => Expr::Special(SpecialToken::Id(*id)),
+        })
+    }
+
+    /// Every rule reachable from `root` must be able to finish.
+    fn check_productive(
+        &self,
+        grammar: &Grammar,
+        syntax: &ast::Grammar,
+    ) -> Result<(), GrammarError> {
+        let productive = productive_rules(grammar);
+        let mut reachable = vec![false; grammar.rules.len()];
+        let mut pending = vec![grammar.root];
+        while let Some(id) = pending.pop() {
+            if std::mem::replace(&mut reachable[id.0 as usize], true) {
+                continue;
+            }
+            referenced_rules(&grammar.rule(id).body, &mut pending);
+        }
+        if !productive[grammar.root.0 as usize] {
+            let span = syntax.rules[grammar.root.0 as usize].span;
+            return Err(self.error(
+                GrammarErrorKind::Unproductive,
+                span,
+                "the grammar matches no output at all: `root` can never finish".to_string(),
+            ));
+        }
+        if let Some(index) = (0..grammar.rules.len()).find(|&i| reachable[i] && !productive[i]) {
+            let rule = &syntax.rules[index];
+            return Err(self.error(
+                GrammarErrorKind::Unproductive,
+                rule.span,
+                format!(
+                    "rule `{}` can never finish: every alternative needs itself or another \
+                     rule that never finishes",
+                    rule.name
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The rules `expression` refers to.
+fn referenced_rules(expression: &Expr, out: &mut Vec<RuleId>) {
+    match expression {
+        Expr::Rule(id) => out.push(*id),
+        Expr::Sequence(items) | Expr::Alternation(items) => {
+            items.iter().for_each(|item| referenced_rules(item, out))
+        }
+        Expr::Repeat { inner, .. } => referenced_rules(inner, out),
+        _ => {}
+    }
+}
+
+/// For every rule, whether it derives at least one finite string.
+pub fn productive_rules(grammar: &Grammar) -> Vec<bool> {
+    let mut productive = vec![false; grammar.rules.len()];
+    loop {
+        let mut changed = false;
+        for (index, rule) in grammar.rules.iter().enumerate() {
+            if !productive[index] && is_productive(&rule.body, &productive) {
+                productive[index] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            return productive;
+        }
+    }
+}
+
+fn is_productive(expression: &Expr, productive: &[bool]) -> bool {
+    match expression {
+        Expr::Empty | Expr::Literal(_) | Expr::Class(_) | Expr::Regex(_) | Expr::Special(_) => true,
+        Expr::Nothing => false,
+        Expr::Rule(id) => productive[id.0 as usize],
+        Expr::Sequence(items) => items.iter().all(|i| is_productive(i, productive)),
+        Expr::Alternation(items) => items.iter().any(|i| is_productive(i, productive)),
+        Expr::Repeat { inner, min, .. } => *min == 0 || is_productive(inner, productive),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(source: &str) -> String {
+        Grammar::from_gbnf(source).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn names_resolve_to_ids() {
+        let grammar = Grammar::from_gbnf("root ::= item+\nitem ::= [a-c] | \"x\"").unwrap();
+        assert_eq!(grammar.root(), RuleId(0));
+        let item = grammar.rule_id("item").unwrap();
+        assert_eq!(
+            grammar.rule(grammar.root()).body,
+            Expr::Repeat {
+                inner: Box::new(Expr::Rule(item)),
+                min: 1,
+                max: None
+            }
+        );
+    }
+
+    #[test]
+    fn every_error_class_has_a_location() {
+        assert_eq!(
+            error("root ::= a\na ::= \"x\"\na ::= \"y\""),
+            "3:1: rule `a` is defined twice (first at 2:1)"
+        );
+        assert_eq!(
+            error("root ::= \"x\" missing"),
+            "1:14: undefined rule `missing`"
+        );
+        assert_eq!(
+            error("start ::= \"x\""),
+            "1:1: the grammar has no `root` rule"
+        );
+        assert!(
+            error("root ::= a\na ::= \"x\" a").starts_with("1:1: the grammar matches no output")
+        );
+        assert!(error("root ::= \"x\" | a\na ::= \"x\" a")
+            .starts_with("2:1: rule `a` can never finish"));
+        assert!(error("root ::= /a(/").starts_with("1:10: bad regex /a(/"));
+        assert!(error("root ::= /[a&&b]/").starts_with("1:10: regex /[a&&b]/ matches nothing"));
+        assert!(error("root ::= [^\\x00-\\U0010FFFF]").contains("matches no output"));
+    }
+
+    #[test]
+    fn recursion_with_a_base_case_is_fine() {
+        let grammar =
+            Grammar::from_gbnf("root ::= expr\nexpr ::= expr \"+\" term | term\nterm ::= [0-9]");
+        assert!(grammar.is_ok(), "{grammar:?}");
+    }
+
+    #[test]
+    fn classes_are_normalized() {
+        assert_eq!(
+            normalize_class(&[('c', 'd'), ('a', 'b'), ('x', 'x')], false),
+            vec![('a', 'd'), ('x', 'x')]
+        );
+        let negated = normalize_class(&[('\u{1}', '\u{10FFFF}')], true);
+        assert_eq!(negated, vec![('\0', '\0')]);
+        let any = normalize_class(&[], true);
+        assert_eq!(any, vec![('\0', '\u{D7FF}'), ('\u{E000}', '\u{10FFFF}')]);
+        let around = normalize_class(&[('\u{D000}', '\u{F000}')], false);
+        assert_eq!(
+            around,
+            vec![('\u{D000}', '\u{D7FF}'), ('\u{E000}', '\u{F000}')]
+        );
+    }
+}
