@@ -93,6 +93,19 @@ impl GrammarError {
         }
     }
 
+    /// An error of `kind` at a known location.
+    pub(crate) fn at(
+        kind: GrammarErrorKind,
+        location: Location,
+        message: impl Into<String>,
+    ) -> GrammarError {
+        GrammarError {
+            kind,
+            location,
+            message: message.into(),
+        }
+    }
+
     pub(crate) fn syntax(source: &str, span: Span, message: impl Into<String>) -> GrammarError {
         GrammarError::new(GrammarErrorKind::Syntax, source, span, message)
     }

@@ -4,9 +4,12 @@
 //! ([`gbnf::ast`]) with spans → [`ir`]: resolved rules over terminals, checked
 //! (duplicates, undefined rules, missing root, bad regexes, unproductive
 //! rules). Errors anywhere carry `line:column` ([`GrammarError`]). The IR is
-//! also what JSON Schemas will compile to; the Earley matcher over it comes
-//! next.
+//! also what JSON Schemas will compile to. [`cfg`] flattens it into
+//! productions over byte-DFA terminals and [`earley`] recognizes them byte by
+//! byte — the exact reference engine behind grammar constraints.
 
+pub mod cfg;
+pub mod earley;
 pub mod error;
 pub mod gbnf;
 pub mod ir;

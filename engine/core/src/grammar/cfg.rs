@@ -1,0 +1,389 @@
+//! The grammar IR flattened into productions for the Earley parser.
+//!
+//! Every IR rule becomes a nonterminal; nested alternations, sequences and
+//! repetitions get fresh nonterminals; every distinct terminal (literal,
+//! character class, regex) becomes one byte-level [`ByteDfa`], scanned byte
+//! by byte, and special tokens stay token-level terminals.
+//!
+//! Repetitions: `x*` is `R ::= ε | R x` (left recursion, which Earley
+//! handles in linear space), `x{m,n}` is `m` copies of `x` followed by a
+//! chain of `n - m` optional copies. The number of productions is bounded
+//! by [`MAX_PRODUCTIONS`], so `x{1,100000}` nested in `y{1,100000}` is an
+//! error rather than an out-of-memory abort.
+
+use std::collections::HashMap;
+
+use super::error::{GrammarError, GrammarErrorKind, Location};
+use super::ir::{Expr, Grammar, SpecialToken};
+use crate::automaton::{ByteDfa, RegexConfig};
+
+/// The most productions a flattened grammar may have.
+pub const MAX_PRODUCTIONS: usize = 1 << 20;
+
+/// A grammar symbol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Symbol {
+    /// A terminal, by index into [`Cfg::terminals`].
+    Terminal(u32),
+    /// A nonterminal, by index.
+    Nonterminal(u32),
+}
+
+/// A terminal: bytes matched by a DFA, or one special token.
+#[derive(Clone, Debug)]
+pub enum Terminal {
+    /// Bytes matched by a DFA (its start state is never accepting: empty
+    /// terminals become empty productions).
+    Bytes(Box<ByteDfa>),
+    /// A special token.
+    Special(SpecialToken),
+}
+
+/// `lhs ::= rhs`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Production {
+    /// The nonterminal it defines.
+    pub lhs: u32,
+    /// The symbols, in order; empty for `ε`.
+    pub rhs: Vec<Symbol>,
+}
+
+/// A context-free grammar over byte-DFA terminals, with an augmented start.
+#[derive(Clone, Debug)]
+pub struct Cfg {
+    /// Nonterminal names (fresh ones are named after their rule).
+    pub names: Vec<String>,
+    /// Every production; production 0 is the augmented `start ::= root`.
+    pub productions: Vec<Production>,
+    /// The productions of each nonterminal.
+    pub by_lhs: Vec<Vec<u32>>,
+    /// The terminals.
+    pub terminals: Vec<Terminal>,
+    /// Which nonterminals derive the empty string.
+    pub nullable: Vec<bool>,
+    /// The augmented start nonterminal.
+    pub start: u32,
+}
+
+impl Cfg {
+    /// Flattens `grammar`.
+    pub fn new(grammar: &Grammar) -> Result<Cfg, GrammarError> {
+        let mut builder = Builder {
+            names: grammar.rules().iter().map(|r| r.name.clone()).collect(),
+            productions: vec![Production {
+                lhs: 0,
+                rhs: Vec::new(),
+            }],
+            terminals: Vec::new(),
+            terminal_ids: HashMap::new(),
+            regex_config: RegexConfig::new(),
+            location: Location { line: 1, column: 1 },
+        };
+        let start = builder.fresh("start");
+        builder.productions[0] = Production {
+            lhs: start,
+            rhs: vec![Symbol::Nonterminal(grammar.root().0)],
+        };
+        for (index, rule) in grammar.rules().iter().enumerate() {
+            builder.location = rule.location;
+            let context = format!("rule `{}`", rule.name);
+            builder.define(index as u32, &rule.body, &rule.name, &context)?;
+        }
+        let mut by_lhs = vec![Vec::new(); builder.names.len()];
+        for (index, production) in builder.productions.iter().enumerate() {
+            by_lhs[production.lhs as usize].push(index as u32);
+        }
+        let nullable = nullable(&builder.productions, builder.names.len());
+        Ok(Cfg {
+            names: builder.names,
+            productions: builder.productions,
+            by_lhs,
+            terminals: builder.terminals,
+            nullable,
+            start,
+        })
+    }
+
+    /// The symbol after the dot, if any.
+    #[inline]
+    pub fn symbol_at(&self, production: u32, dot: u32) -> Option<Symbol> {
+        self.productions[production as usize]
+            .rhs
+            .get(dot as usize)
+            .copied()
+    }
+}
+
+struct Builder {
+    names: Vec<String>,
+    productions: Vec<Production>,
+    terminals: Vec<Terminal>,
+    terminal_ids: HashMap<String, u32>,
+    regex_config: RegexConfig,
+    /// Where the rule being flattened is defined, for errors.
+    location: Location,
+}
+
+/// Where a terminal comes from, for deduplication.
+fn class_pattern(ranges: &[(char, char)]) -> String {
+    let mut pattern = String::from("[");
+    for &(low, high) in ranges {
+        pattern.push_str(&format!("\\x{{{:X}}}", low as u32));
+        if low != high {
+            pattern.push_str(&format!("-\\x{{{:X}}}", high as u32));
+        }
+    }
+    pattern.push(']');
+    pattern
+}
+
+impl Builder {
+    fn fresh(&mut self, base: &str) -> u32 {
+        self.names.push(format!("{base}#{}", self.names.len()));
+        (self.names.len() - 1) as u32
+    }
+
+    fn add(&mut self, lhs: u32, rhs: Vec<Symbol>, context: &str) -> Result<(), GrammarError> {
+        if self.productions.len() >= MAX_PRODUCTIONS {
+            return Err(GrammarError::at(
+                GrammarErrorKind::Limit,
+                self.location,
+                format!(
+                    "{context}: the grammar expands to more than {MAX_PRODUCTIONS} productions \
+                     (large bounded repetitions multiply)"
+                ),
+            ));
+        }
+        self.productions.push(Production { lhs, rhs });
+        Ok(())
+    }
+
+    /// Adds the productions of `lhs ::= expression`.
+    fn define(
+        &mut self,
+        lhs: u32,
+        expression: &Expr,
+        base: &str,
+        context: &str,
+    ) -> Result<(), GrammarError> {
+        match expression {
+            Expr::Alternation(alternatives) => {
+                for alternative in alternatives {
+                    let rhs = self.sequence(alternative, base, context)?;
+                    self.add(lhs, rhs, context)?;
+                }
+                Ok(())
+            }
+            Expr::Nothing => Ok(()),
+            other => {
+                let rhs = self.sequence(other, base, context)?;
+                self.add(lhs, rhs, context)
+            }
+        }
+    }
+
+    /// The symbols of `expression` used as one alternative.
+    fn sequence(
+        &mut self,
+        expression: &Expr,
+        base: &str,
+        context: &str,
+    ) -> Result<Vec<Symbol>, GrammarError> {
+        match expression {
+            Expr::Empty => Ok(Vec::new()),
+            Expr::Sequence(items) => {
+                let mut symbols = Vec::with_capacity(items.len());
+                for item in items {
+                    if !matches!(item, Expr::Empty) {
+                        symbols.push(self.symbol(item, base, context)?);
+                    }
+                }
+                Ok(symbols)
+            }
+            other => Ok(vec![self.symbol(other, base, context)?]),
+        }
+    }
+
+    fn terminal(
+        &mut self,
+        key: String,
+        make: impl FnOnce(&Builder) -> Result<Terminal, String>,
+        context: &str,
+    ) -> Result<Symbol, GrammarError> {
+        if let Some(&id) = self.terminal_ids.get(&key) {
+            return Ok(Symbol::Terminal(id));
+        }
+        let terminal = make(self).map_err(|message| {
+            GrammarError::at(
+                GrammarErrorKind::BadRegex,
+                self.location,
+                format!("{context}: {message}"),
+            )
+        })?;
+        let id = self.terminals.len() as u32;
+        self.terminals.push(terminal);
+        self.terminal_ids.insert(key, id);
+        Ok(Symbol::Terminal(id))
+    }
+
+    /// One symbol standing for `expression`.
+    fn symbol(
+        &mut self,
+        expression: &Expr,
+        base: &str,
+        context: &str,
+    ) -> Result<Symbol, GrammarError> {
+        match expression {
+            Expr::Rule(id) => Ok(Symbol::Nonterminal(id.0)),
+            Expr::Literal(text) => self.terminal(
+                format!("L{text}"),
+                |_| {
+                    ByteDfa::labels(&[text.as_str()])
+                        .map(|dfa| Terminal::Bytes(Box::new(dfa)))
+                        .map_err(|e| e.to_string())
+                },
+                context,
+            ),
+            Expr::Class(ranges) => {
+                let pattern = class_pattern(ranges);
+                self.terminal(
+                    format!("R{pattern}"),
+                    |builder| {
+                        builder
+                            .regex_config
+                            .build(&pattern)
+                            .map(|dfa| Terminal::Bytes(Box::new(dfa)))
+                            .map_err(|e| e.to_string())
+                    },
+                    context,
+                )
+            }
+            Expr::Regex(pattern) => {
+                // A regex that also matches the empty string is `ε | regex`.
+                let terminal = self.terminal(
+                    format!("R{pattern}"),
+                    |builder| {
+                        builder
+                            .regex_config
+                            .build(&format!("(?:{pattern})"))
+                            .map(|dfa| Terminal::Bytes(Box::new(dfa)))
+                            .map_err(|e| e.to_string())
+                    },
+                    context,
+                )?;
+                let matches_empty = match (&terminal, &self.terminals[..]) {
+                    (Symbol::Terminal(id), terminals) => match &terminals[*id as usize] {
+                        Terminal::Bytes(dfa) => dfa.is_accepting(dfa.start()),
+                        Terminal::Special(_) => false,
+                    },
+                    _ => false,
+                };
+                if matches_empty {
+                    let optional = self.fresh(base);
+                    self.add(optional, Vec::new(), context)?;
+                    self.add(optional, vec![terminal], context)?;
+                    Ok(Symbol::Nonterminal(optional))
+                } else {
+                    Ok(terminal)
+                }
+            }
+            Expr::Special(token) => {
+                let key = format!("S{token:?}");
+                let token = token.clone();
+                self.terminal(key, |_| Ok(Terminal::Special(token)), context)
+            }
+            Expr::Repeat { inner, min, max } => {
+                let item = self.symbol(inner, base, context)?;
+                let repeat = self.fresh(base);
+                let mut rhs = vec![item; *min as usize];
+                match max {
+                    None => {
+                        // star ::= ε | star item
+                        let star = self.fresh(base);
+                        self.add(star, Vec::new(), context)?;
+                        self.add(star, vec![Symbol::Nonterminal(star), item], context)?;
+                        rhs.push(Symbol::Nonterminal(star));
+                    }
+                    Some(max) if max > min => {
+                        // optional_k ::= ε | item optional_(k-1), optional_1 ::= ε | item
+                        let mut tail: Option<u32> = None;
+                        for _ in 0..(max - min) {
+                            let optional = self.fresh(base);
+                            self.add(optional, Vec::new(), context)?;
+                            let mut body = vec![item];
+                            body.extend(tail.map(Symbol::Nonterminal));
+                            self.add(optional, body, context)?;
+                            tail = Some(optional);
+                        }
+                        rhs.extend(tail.map(Symbol::Nonterminal));
+                    }
+                    Some(_) => {}
+                }
+                self.add(repeat, rhs, context)?;
+                Ok(Symbol::Nonterminal(repeat))
+            }
+            Expr::Empty | Expr::Sequence(_) | Expr::Alternation(_) | Expr::Nothing => {
+                let fresh = self.fresh(base);
+                self.define(fresh, expression, base, context)?;
+                Ok(Symbol::Nonterminal(fresh))
+            }
+        }
+    }
+}
+
+/// Which nonterminals derive the empty string (fixed point).
+fn nullable(productions: &[Production], nonterminals: usize) -> Vec<bool> {
+    let mut nullable = vec![false; nonterminals];
+    loop {
+        let mut changed = false;
+        for production in productions {
+            if !nullable[production.lhs as usize]
+                && production.rhs.iter().all(|symbol| match symbol {
+                    Symbol::Nonterminal(n) => nullable[*n as usize],
+                    Symbol::Terminal(_) => false,
+                })
+            {
+                nullable[production.lhs as usize] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            return nullable;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(source: &str) -> Cfg {
+        Cfg::new(&Grammar::from_gbnf(source).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn terminals_are_shared_and_repeats_expand() {
+        let g = cfg("root ::= \"a\" \"a\" [x-z]{2,4} b*\nb ::= \"a\" | /c+/");
+        // "a", [x-z], /c+/ : three distinct terminals.
+        assert_eq!(g.terminals.len(), 3);
+        let star_is_nullable = g
+            .names
+            .iter()
+            .enumerate()
+            .any(|(i, n)| n.starts_with("root#") && g.nullable[i]);
+        assert!(star_is_nullable);
+        assert!(!g.nullable[0], "root needs aa and two letters");
+    }
+
+    #[test]
+    fn huge_repetitions_are_a_limit() {
+        // Repetitions of one symbol share it, so nesting adds rather than
+        // multiplies; many large bounds still add up past the limit.
+        let source = format!("root ::= {}", "\"a\"{0,100000} ".repeat(6));
+        let grammar = Grammar::from_gbnf(&source).unwrap();
+        match Cfg::new(&grammar) {
+            Ok(cfg) => panic!("{} productions accepted", cfg.productions.len()),
+            Err(error) => assert!(error.to_string().contains("productions"), "{error}"),
+        }
+    }
+}

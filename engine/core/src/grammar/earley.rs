@@ -1,0 +1,357 @@
+//! A byte-level Earley recognizer over a [`Cfg`].
+//!
+//! Each Earley set is the parser state after some number of bytes. An item
+//! is a production with a dot, the set it started in, and — when the symbol
+//! after the dot is a byte terminal — the state of that terminal's DFA, so a
+//! multi-byte terminal (a literal, a UTF-8 character, a regex) is scanned
+//! one byte at a time without a separate lexer. Every length of every
+//! terminal match is kept, so the recognizer decides exactly the language of
+//! the grammar: ambiguity, left and right recursion and nullable rules all
+//! work (nullable symbols are handled as Aycock and Horspool describe).
+//!
+//! The chart is a stack of sets: scanning a byte pushes a set, rolling back
+//! pops, so the token-trie walk of the mask computation explores candidate
+//! tokens by pushing and popping, and committed tokens are just a prefix of
+//! the stack.
+//!
+//! This engine is the reference semantics. It is exact but does per-byte
+//! parser work; the lexer-based fast path that makes grammar masks cheap is
+//! future work and must agree with it.
+
+use std::collections::HashSet;
+
+use super::cfg::{Cfg, Symbol, Terminal};
+use crate::automaton::DEAD;
+
+/// The most items one Earley set may hold before the step is refused.
+pub const MAX_ITEMS_PER_SET: usize = 200_000;
+
+/// One Earley item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Item {
+    /// The production.
+    pub production: u32,
+    /// How many symbols of it are matched.
+    pub dot: u32,
+    /// The set where the production started.
+    pub origin: u32,
+    /// The DFA state inside the byte terminal after the dot (0 otherwise).
+    pub terminal_state: u32,
+}
+
+/// The items after some number of bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EarleySet {
+    items: Vec<Item>,
+}
+
+impl EarleySet {
+    /// The items.
+    pub fn items(&self) -> &[Item] {
+        &self.items
+    }
+
+    /// Whether no item survived: the input so far is not a prefix of the
+    /// language.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// Why a step was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepError {
+    /// The byte or token is not allowed here.
+    Rejected,
+    /// The set would exceed [`MAX_ITEMS_PER_SET`].
+    TooManyItems,
+}
+
+/// An Earley chart over a grammar.
+#[derive(Clone, Debug)]
+pub struct Chart {
+    sets: Vec<EarleySet>,
+}
+
+impl Chart {
+    /// The chart before any input.
+    pub fn new(cfg: &Cfg) -> Result<Chart, StepError> {
+        let mut chart = Chart { sets: Vec::new() };
+        let mut builder = SetBuilder::default();
+        for &production in &cfg.by_lhs[cfg.start as usize] {
+            builder.add(
+                cfg,
+                Item {
+                    production,
+                    dot: 0,
+                    origin: 0,
+                    terminal_state: 0,
+                },
+            );
+        }
+        let set = builder.close(cfg, &chart.sets, 0)?;
+        chart.sets.push(set);
+        Ok(chart)
+    }
+
+    /// How many bytes have been scanned.
+    pub fn len(&self) -> usize {
+        self.sets.len() - 1
+    }
+
+    /// Whether no byte has been scanned.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The current set.
+    pub fn last(&self) -> &EarleySet {
+        &self.sets[self.sets.len() - 1]
+    }
+
+    /// Scans one byte; on error the chart is unchanged.
+    pub fn scan_byte(&mut self, cfg: &Cfg, byte: u8) -> Result<(), StepError> {
+        let position = self.sets.len() as u32;
+        let mut builder = SetBuilder::default();
+        for item in &self.last().items {
+            let Some(Symbol::Terminal(terminal)) = cfg.symbol_at(item.production, item.dot) else {
+                continue;
+            };
+            let Terminal::Bytes(dfa) = &cfg.terminals[terminal as usize] else {
+                continue;
+            };
+            let state = if item.terminal_state == 0 {
+                dfa.start()
+            } else {
+                item.terminal_state
+            };
+            let next = dfa.next(state, byte);
+            if next == DEAD {
+                continue;
+            }
+            builder.add(
+                cfg,
+                Item {
+                    terminal_state: next,
+                    ..*item
+                },
+            );
+            if dfa.is_accepting(next) {
+                builder.add(cfg, advance(cfg, item));
+            }
+        }
+        if builder.is_empty() {
+            return Err(StepError::Rejected);
+        }
+        let set = builder.close(cfg, &self.sets, position)?;
+        self.sets.push(set);
+        Ok(())
+    }
+
+    /// Scans a special token: `matches` says whether a special terminal is
+    /// this token.
+    pub fn scan_special(
+        &mut self,
+        cfg: &Cfg,
+        matches: impl Fn(&super::ir::SpecialToken) -> bool,
+    ) -> Result<(), StepError> {
+        let position = self.sets.len() as u32;
+        let mut builder = SetBuilder::default();
+        for item in &self.last().items {
+            if let Some(Symbol::Terminal(terminal)) = cfg.symbol_at(item.production, item.dot) {
+                if let Terminal::Special(token) = &cfg.terminals[terminal as usize] {
+                    if matches(token) {
+                        builder.add(cfg, advance(cfg, item));
+                    }
+                }
+            }
+        }
+        if builder.is_empty() {
+            return Err(StepError::Rejected);
+        }
+        let set = builder.close(cfg, &self.sets, position)?;
+        self.sets.push(set);
+        Ok(())
+    }
+
+    /// The special terminals expected next.
+    pub fn expected_specials<'a>(&self, cfg: &'a Cfg) -> Vec<&'a super::ir::SpecialToken> {
+        let mut out = Vec::new();
+        for item in &self.last().items {
+            if let Some(Symbol::Terminal(terminal)) = cfg.symbol_at(item.production, item.dot) {
+                if let Terminal::Special(token) = &cfg.terminals[terminal as usize] {
+                    out.push(token);
+                }
+            }
+        }
+        out
+    }
+
+    /// Un-scans `bytes` bytes (or tokens, for special tokens).
+    pub fn truncate(&mut self, scanned: usize) {
+        self.sets.truncate(scanned + 1);
+    }
+
+    /// Whether the input so far is a complete sentence.
+    pub fn accepts(&self, cfg: &Cfg) -> bool {
+        self.last().items.iter().any(|item| {
+            item.origin == 0
+                && cfg.productions[item.production as usize].lhs == cfg.start
+                && cfg.symbol_at(item.production, item.dot).is_none()
+        })
+    }
+
+    /// Whether the whole of `bytes` is a sentence of `cfg`.
+    pub fn recognizes(cfg: &Cfg, bytes: &[u8]) -> bool {
+        let Ok(mut chart) = Chart::new(cfg) else {
+            return false;
+        };
+        for &byte in bytes {
+            if chart.scan_byte(cfg, byte).is_err() {
+                return false;
+            }
+        }
+        chart.accepts(cfg)
+    }
+}
+
+/// The item with its dot moved over one symbol.
+fn advance(cfg: &Cfg, item: &Item) -> Item {
+    let _ = cfg;
+    Item {
+        production: item.production,
+        dot: item.dot + 1,
+        origin: item.origin,
+        terminal_state: 0,
+    }
+}
+
+/// Collects the items of a new set, then closes it under prediction and
+/// completion.
+#[derive(Default)]
+struct SetBuilder {
+    items: Vec<Item>,
+    seen: HashSet<Item>,
+}
+
+impl SetBuilder {
+    fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    fn add(&mut self, _cfg: &Cfg, item: Item) {
+        if self.seen.insert(item) {
+            self.items.push(item);
+        }
+    }
+
+    fn close(
+        mut self,
+        cfg: &Cfg,
+        sets: &[EarleySet],
+        position: u32,
+    ) -> Result<EarleySet, StepError> {
+        let mut next = 0;
+        while next < self.items.len() {
+            if self.items.len() > MAX_ITEMS_PER_SET {
+                return Err(StepError::TooManyItems);
+            }
+            let item = self.items[next];
+            next += 1;
+            match cfg.symbol_at(item.production, item.dot) {
+                None => {
+                    // Completion: advance every item waiting for this lhs.
+                    let lhs = cfg.productions[item.production as usize].lhs;
+                    let parents: Vec<Item> = if item.origin == position {
+                        self.items.clone()
+                    } else {
+                        sets[item.origin as usize].items.clone()
+                    };
+                    for parent in parents {
+                        if cfg.symbol_at(parent.production, parent.dot)
+                            == Some(Symbol::Nonterminal(lhs))
+                        {
+                            self.add(cfg, advance(cfg, &parent));
+                        }
+                    }
+                }
+                Some(Symbol::Nonterminal(nonterminal)) => {
+                    for &production in &cfg.by_lhs[nonterminal as usize] {
+                        self.add(
+                            cfg,
+                            Item {
+                                production,
+                                dot: 0,
+                                origin: position,
+                                terminal_state: 0,
+                            },
+                        );
+                    }
+                    if cfg.nullable[nonterminal as usize] {
+                        self.add(cfg, advance(cfg, &item));
+                    }
+                }
+                Some(Symbol::Terminal(_)) => {}
+            }
+        }
+        Ok(EarleySet { items: self.items })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grammar::Grammar;
+
+    fn cfg(source: &str) -> Cfg {
+        Cfg::new(&Grammar::from_gbnf(source).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn left_recursion_ambiguity_and_nullables() {
+        let g = cfg(
+            "root ::= expr\nexpr ::= expr \"+\" term | term\nterm ::= [0-9]+ | \"(\" expr \")\"",
+        );
+        for text in ["1", "1+2", "(1+2)+34", "((7))"] {
+            assert!(Chart::recognizes(&g, text.as_bytes()), "{text}");
+        }
+        for text in ["", "+", "1+", "(1", "1)"] {
+            assert!(!Chart::recognizes(&g, text.as_bytes()), "{text}");
+        }
+        let ambiguous = cfg("root ::= s\ns ::= s s | \"a\" | ");
+        assert!(Chart::recognizes(&ambiguous, b""));
+        assert!(Chart::recognizes(&ambiguous, b"aaaa"));
+        assert!(!Chart::recognizes(&ambiguous, b"ab"));
+    }
+
+    #[test]
+    fn multi_byte_terminals_and_regexes() {
+        let g = cfg("root ::= \"żółw\" [α-ω]{2} /[0-9]{2,3}/ \"!\"?");
+        assert!(Chart::recognizes(&g, "żółwαβ12".as_bytes()));
+        assert!(Chart::recognizes(&g, "żółwαβ123!".as_bytes()));
+        assert!(!Chart::recognizes(&g, "żółwαβ1".as_bytes()));
+        assert!(!Chart::recognizes(&g, "żółwab12".as_bytes()));
+    }
+
+    #[test]
+    fn deep_nesting() {
+        let g = cfg("root ::= \"(\" root \")\" | \"x\"");
+        let text = format!("{}x{}", "(".repeat(100), ")".repeat(100));
+        assert!(Chart::recognizes(&g, text.as_bytes()));
+        let text = format!("{}x{}", "(".repeat(100), ")".repeat(99));
+        assert!(!Chart::recognizes(&g, text.as_bytes()));
+    }
+
+    #[test]
+    fn rejected_bytes_leave_the_chart_alone() {
+        let g = cfg("root ::= \"ab\"");
+        let mut chart = Chart::new(&g).unwrap();
+        assert_eq!(chart.scan_byte(&g, b'b'), Err(StepError::Rejected));
+        assert_eq!(chart.len(), 0);
+        chart.scan_byte(&g, b'a').unwrap();
+        chart.scan_byte(&g, b'b').unwrap();
+        assert!(chart.accepts(&g));
+        chart.truncate(1);
+        assert!(!chart.accepts(&g));
+    }
+}
