@@ -20,6 +20,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use crate::automaton::{ByteDfa, CompileError, RegexConfig, DEAD};
+use crate::grammar::automaton::GrammarAutomaton;
+use crate::grammar::earley::Chart;
+use crate::grammar::{Grammar, GrammarError};
 use crate::mask::TokenMask;
 use crate::vocab::{EscapedBytes, TokenId, Vocabulary};
 
@@ -92,6 +95,7 @@ impl MaskCache {
 /// The automaton behind a constraint.
 enum Automaton {
     Dfa(ByteDfa),
+    Grammar(Box<GrammarAutomaton>, Chart),
 }
 
 impl Constraint {
@@ -127,6 +131,37 @@ impl Constraint {
         ))
     }
 
+    /// Compiles a grammar in GBNF (with `/regex/` terminals and special
+    /// tokens); errors carry `line:column`.
+    pub fn grammar(vocabulary: Arc<Vocabulary>, source: &str) -> Result<Constraint, GrammarError> {
+        let grammar = Grammar::from_gbnf(source)?;
+        Constraint::from_grammar(vocabulary, &grammar, "grammar")
+    }
+
+    /// Compiles an already checked grammar.
+    pub fn from_grammar(
+        vocabulary: Arc<Vocabulary>,
+        grammar: &Grammar,
+        description: impl Into<String>,
+    ) -> Result<Constraint, GrammarError> {
+        let automaton = GrammarAutomaton::new(grammar, &vocabulary)?;
+        let start = automaton.start().map_err(|_| {
+            GrammarError::at(
+                crate::grammar::GrammarErrorKind::Limit,
+                grammar.rule(grammar.root()).location,
+                "the grammar's start needs more Earley items than the limit",
+            )
+        })?;
+        Ok(Constraint {
+            inner: Arc::new(Compiled {
+                vocabulary,
+                automaton: Automaton::Grammar(Box::new(automaton), start),
+                description: description.into(),
+                masks: MaskCache::new(0),
+            }),
+        })
+    }
+
     /// Wraps an already built DFA.
     pub fn from_dfa(
         vocabulary: Arc<Vocabulary>,
@@ -149,6 +184,9 @@ impl Constraint {
     pub fn with_mask_cache_bytes(self, bytes: usize) -> Constraint {
         let automaton = match &self.inner.automaton {
             Automaton::Dfa(dfa) => Automaton::Dfa(dfa.clone()),
+            Automaton::Grammar(grammar, start) => {
+                Automaton::Grammar(grammar.clone(), start.clone())
+            }
         };
         Constraint {
             inner: Arc::new(Compiled {
@@ -162,12 +200,14 @@ impl Constraint {
 
     /// A fresh matcher at the start of the output.
     pub fn matcher(&self) -> Matcher {
-        let start = match &self.inner.automaton {
-            Automaton::Dfa(dfa) => dfa.start(),
+        let (start, chart) = match &self.inner.automaton {
+            Automaton::Dfa(dfa) => (dfa.start(), None),
+            Automaton::Grammar(_, start) => (0, Some(start.clone())),
         };
         Matcher {
             constraint: self.clone(),
             states: vec![start],
+            chart,
         }
     }
 
@@ -181,6 +221,10 @@ impl Constraint {
     pub fn memory_usage(&self) -> usize {
         let automaton = match &self.inner.automaton {
             Automaton::Dfa(dfa) => dfa.memory_usage(),
+            Automaton::Grammar(grammar, _) => {
+                grammar.cfg().productions.len()
+                    * std::mem::size_of::<crate::grammar::cfg::Production>()
+            }
         };
         automaton + self.inner.masks.bytes.load(Ordering::Relaxed)
     }
@@ -192,6 +236,9 @@ impl fmt::Debug for Constraint {
         debug.field("description", &self.inner.description);
         match &self.inner.automaton {
             Automaton::Dfa(dfa) => debug.field("dfa", dfa),
+            Automaton::Grammar(grammar, _) => {
+                debug.field("productions", &grammar.cfg().productions.len())
+            }
         };
         debug.finish()
     }
@@ -286,8 +333,11 @@ const FINISHED: u32 = u32::MAX;
 #[derive(Clone)]
 pub struct Matcher {
     constraint: Constraint,
-    /// The state before any token, then after each committed token.
+    /// The state before any token, then after each committed token: a DFA
+    /// state, or for grammars the chart length; [`FINISHED`] after the end.
     states: Vec<u32>,
+    /// The Earley chart, for grammar constraints.
+    chart: Option<Chart>,
 }
 
 impl Matcher {
@@ -317,9 +367,11 @@ impl Matcher {
     /// Whether the output may end now (the end-of-sequence ids are allowed).
     pub fn can_end(&self) -> bool {
         let state = self.current();
-        match &self.constraint.inner.automaton {
+        match (&self.constraint.inner.automaton, &self.chart) {
             _ if state == FINISHED => true,
-            Automaton::Dfa(dfa) => dfa.is_accepting(state),
+            (Automaton::Dfa(dfa), _) => dfa.is_accepting(state),
+            (Automaton::Grammar(grammar, _), Some(chart)) => grammar.accepts(chart),
+            (Automaton::Grammar(..), None) => false,
         }
     }
 
@@ -329,7 +381,7 @@ impl Matcher {
     /// ids past the vocabulary stay disallowed. Once finished, only the
     /// end-of-sequence ids are allowed, so a sampler never sees an empty row.
     pub fn fill_mask(&mut self, mask: &mut TokenMask) -> Result<(), MatchError> {
-        let vocabulary = self.vocabulary();
+        let vocabulary = &self.constraint.inner.vocabulary;
         if mask.len() < vocabulary.len() {
             return Err(MatchError::MaskTooSmall {
                 mask: mask.len(),
@@ -344,13 +396,19 @@ impl Matcher {
             mask.copy_from_words(&words);
         } else {
             mask.clear();
-            match &self.constraint.inner.automaton {
-                Automaton::Dfa(dfa) => fill_from_dfa(dfa, vocabulary, state, mask),
+            match (&self.constraint.inner.automaton, &mut self.chart) {
+                (Automaton::Dfa(dfa), _) => {
+                    fill_from_dfa(dfa, vocabulary, state, mask);
+                    cache.insert(state, &mask.as_words()[..vocabulary.len().div_ceil(32)]);
+                }
+                (Automaton::Grammar(grammar, _), Some(chart)) => {
+                    grammar.fill_mask(chart, vocabulary, mask)
+                }
+                (Automaton::Grammar(..), None) => {}
             }
-            cache.insert(state, &mask.as_words()[..vocabulary.len().div_ceil(32)]);
         }
         if self.can_end() {
-            for &eos in vocabulary.eos_tokens() {
+            for &eos in self.constraint.inner.vocabulary.eos_tokens() {
                 mask.allow(eos);
             }
         }
@@ -373,8 +431,16 @@ impl Matcher {
         if state == FINISHED || vocabulary.is_special(token) {
             return Ok(None);
         }
-        let next = match &self.constraint.inner.automaton {
-            Automaton::Dfa(dfa) => dfa.next_bytes(state, bytes),
+        let next = match (&self.constraint.inner.automaton, &self.chart) {
+            (Automaton::Dfa(dfa), _) => dfa.next_bytes(state, bytes),
+            (Automaton::Grammar(grammar, _), Some(chart)) => {
+                let mut probe = chart.clone();
+                return Ok(grammar
+                    .scan_token(&mut probe, vocabulary, token)
+                    .ok()
+                    .map(|()| probe.len() as u32));
+            }
+            (Automaton::Grammar(..), None) => DEAD,
         };
         Ok((next != DEAD).then_some(next))
     }
@@ -386,6 +452,33 @@ impl Matcher {
 
     /// Commits `token`. An error leaves the matcher unchanged.
     pub fn commit(&mut self, token: TokenId) -> Result<(), MatchError> {
+        if let (Automaton::Grammar(grammar, _), Some(chart)) =
+            (&self.constraint.inner.automaton, &mut self.chart)
+        {
+            let vocabulary = &self.constraint.inner.vocabulary;
+            if vocabulary.token_bytes(token).is_none() {
+                return Err(MatchError::TokenOutOfRange {
+                    token,
+                    vocabulary: vocabulary.len(),
+                });
+            }
+            let finished = self.states.last() == Some(&FINISHED);
+            // A special token the grammar expects is scanned; otherwise an
+            // end-of-sequence token ends an output that may end.
+            if !finished && grammar.scan_token(chart, vocabulary, token).is_ok() {
+                self.states.push(chart.len() as u32);
+                return Ok(());
+            }
+            if vocabulary.is_eos(token) && (finished || grammar.accepts(chart)) {
+                self.states.push(FINISHED);
+                return Ok(());
+            }
+            return Err(MatchError::TokenNotAllowed {
+                token,
+                text: vocabulary.display_token(token),
+                position: self.committed(),
+            });
+        }
         match self.next_state(token)? {
             Some(next) => {
                 self.states.push(next);
@@ -414,12 +507,28 @@ impl Matcher {
             });
         }
         self.states.truncate(self.states.len() - count);
+        self.sync_chart();
         Ok(())
     }
 
     /// Goes back to the start of the output.
     pub fn reset(&mut self) {
         self.states.truncate(1);
+        self.sync_chart();
+    }
+
+    /// Truncates the chart to the last committed token that scanned bytes.
+    fn sync_chart(&mut self) {
+        if let Some(chart) = &mut self.chart {
+            let length = self
+                .states
+                .iter()
+                .rev()
+                .find(|&&state| state != FINISHED)
+                .copied()
+                .unwrap_or(0);
+            chart.truncate(length as usize);
+        }
     }
 
     /// A shortest byte string that would complete the output from here, or
@@ -430,8 +539,10 @@ impl Matcher {
         if state == FINISHED {
             return None;
         }
-        match &self.constraint.inner.automaton {
-            Automaton::Dfa(dfa) => dfa.shortest_completion(state),
+        match (&self.constraint.inner.automaton, &self.chart) {
+            (Automaton::Dfa(dfa), _) => dfa.shortest_completion(state),
+            (Automaton::Grammar(grammar, _), Some(chart)) => grammar.shortest_completion(chart),
+            (Automaton::Grammar(..), None) => None,
         }
     }
 
@@ -441,12 +552,16 @@ impl Matcher {
         if state == FINISHED {
             return ForcedContinuation::default();
         }
-        let (bytes, then_end) = match &self.constraint.inner.automaton {
-            Automaton::Dfa(dfa) => {
+        let (bytes, then_end) = match (&self.constraint.inner.automaton, &self.chart) {
+            (Automaton::Dfa(dfa), _) => {
                 let bytes = dfa.forced_bytes(state, MAX_FORCED_BYTES);
                 let end = dfa.next_bytes(state, &bytes);
                 (bytes, dfa.must_end(end))
             }
+            (Automaton::Grammar(grammar, _), Some(chart)) => {
+                grammar.forced_bytes(chart, MAX_FORCED_BYTES)
+            }
+            (Automaton::Grammar(..), None) => (Vec::new(), false),
         };
         let trie = self.vocabulary().trie();
         let mut tokens = Vec::new();

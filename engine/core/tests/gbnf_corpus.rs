@@ -49,3 +49,77 @@ fn every_example_grammar_lowers_to_checked_ir() {
         assert_eq!(grammar.rule(grammar.root()).name, "root", "{name}");
     }
 }
+
+/// Sentences of each example grammar, and near misses it must reject.
+const SAMPLES: &[(&str, &[&str], &[&str])] = &[
+    (
+        "arithmetic.gbnf",
+        &["1+2= 3\n", "(a+b1)*7= x\n", "x=1\ny=2\n"],
+        &["1+2=3", "1++2=3\n", "= 3\n", "(1= 2\n"],
+    ),
+    (
+        "c.gbnf",
+        &["int main(){return 0;}", "float f(int x){x = x+1;}"],
+        &["int main(){return 0}", "main(){}", "int 1x(){}"],
+    ),
+    (
+        "chess.gbnf",
+        &["1. e4 e5\n2. Nf3 Nc6\n", "1. d4 d5\n2. c4 O-O-O\n"],
+        &["1. e4 e5\n", "1. e9 e5\n2. Nf3 Nc6\n", "1. e4 e5\n2. Nf3\n"],
+    ),
+    (
+        "english.gbnf",
+        &["Hello, world!", "a b\tc\nd"],
+        &["", "Hello  world", "Zażółć"],
+    ),
+    (
+        "japanese.gbnf",
+        &["こんにちは", "カタカナ 日本語、テスト"],
+        &["", "hello", "こんにちは  世界"],
+    ),
+    (
+        "json.gbnf",
+        &[
+            r#"{"a": [1, -2, {"b": true}], "c": "x\ny\u00e9"}"#,
+            "{}",
+            r#"{"k":"v"}"#,
+        ],
+        &[r#"{"a": 1,}"#, "[1]", r#"{"a" 1}"#, r#"{"a": "\q"}"#],
+    ),
+    (
+        "json_arr.gbnf",
+        &["[\n1,\n\"two\",\n{\"three\": null}]", "[\n]"],
+        &["[1]", "[\n1,]", "{}"],
+    ),
+    (
+        "list.gbnf",
+        &["- milk\n- eggs\n", "- żółw\n"],
+        &["- milk", "milk\n", "- \n"],
+    ),
+];
+
+#[test]
+fn example_grammars_accept_their_sentences_and_reject_near_misses() {
+    use rein_core::grammar::cfg::Cfg;
+    use rein_core::grammar::earley::Chart;
+    let files = corpus();
+    for (name, accepted, rejected) in SAMPLES {
+        let (_, source) = files
+            .iter()
+            .find(|(file, _)| file == name)
+            .unwrap_or_else(|| panic!("{name} is missing from ../shared/gbnf"));
+        let cfg = Cfg::new(&Grammar::from_gbnf(source).unwrap()).unwrap();
+        for text in *accepted {
+            assert!(
+                Chart::recognizes(&cfg, text.as_bytes()),
+                "{name} rejects {text:?}"
+            );
+        }
+        for text in *rejected {
+            assert!(
+                !Chart::recognizes(&cfg, text.as_bytes()),
+                "{name} accepts {text:?}"
+            );
+        }
+    }
+}

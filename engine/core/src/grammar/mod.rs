@@ -8,6 +8,7 @@
 //! productions over byte-DFA terminals and [`earley`] recognizes them byte by
 //! byte — the exact reference engine behind grammar constraints.
 
+pub mod automaton;
 pub mod cfg;
 pub mod earley;
 pub mod error;

@@ -1,0 +1,209 @@
+//! A compiled grammar as a constraint: the Earley recognizer driven by
+//! tokens.
+//!
+//! The mask walks the token trie with the Earley chart as its state: each
+//! trie edge scans one byte (pushing a set), backing out of a subtree
+//! truncates the chart, and a byte that empties the set prunes the subtree.
+//! Special-token terminals (`<|eot_id|>`, `<[128009]>`) match exactly their
+//! token and never text.
+
+use std::collections::{HashMap, VecDeque};
+
+use super::cfg::Cfg;
+use super::earley::{Chart, StepError};
+use super::error::GrammarError;
+use super::ir::{Grammar, SpecialToken};
+use crate::mask::TokenMask;
+use crate::vocab::{TokenId, Vocabulary};
+
+/// The most charts [`GrammarAutomaton::shortest_completion`] explores.
+const COMPLETION_SEARCH_BUDGET: usize = 20_000;
+
+/// A grammar compiled against a vocabulary.
+#[derive(Clone, Debug)]
+pub struct GrammarAutomaton {
+    cfg: Cfg,
+    /// Special-token ids by name, for `<|name|>` terminals.
+    specials_by_name: HashMap<Vec<u8>, Vec<TokenId>>,
+}
+
+impl GrammarAutomaton {
+    /// Compiles `grammar` for `vocabulary`: special-token terminals must
+    /// name special tokens the vocabulary has.
+    pub fn new(
+        grammar: &Grammar,
+        vocabulary: &Vocabulary,
+    ) -> Result<GrammarAutomaton, GrammarError> {
+        let cfg = Cfg::new(grammar)?;
+        let mut specials_by_name: HashMap<Vec<u8>, Vec<TokenId>> = HashMap::new();
+        for id in 0..vocabulary.len() as TokenId {
+            if vocabulary.is_special(id) {
+                if let Some(bytes) = vocabulary.token_bytes(id) {
+                    specials_by_name.entry(bytes.to_vec()).or_default().push(id);
+                }
+            }
+        }
+        for terminal in &cfg.terminals {
+            if let super::cfg::Terminal::Special(token) = terminal {
+                let known = match token {
+                    SpecialToken::Name(name) => specials_by_name.contains_key(name.as_bytes()),
+                    SpecialToken::Id(id) => {
+                        vocabulary.is_special(*id) && (*id as usize) < vocabulary.len()
+                    }
+                };
+                if !known {
+                    let root = grammar.rule(grammar.root());
+                    return Err(GrammarError::at(
+                        super::error::GrammarErrorKind::UndefinedRule,
+                        root.location,
+                        format!("the grammar names special token {token:?}, which the vocabulary has no special token for"),
+                    ));
+                }
+            }
+        }
+        Ok(GrammarAutomaton {
+            cfg,
+            specials_by_name,
+        })
+    }
+
+    /// The flattened grammar.
+    pub fn cfg(&self) -> &Cfg {
+        &self.cfg
+    }
+
+    /// A chart before any output.
+    pub fn start(&self) -> Result<Chart, StepError> {
+        Chart::new(&self.cfg)
+    }
+
+    /// Whether the output so far is complete.
+    pub fn accepts(&self, chart: &Chart) -> bool {
+        chart.accepts(&self.cfg)
+    }
+
+    fn special_matches(&self, token: &SpecialToken, id: TokenId) -> bool {
+        match token {
+            SpecialToken::Id(expected) => *expected == id,
+            SpecialToken::Name(name) => self
+                .specials_by_name
+                .get(name.as_bytes())
+                .is_some_and(|ids| ids.contains(&id)),
+        }
+    }
+
+    /// Scans `token`; on refusal the chart is unchanged.
+    pub fn scan_token(
+        &self,
+        chart: &mut Chart,
+        vocabulary: &Vocabulary,
+        token: TokenId,
+    ) -> Result<(), StepError> {
+        if vocabulary.is_special(token) {
+            return chart.scan_special(&self.cfg, |special| self.special_matches(special, token));
+        }
+        let before = chart.len();
+        for &byte in vocabulary.token_bytes(token).unwrap_or_default() {
+            if let Err(error) = chart.scan_byte(&self.cfg, byte) {
+                chart.truncate(before);
+                return Err(error);
+            }
+        }
+        Ok(())
+    }
+
+    /// Allows every token that keeps the output a viable prefix. The chart
+    /// is used as scratch and left as it was.
+    pub fn fill_mask(&self, chart: &mut Chart, vocabulary: &Vocabulary, mask: &mut TokenMask) {
+        let base = chart.len();
+        vocabulary.trie().walk(
+            base,
+            |length, byte| {
+                chart.truncate(length);
+                chart.scan_byte(&self.cfg, byte).ok().map(|()| chart.len())
+            },
+            |tokens, _| {
+                for &token in tokens {
+                    mask.allow(token);
+                }
+            },
+        );
+        chart.truncate(base);
+        for special in chart.expected_specials(&self.cfg) {
+            match special {
+                SpecialToken::Id(id) => mask.allow(*id),
+                SpecialToken::Name(name) => {
+                    for &id in self
+                        .specials_by_name
+                        .get(name.as_bytes())
+                        .into_iter()
+                        .flatten()
+                    {
+                        mask.allow(id);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The bytes every continuation must start with (up to `limit`), and
+    /// whether the output must then end.
+    pub fn forced_bytes(&self, chart: &Chart, limit: usize) -> (Vec<u8>, bool) {
+        let mut chart = chart.clone();
+        let mut forced = Vec::new();
+        while forced.len() < limit && !self.accepts(&chart) {
+            if !chart.expected_specials(&self.cfg).is_empty() {
+                break;
+            }
+            let mut only = None;
+            for byte in 0..=255u8 {
+                if chart.scan_byte(&self.cfg, byte).is_ok() {
+                    chart.truncate(chart.len() - 1);
+                    if only.is_some() {
+                        return (forced, false);
+                    }
+                    only = Some(byte);
+                }
+            }
+            let Some(byte) = only else {
+                break;
+            };
+            if chart.scan_byte(&self.cfg, byte).is_err() {
+                break;
+            }
+            forced.push(byte);
+        }
+        let must_end = self.accepts(&chart)
+            && chart.expected_specials(&self.cfg).is_empty()
+            && (0..=255u8).all(|byte| {
+                let mut probe = chart.clone();
+                probe.scan_byte(&self.cfg, byte).is_err()
+            });
+        (forced, must_end)
+    }
+
+    /// A shortest byte string completing the output, found breadth-first
+    /// within a search budget (`None` if none was found within it).
+    pub fn shortest_completion(&self, chart: &Chart) -> Option<Vec<u8>> {
+        let mut queue = VecDeque::from([(chart.clone(), Vec::new())]);
+        let mut explored = 0;
+        while let Some((current, path)) = queue.pop_front() {
+            if self.accepts(&current) {
+                return Some(path);
+            }
+            explored += 1;
+            if explored > COMPLETION_SEARCH_BUDGET {
+                return None;
+            }
+            for byte in 0..=255u8 {
+                let mut next = current.clone();
+                if next.scan_byte(&self.cfg, byte).is_ok() {
+                    let mut longer = path.clone();
+                    longer.push(byte);
+                    queue.push_back((next, longer));
+                }
+            }
+        }
+        None
+    }
+}
