@@ -94,7 +94,7 @@ impl MaskCache {
 
 /// The automaton behind a constraint.
 enum Automaton {
-    Dfa(ByteDfa),
+    Dfa(Box<ByteDfa>),
     Grammar(Box<GrammarAutomaton>, Chart),
 }
 
@@ -171,7 +171,7 @@ impl Constraint {
         Constraint {
             inner: Arc::new(Compiled {
                 vocabulary,
-                automaton: Automaton::Dfa(dfa),
+                automaton: Automaton::Dfa(Box::new(dfa)),
                 description: description.into(),
                 masks: MaskCache::new(DEFAULT_MASK_CACHE_BYTES),
             }),
