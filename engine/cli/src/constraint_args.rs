@@ -20,6 +20,10 @@ pub struct ConstraintArgs {
     /// A label set read from a file, one label per line (labels may contain commas).
     #[arg(long, value_name = "FILE")]
     pub choice_file: Option<PathBuf>,
+    /// A grammar in GBNF (llama.cpp's format, plus `/regex/` terminals and
+    /// special tokens `<|name|>` / `<[id]>`); `root` is the start rule.
+    #[arg(long, value_name = "FILE.gbnf")]
+    pub grammar: Option<PathBuf>,
 }
 
 impl ConstraintArgs {
@@ -28,6 +32,13 @@ impl ConstraintArgs {
         if let Some(pattern) = &self.regex {
             return Constraint::regex(vocabulary.clone(), pattern)
                 .with_context(|| format!("bad --regex {pattern:?}"));
+        }
+        if let Some(path) = &self.grammar {
+            let source = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read --grammar {}", path.display()))?;
+            // `FILE:line:column: message`, as compilers write it.
+            return Constraint::grammar(vocabulary.clone(), &source)
+                .map_err(|error| anyhow::anyhow!("{}:{error}", path.display()));
         }
         let labels = self.labels()?;
         Ok(Constraint::choice(vocabulary.clone(), &labels)?)
@@ -53,10 +64,11 @@ impl ConstraintArgs {
 
     /// A short description for reports.
     pub fn describe(&self) -> String {
-        match (&self.regex, &self.choice, &self.choice_file) {
-            (Some(pattern), _, _) => format!("regex {pattern}"),
-            (_, Some(labels), _) => format!("choice of {} labels", labels.len()),
-            (_, _, Some(path)) => format!("choice from {}", path.display()),
+        match (&self.regex, &self.choice, &self.choice_file, &self.grammar) {
+            (Some(pattern), _, _, _) => format!("regex {pattern}"),
+            (_, Some(labels), _, _) => format!("choice of {} labels", labels.len()),
+            (_, _, Some(path), _) => format!("choice from {}", path.display()),
+            (_, _, _, Some(path)) => format!("grammar {}", path.display()),
             _ => "nothing".to_string(),
         }
     }

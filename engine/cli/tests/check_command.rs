@@ -203,3 +203,90 @@ fn usage_errors_exit_2() {
     let (code, _, stderr) = rein(&["check", "--tokenizer", "x", "--text", "a"]);
     assert_eq!(code, 2, "{stderr}");
 }
+
+fn shared_grammar(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/gbnf")
+        .join(name);
+    assert!(path.exists(), "{} is missing", path.display());
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn grammars_check_token_by_token() {
+    let json = shared_grammar("json.gbnf");
+    let (code, stdout, _) = rein(&[
+        "check",
+        "--tokenizer",
+        &llama3(),
+        "--grammar",
+        &json,
+        "--text",
+        r#"{"name": "Padma", "tags": [1, 2]}"#,
+    ]);
+    assert_eq!(code, 0, "{stdout}");
+    let (code, stdout, _) = rein(&[
+        "check",
+        "--tokenizer",
+        &llama3(),
+        "--grammar",
+        &json,
+        "--text",
+        r#"{"name": "Padma",}"#,
+    ]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("token index"), "{stdout}");
+    let japanese = shared_grammar("japanese.gbnf");
+    let (code, stdout, _) = rein(&[
+        "check",
+        "--tokenizer",
+        &llama3(),
+        "--grammar",
+        &japanese,
+        "--text",
+        "日本語 テスト",
+    ]);
+    assert_eq!(code, 0, "{stdout}");
+}
+
+#[test]
+fn malformed_grammars_are_located() {
+    let dir = std::env::temp_dir().join(format!("rein-grammars-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        (
+            "undefined.gbnf",
+            "root ::= item\n",
+            "1:10: undefined rule `item`",
+        ),
+        (
+            "twice.gbnf",
+            "root ::= \"a\"\nroot ::= \"b\"\n",
+            "2:1: rule `root` is defined twice",
+        ),
+        ("escape.gbnf", "root ::= \"\\q\"\n", "1:11: bad escape"),
+        (
+            "unproductive.gbnf",
+            "root ::= \"a\" | x\nx ::= \"b\" x\n",
+            "2:1: rule `x` can never finish",
+        ),
+        ("regex.gbnf", "root ::= /a(/\n", "1:10: bad regex"),
+    ];
+    for (file, source, expected) in cases {
+        let path = dir.join(file);
+        std::fs::write(&path, source).unwrap();
+        let path = path.to_string_lossy().into_owned();
+        assert_bad_input(
+            &[
+                "check",
+                "--tokenizer",
+                &llama3(),
+                "--grammar",
+                &path,
+                "--text",
+                "a",
+            ],
+            &format!("{path}:{expected}"),
+        );
+    }
+}
