@@ -7,17 +7,14 @@
 //! Special-token terminals (`<|eot_id|>`, `<[128009]>`) match exactly their
 //! token and never text.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
-use super::cfg::Cfg;
-use super::earley::{Chart, StepError};
+use super::cfg::{Cfg, Symbol, Terminal};
+use super::earley::{Chart, Item, StepError};
 use super::error::GrammarError;
 use super::ir::{Grammar, SpecialToken};
 use crate::mask::TokenMask;
 use crate::vocab::{TokenId, Vocabulary};
-
-/// The most charts [`GrammarAutomaton::shortest_completion`] explores.
-const COMPLETION_SEARCH_BUDGET: usize = 20_000;
 
 /// A grammar compiled against a vocabulary.
 #[derive(Clone, Debug)]
@@ -182,28 +179,76 @@ impl GrammarAutomaton {
         (forced, must_end)
     }
 
-    /// A shortest byte string completing the output, found breadth-first
-    /// within a search budget (`None` if none was found within it).
+    /// A byte string completing the output, built from the grammar rather
+    /// than searched for: from an item of the current set, finish its
+    /// terminal and the rest of its production with shortest derivations,
+    /// then do the same for the item that predicted it, up to the start
+    /// rule. Every item's chain is followed (each item once) and the
+    /// shortest result is kept. `None` when no completion can be spelled in
+    /// bytes (the grammar needs a special token first).
     pub fn shortest_completion(&self, chart: &Chart) -> Option<Vec<u8>> {
-        let mut queue = VecDeque::from([(chart.clone(), Vec::new())]);
-        let mut explored = 0;
-        while let Some((current, path)) = queue.pop_front() {
-            if self.accepts(&current) {
-                return Some(path);
+        let cfg = &self.cfg;
+        let mut best: Option<Vec<u8>> = None;
+        let mut seen: HashSet<Item> = HashSet::new();
+        let mut queue: VecDeque<(Item, Vec<u8>)> = chart
+            .last()
+            .items()
+            .iter()
+            .map(|&item| (item, Vec::new()))
+            .collect();
+        while let Some((item, mut suffix)) = queue.pop_front() {
+            if !seen.insert(item) {
+                continue;
             }
-            explored += 1;
-            if explored > COMPLETION_SEARCH_BUDGET {
-                return None;
+            let production = &cfg.productions[item.production as usize];
+            let mut dot = item.dot as usize;
+            if item.terminal_state != 0 {
+                let Some(Symbol::Terminal(terminal)) = production.rhs.get(dot) else {
+                    continue;
+                };
+                let Terminal::Bytes(dfa) = &cfg.terminals[*terminal as usize] else {
+                    continue;
+                };
+                let Some(rest) = dfa.shortest_completion(item.terminal_state) else {
+                    continue;
+                };
+                suffix.extend_from_slice(&rest);
+                dot += 1;
             }
-            for byte in 0..=255u8 {
-                let mut next = current.clone();
-                if next.scan_byte(&self.cfg, byte).is_ok() {
-                    let mut longer = path.clone();
-                    longer.push(byte);
-                    queue.push_back((next, longer));
+            let rest: Option<Vec<Vec<u8>>> = production.rhs[dot..]
+                .iter()
+                .map(|&symbol| cfg.shortest_string(symbol))
+                .collect();
+            let Some(rest) = rest else {
+                continue;
+            };
+            suffix.extend(rest.into_iter().flatten());
+            if production.lhs == cfg.start && item.origin == 0 {
+                if best.as_ref().is_none_or(|b| suffix.len() < b.len()) {
+                    best = Some(suffix);
+                }
+                continue;
+            }
+            let Some(origin) = chart.set(item.origin as usize) else {
+                continue;
+            };
+            for parent in origin.items() {
+                if parent.terminal_state == 0
+                    && cfg.symbol_at(parent.production, parent.dot)
+                        == Some(Symbol::Nonterminal(production.lhs))
+                {
+                    let advanced = Item {
+                        production: parent.production,
+                        dot: parent.dot + 1,
+                        origin: parent.origin,
+                        terminal_state: 0,
+                    };
+                    if !seen.contains(&advanced) {
+                        queue.push_back((advanced, suffix.clone()));
+                    }
                 }
             }
         }
-        None
+        best
     }
 }

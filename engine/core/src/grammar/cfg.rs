@@ -63,6 +63,11 @@ pub struct Cfg {
     pub nullable: Vec<bool>,
     /// The augmented start nonterminal.
     pub start: u32,
+    /// Each nonterminal's production starting a shortest derivation (`None`
+    /// when it derives no byte string, e.g. only special tokens or nothing).
+    shortest_production: Vec<Option<u32>>,
+    /// Each terminal's shortest byte string (`None` for special tokens).
+    terminal_shortest: Vec<Option<Vec<u8>>>,
 }
 
 impl Cfg {
@@ -94,6 +99,19 @@ impl Cfg {
             by_lhs[production.lhs as usize].push(index as u32);
         }
         let nullable = nullable(&builder.productions, builder.names.len());
+        let terminal_shortest: Vec<Option<Vec<u8>>> = builder
+            .terminals
+            .iter()
+            .map(|terminal| match terminal {
+                Terminal::Bytes(dfa) => dfa.shortest_completion(dfa.start()),
+                Terminal::Special(_) => None,
+            })
+            .collect();
+        let shortest_production = shortest_productions(
+            &builder.productions,
+            builder.names.len(),
+            &terminal_shortest,
+        );
         Ok(Cfg {
             names: builder.names,
             productions: builder.productions,
@@ -101,7 +119,28 @@ impl Cfg {
             terminals: builder.terminals,
             nullable,
             start,
+            shortest_production,
+            terminal_shortest,
         })
+    }
+
+    /// A shortest byte string `symbol` derives, or `None` if it derives
+    /// none (it needs a special token, or nothing at all).
+    pub fn shortest_string(&self, symbol: Symbol) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut pending = vec![symbol];
+        while let Some(symbol) = pending.pop() {
+            match symbol {
+                Symbol::Terminal(t) => {
+                    out.extend_from_slice(self.terminal_shortest[t as usize].as_ref()?)
+                }
+                Symbol::Nonterminal(n) => {
+                    let production = self.shortest_production[n as usize]?;
+                    pending.extend(self.productions[production as usize].rhs.iter().rev());
+                }
+            }
+        }
+        Some(out)
     }
 
     /// The symbol after the dot, if any.
@@ -327,6 +366,41 @@ impl Builder {
                 self.define(fresh, expression, base, context)?;
                 Ok(Symbol::Nonterminal(fresh))
             }
+        }
+    }
+}
+
+/// For each nonterminal, a production that starts one of its shortest
+/// derivations. Lengths only ever decrease strictly, so the chosen
+/// productions never form a cycle and expanding them terminates.
+fn shortest_productions(
+    productions: &[Production],
+    nonterminals: usize,
+    terminal_shortest: &[Option<Vec<u8>>],
+) -> Vec<Option<u32>> {
+    let mut length: Vec<Option<usize>> = vec![None; nonterminals];
+    let mut best: Vec<Option<u32>> = vec![None; nonterminals];
+    loop {
+        let mut changed = false;
+        for (index, production) in productions.iter().enumerate() {
+            let total = production.rhs.iter().try_fold(0usize, |sum, symbol| {
+                let part = match symbol {
+                    Symbol::Terminal(t) => terminal_shortest[*t as usize].as_ref()?.len(),
+                    Symbol::Nonterminal(n) => length[*n as usize]?,
+                };
+                Some(sum.saturating_add(part))
+            });
+            let lhs = production.lhs as usize;
+            if let Some(total) = total {
+                if length[lhs].is_none_or(|current| total < current) {
+                    length[lhs] = Some(total);
+                    best[lhs] = Some(index as u32);
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            return best;
         }
     }
 }

@@ -104,6 +104,11 @@ impl Chart {
         self.len() == 0
     }
 
+    /// The set after `scanned` bytes, if that many were scanned.
+    pub fn set(&self, scanned: usize) -> Option<&EarleySet> {
+        self.sets.get(scanned)
+    }
+
     /// The current set.
     pub fn last(&self) -> &EarleySet {
         &self.sets[self.sets.len() - 1]
