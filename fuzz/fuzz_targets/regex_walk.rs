@@ -45,7 +45,6 @@ fuzz_target!(|data: &[u8]| {
     let constraint = if header & 0x80 == 0 {
         let config = RegexConfig::new()
             .max_dfa_bytes(1 << 20)
-            .max_determinize_bytes(1 << 20)
             .max_nfa_bytes(1 << 20)
             .max_states(5_000)
             .max_compile_time(Duration::from_secs(1));

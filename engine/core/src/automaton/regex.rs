@@ -1,9 +1,12 @@
 //! Regexes (Rust `regex` syntax) compiled to a [`ByteDfa`].
 //!
 //! The pattern is parsed with `regex-syntax` (so syntax errors carry a
-//! column), compiled to a Thompson NFA and determinized by `regex-automata`,
-//! then copied into rein's own table so that dead-end states can be pruned
-//! and the hot loop is a plain array lookup.
+//! column) and compiled to a Thompson NFA; `regex-automata`'s lazy DFA then
+//! determinizes it one state at a time as rein explores it from the start
+//! state and copies it into its own table, so that dead-end states can be
+//! pruned and the hot loop is a plain array lookup. Driving the
+//! determinization ourselves, state by state, is what lets the compile-time
+//! limit interrupt a pattern whose DFA explodes instead of hanging on it.
 //!
 //! Two choices matter for correctness:
 //!
@@ -16,9 +19,9 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use regex_automata::dfa::{dense, Automaton, StartKind};
+use regex_automata::hybrid::dfa::{Cache, DFA as LazyDfa};
+use regex_automata::hybrid::LazyStateID;
 use regex_automata::nfa::thompson;
-use regex_automata::util::primitives::StateID;
 use regex_automata::util::start;
 use regex_automata::{Anchored, MatchKind};
 
@@ -31,7 +34,6 @@ pub struct RegexConfig {
     max_pattern_bytes: usize,
     nest_limit: u32,
     max_nfa_bytes: usize,
-    max_determinize_bytes: usize,
     max_dfa_bytes: usize,
     max_states: usize,
     max_compile_time: Duration,
@@ -44,7 +46,6 @@ impl Default for RegexConfig {
             max_pattern_bytes: 64 << 10,
             nest_limit: 250,
             max_nfa_bytes: 16 << 20,
-            max_determinize_bytes: 64 << 20,
             max_dfa_bytes: 64 << 20,
             max_states: 200_000,
             max_compile_time: Duration::from_secs(10),
@@ -79,14 +80,11 @@ impl RegexConfig {
         self
     }
 
-    /// Scratch heap determinization may use. Default 64 MiB.
-    pub fn max_determinize_bytes(mut self, bytes: usize) -> RegexConfig {
-        self.max_determinize_bytes = bytes;
-        self
-    }
-
-    /// Heap the determinized DFA may use. Default 64 MiB. Patterns whose DFA
-    /// blows up exponentially (`(a|b)*a(a|b){30}`) hit this limit.
+    /// Heap the lazy DFA may use while it is determinized and explored.
+    /// Default 64 MiB. Patterns whose DFA blows up exponentially
+    /// (`(a|b)*a(a|b){30}`) hit this limit or [`max_compile_time`].
+    ///
+    /// [`max_compile_time`]: RegexConfig::max_compile_time
     pub fn max_dfa_bytes(mut self, bytes: usize) -> RegexConfig {
         self.max_dfa_bytes = bytes;
         self
@@ -99,8 +97,8 @@ impl RegexConfig {
         self
     }
 
-    /// Wall-clock time the table construction may take. Default 10 s. The
-    /// size limits above bound determinization itself.
+    /// Wall-clock time determinizing and copying the DFA may take, checked
+    /// every 64 states. Default 10 s.
     pub fn max_compile_time(mut self, time: Duration) -> RegexConfig {
         self.max_compile_time = time;
         self
@@ -146,27 +144,24 @@ impl RegexConfig {
                     format!("the regex is too large to compile: {error}"),
                 )
             })?;
-        let dfa = dense::Builder::new()
+        let dfa = LazyDfa::builder()
             .configure(
-                dense::Config::new()
+                LazyDfa::config()
                     .match_kind(MatchKind::All)
-                    .start_kind(StartKind::Anchored)
                     .byte_classes(true)
-                    .minimize(false)
-                    .dfa_size_limit(Some(self.max_dfa_bytes))
-                    .determinize_size_limit(Some(self.max_determinize_bytes)),
+                    .cache_capacity(self.max_dfa_bytes)
+                    .skip_cache_capacity_check(true)
+                    // Never clear the cache (it would invalidate the state ids
+                    // being explored): running out of room is an error.
+                    .minimum_cache_clear_count(Some(0)),
             )
-            .build_from_nfa(&nfa)
+            .build_from_nfa(nfa)
             .map_err(|error| dfa_error(&error.to_string()))?;
         self.copy_table(&dfa, started)
     }
 
     /// Explores `dfa` from its anchored start state into a [`RawDfa`].
-    fn copy_table(
-        &self,
-        dfa: &dense::DFA<Vec<u32>>,
-        started: Instant,
-    ) -> Result<ByteDfa, CompileError> {
+    fn copy_table(&self, dfa: &LazyDfa, started: Instant) -> Result<ByteDfa, CompileError> {
         let byte_classes = dfa.byte_classes();
         let mut classes = [0u8; 256];
         for byte in 0..=255u8 {
@@ -177,15 +172,17 @@ impl RegexConfig {
         for byte in (0..=255u8).rev() {
             representatives[classes[byte as usize] as usize] = byte;
         }
+        let mut cache = dfa.create_cache();
         let start_config = start::Config::new().anchored(Anchored::Yes);
         let start = dfa
-            .start_state(&start_config)
+            .start_state(&mut cache, &start_config)
             .map_err(|error| dfa_error(&error.to_string()))?;
 
-        // State 0 of the raw table is dead; regex-automata's ids map to ours.
+        // State 0 of the raw table is dead; the lazy DFA's ids map to ours.
         let mut table = Exploration {
             dfa,
-            max_states: self.max_states,
+            cache: &mut cache,
+            config: self,
             stride,
             ids: HashMap::new(),
             pending: Vec::new(),
@@ -196,7 +193,7 @@ impl RegexConfig {
         let mut explored = 0usize;
         while let Some(id) = table.pending.pop() {
             explored += 1;
-            if explored % 1024 == 0 && started.elapsed() > self.max_compile_time {
+            if explored % 64 == 0 && started.elapsed() > self.max_compile_time {
                 return Err(CompileError::limit(
                     "max_compile_time",
                     format!(
@@ -207,7 +204,10 @@ impl RegexConfig {
             }
             let from = table.ids[&id] as usize;
             for (class, &byte) in representatives.iter().enumerate() {
-                let to = table.intern(dfa.next_state(id, byte))?;
+                let next = dfa
+                    .next_state(table.cache, id, byte)
+                    .map_err(|_| table.out_of_memory())?;
+                let to = table.intern(next)?;
                 table.transitions[from * stride + class] = to;
             }
         }
@@ -227,36 +227,53 @@ impl RegexConfig {
     }
 }
 
-/// The breadth of regex-automata's DFA reachable from the start, as a table.
+/// The lazy DFA reachable from the start, copied into a table.
 struct Exploration<'a> {
-    dfa: &'a dense::DFA<Vec<u32>>,
-    max_states: usize,
+    dfa: &'a LazyDfa,
+    cache: &'a mut Cache,
+    config: &'a RegexConfig,
     stride: usize,
-    ids: HashMap<StateID, u32>,
-    pending: Vec<StateID>,
+    ids: HashMap<LazyStateID, u32>,
+    pending: Vec<LazyStateID>,
     transitions: Vec<u32>,
     accepting: Vec<bool>,
 }
 
 impl Exploration<'_> {
-    /// Our id for regex-automata's state `id`, adding a row when it is new.
-    fn intern(&mut self, id: StateID) -> Result<u32, CompileError> {
-        if self.dfa.is_dead_state(id) || self.dfa.is_quit_state(id) {
+    fn out_of_memory(&self) -> CompileError {
+        CompileError::limit(
+            "max_dfa_bytes",
+            format!(
+                "the regex's DFA grew past {} bytes",
+                self.config.max_dfa_bytes
+            ),
+        )
+    }
+
+    /// Our id for the lazy DFA's state `id`, adding a row when it is new.
+    fn intern(&mut self, id: LazyStateID) -> Result<u32, CompileError> {
+        if id.is_dead() || id.is_quit() {
             return Ok(0);
         }
         if let Some(&ours) = self.ids.get(&id) {
             return Ok(ours);
         }
-        if self.accepting.len() >= self.max_states {
+        if self.accepting.len() >= self.config.max_states {
             return Err(CompileError::limit(
                 "max_states",
-                format!("the regex needs more than {} DFA states", self.max_states),
+                format!(
+                    "the regex needs more than {} DFA states",
+                    self.config.max_states
+                ),
             ));
         }
         let ours = self.accepting.len() as u32;
         self.ids.insert(id, ours);
-        let eoi = self.dfa.next_eoi_state(id);
-        self.accepting.push(self.dfa.is_match_state(eoi));
+        let eoi = self
+            .dfa
+            .next_eoi_state(self.cache, id)
+            .map_err(|_| self.out_of_memory())?;
+        self.accepting.push(eoi.is_match());
         self.transitions.extend(std::iter::repeat_n(0, self.stride));
         self.pending.push(id);
         Ok(ours)
@@ -345,7 +362,6 @@ mod tests {
     fn limits_are_errors() {
         let error = RegexConfig::new()
             .max_dfa_bytes(1 << 20)
-            .max_determinize_bytes(1 << 20)
             .build("(a|b)*a(a|b){24}")
             .unwrap_err()
             .to_string();

@@ -10,9 +10,11 @@
 //! * a `/regex/` that does not compile (within [`RegexConfig`] limits);
 //! * unproductive rules — rules reachable from `root` that can never finish
 //!   (`a ::= "x" a`), and so an empty language;
-//! * more than [`MAX_EXPRESSIONS`] expression nodes.
+//! * more than [`MAX_EXPRESSIONS`] expression nodes, or regexes that take
+//!   more than [`REGEX_TIME_BUDGET`] to compile all together.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use super::error::{GrammarError, GrammarErrorKind, Location, Span};
 use super::gbnf::{self, ast};
@@ -20,6 +22,10 @@ use crate::automaton::{CompileErrorKind, RegexConfig};
 
 /// The most expression nodes a grammar may hold.
 pub const MAX_EXPRESSIONS: usize = 1 << 20;
+
+/// The time all of a grammar's `/regex/` terminals together may take to
+/// compile.
+pub const REGEX_TIME_BUDGET: Duration = Duration::from_secs(10);
 
 /// A rule's index in [`Grammar::rules`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -173,6 +179,7 @@ struct Lowering<'a> {
     ids: HashMap<&'a str, (RuleId, Span)>,
     expressions: usize,
     regex_config: RegexConfig,
+    started: Instant,
 }
 
 impl<'a> Lowering<'a> {
@@ -182,6 +189,7 @@ impl<'a> Lowering<'a> {
             ids: HashMap::new(),
             expressions: 0,
             regex_config: RegexConfig::new(),
+            started: Instant::now(),
         }
     }
 
@@ -262,7 +270,18 @@ impl<'a> Lowering<'a> {
             }
             ast::Expression::AnyChar => Expr::Class(normalize_class(&[], true)),
             ast::Expression::Regex { pattern, span } => {
-                if let Err(error) = self.regex_config.build(pattern) {
+                let remaining = REGEX_TIME_BUDGET.saturating_sub(self.started.elapsed());
+                if remaining.is_zero() {
+                    return Err(self.error(
+                        GrammarErrorKind::Limit,
+                        *span,
+                        format!(
+                            "compiling the grammar's regexes took longer than {REGEX_TIME_BUDGET:?}"
+                        ),
+                    ));
+                }
+                let config = self.regex_config.clone().max_compile_time(remaining);
+                if let Err(error) = config.build(pattern) {
                     let message = match error.kind() {
                         CompileErrorKind::EmptyLanguage => {
                             format!("regex /{pattern}/ matches nothing")
