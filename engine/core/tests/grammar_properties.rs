@@ -18,7 +18,7 @@ use proptest::prelude::*;
 use rein_core::{Constraint, TokenId, TokenKind, TokenMask, Vocabulary};
 use support::grammar_gen::{grammar, mutate, reference_accepts, CHARS};
 use support::regex_gen::Rng64;
-use support::walk::{byte_tokens, walk_accepts};
+use support::walk::{byte_tokens, greedy_tokens, walk_accepts};
 
 fn vocabulary() -> Arc<Vocabulary> {
     static VOCABULARY: OnceLock<Arc<Vocabulary>> = OnceLock::new();
@@ -40,18 +40,6 @@ fn vocabulary() -> Arc<Vocabulary> {
             Arc::new(builder.build().unwrap())
         })
         .clone()
-}
-
-fn greedy_tokens(vocabulary: &Vocabulary, text: &str) -> Vec<TokenId> {
-    let bytes = text.as_bytes();
-    let mut tokens = Vec::new();
-    let mut offset = 0;
-    while offset < bytes.len() {
-        let (token, length) = vocabulary.trie().longest_prefix(&bytes[offset..]).unwrap();
-        tokens.push(token);
-        offset += length;
-    }
-    tokens
 }
 
 proptest! {

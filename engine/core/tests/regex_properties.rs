@@ -9,9 +9,9 @@ mod support;
 use std::sync::{Arc, OnceLock};
 
 use proptest::prelude::*;
-use rein_core::{Constraint, TokenId, TokenKind, Vocabulary};
+use rein_core::{Constraint, TokenKind, Vocabulary};
 use support::regex_gen::{self, Rng64, ALPHABET};
-use support::walk::{assert_no_dead_ends, byte_tokens, walk_accepts};
+use support::walk::{assert_no_dead_ends, byte_tokens, greedy_tokens, walk_accepts};
 
 fn vocabulary() -> Arc<Vocabulary> {
     static VOCABULARY: OnceLock<Arc<Vocabulary>> = OnceLock::new();
@@ -45,19 +45,6 @@ fn vocabulary() -> Arc<Vocabulary> {
             Arc::new(builder.build().unwrap())
         })
         .clone()
-}
-
-/// Greedy longest-match tokenization through the trie.
-fn greedy_tokens(vocabulary: &Vocabulary, text: &str) -> Vec<TokenId> {
-    let bytes = text.as_bytes();
-    let mut tokens = Vec::new();
-    let mut offset = 0;
-    while offset < bytes.len() {
-        let (token, length) = vocabulary.trie().longest_prefix(&bytes[offset..]).unwrap();
-        tokens.push(token);
-        offset += length;
-    }
-    tokens
 }
 
 proptest! {

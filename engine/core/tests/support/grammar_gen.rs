@@ -223,16 +223,5 @@ pub fn grammar() -> impl Strategy<Value = RandomGrammar> {
 
 /// One random edit of `text` over [`CHARS`].
 pub fn mutate(text: &str, rng: &mut Rng64) -> String {
-    let mut chars: Vec<char> = text.chars().collect();
-    let position = rng.below(chars.len() + 1);
-    let c = CHARS[rng.below(CHARS.len())];
-    match rng.below(3) {
-        0 if position < chars.len() => {
-            chars.remove(position);
-        }
-        1 => chars.insert(position, c),
-        _ if position < chars.len() => chars[position] = c,
-        _ => chars.push(c),
-    }
-    chars.into_iter().collect()
+    super::regex_gen::mutate_text(text, CHARS, rng)
 }

@@ -155,22 +155,28 @@ pub fn candidate_strings(regex: &Regex, rng: &mut Rng64, random: &[String]) -> V
     for _ in 0..6 {
         let mut sample = String::new();
         regex.sample(rng, &mut sample);
-        let mut chars: Vec<char> = sample.chars().collect();
+        let mutant = mutate_text(&sample, ALPHABET, rng);
         out.push(sample);
-        // One mutation: delete, insert or replace a character.
-        let position = rng.below(chars.len() + 1);
-        let c = ALPHABET[rng.below(ALPHABET.len())];
-        match rng.below(3) {
-            0 if position < chars.len() => {
-                chars.remove(position);
-            }
-            1 => chars.insert(position, c),
-            _ if position < chars.len() => chars[position] = c,
-            _ => chars.push(c),
-        }
-        out.push(chars.into_iter().collect());
+        out.push(mutant);
     }
     out
+}
+
+/// One random edit of `text`: delete, insert or replace a character, the
+/// new characters drawn from `alphabet`.
+pub fn mutate_text(text: &str, alphabet: &[char], rng: &mut Rng64) -> String {
+    let mut chars: Vec<char> = text.chars().collect();
+    let position = rng.below(chars.len() + 1);
+    let c = alphabet[rng.below(alphabet.len())];
+    match rng.below(3) {
+        0 if position < chars.len() => {
+            chars.remove(position);
+        }
+        1 => chars.insert(position, c),
+        _ if position < chars.len() => chars[position] = c,
+        _ => chars.push(c),
+    }
+    chars.into_iter().collect()
 }
 
 /// The reference judgement: does `regex` match the whole of `text`?

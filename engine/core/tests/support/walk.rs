@@ -29,6 +29,23 @@ pub fn walk_accepts(constraint: &Constraint, tokens: &[TokenId]) -> bool {
     matcher.can_end()
 }
 
+/// Greedy longest-match tokenization through the trie (the vocabulary must
+/// have every byte `text` uses as a token).
+pub fn greedy_tokens(vocabulary: &Vocabulary, text: &str) -> Vec<TokenId> {
+    let bytes = text.as_bytes();
+    let mut tokens = Vec::new();
+    let mut offset = 0;
+    while offset < bytes.len() {
+        let (token, length) = vocabulary
+            .trie()
+            .longest_prefix(&bytes[offset..])
+            .expect("a token for every byte");
+        tokens.push(token);
+        offset += length;
+    }
+    tokens
+}
+
 /// Each byte of `text` as its single-byte token.
 pub fn byte_tokens(vocabulary: &Vocabulary, text: &str) -> Vec<TokenId> {
     let mut by_byte = [None; 256];
