@@ -204,10 +204,14 @@ fn usage_errors_exit_2() {
     assert_eq!(code, 2, "{stderr}");
 }
 
+/// llama.cpp's grammars in `$REIN_SHARED/gbnf`, by default `../shared` beside
+/// the repository.
 fn shared_grammar(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/gbnf")
-        .join(name);
+    let shared = match std::env::var_os("REIN_SHARED") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+    };
+    let path = shared.join("gbnf").join(name);
     assert!(path.exists(), "{} is missing", path.display());
     path.to_string_lossy().into_owned()
 }

@@ -4,8 +4,14 @@ use std::path::PathBuf;
 
 use rein_core::grammar::{gbnf, Grammar};
 
+/// llama.cpp's grammars in `$REIN_SHARED/gbnf`, by default `../shared` beside
+/// the repository.
 fn corpus() -> Vec<(String, String)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/gbnf");
+    let shared = match std::env::var_os("REIN_SHARED") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+    };
+    let dir = shared.join("gbnf");
     let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {
         panic!(
             "{} is missing ({e}): it holds llama.cpp's grammars",
