@@ -221,10 +221,7 @@ impl Constraint {
     pub fn memory_usage(&self) -> usize {
         let automaton = match &self.inner.automaton {
             Automaton::Dfa(dfa) => dfa.memory_usage(),
-            Automaton::Grammar(grammar, _) => {
-                grammar.cfg().productions.len()
-                    * std::mem::size_of::<crate::grammar::cfg::Production>()
-            }
+            Automaton::Grammar(grammar, _) => grammar.cfg().memory_usage(),
         };
         automaton + self.inner.masks.bytes.load(Ordering::Relaxed)
     }
@@ -389,23 +386,25 @@ impl Matcher {
             });
         }
         let state = self.current();
-        let cache = &self.constraint.inner.masks;
-        if state == FINISHED {
-            mask.clear();
-        } else if let Some(words) = cache.get(state) {
-            mask.copy_from_words(&words);
-        } else {
-            mask.clear();
-            match (&self.constraint.inner.automaton, &mut self.chart) {
-                (Automaton::Dfa(dfa), _) => {
-                    fill_from_dfa(dfa, vocabulary, state, mask);
-                    cache.insert(state, &mask.as_words()[..vocabulary.len().div_ceil(32)]);
+        match (&self.constraint.inner.automaton, &mut self.chart) {
+            _ if state == FINISHED => mask.clear(),
+            (Automaton::Dfa(dfa), _) => {
+                // Masks of a DFA depend only on its state: cache them.
+                let cache = &self.constraint.inner.masks;
+                match cache.get(state) {
+                    Some(words) => mask.copy_from_words(&words),
+                    None => {
+                        mask.clear();
+                        fill_from_dfa(dfa, vocabulary, state, mask);
+                        cache.insert(state, &mask.as_words()[..vocabulary.len().div_ceil(32)]);
+                    }
                 }
-                (Automaton::Grammar(grammar, _), Some(chart)) => {
-                    grammar.fill_mask(chart, vocabulary, mask)
-                }
-                (Automaton::Grammar(..), None) => {}
             }
+            (Automaton::Grammar(grammar, _), Some(chart)) => {
+                mask.clear();
+                grammar.fill_mask(chart, vocabulary, mask);
+            }
+            (Automaton::Grammar(..), None) => mask.clear(),
         }
         if self.can_end() {
             for &eos in self.constraint.inner.vocabulary.eos_tokens() {
@@ -415,71 +414,54 @@ impl Matcher {
         Ok(())
     }
 
-    /// The state after `token`, or `None` if it is not allowed.
-    fn next_state(&self, token: TokenId) -> Result<Option<u32>, MatchError> {
-        let vocabulary = self.vocabulary();
+    /// Decides `token`: the state to push after it, or `None` when it is not
+    /// allowed. A grammar scans an allowed token into its chart in place; a
+    /// refused one leaves the chart as it was.
+    ///
+    /// A grammar scans before it considers ending, so a special token it
+    /// expects (`<|eot_id|>` in the grammar) is part of the output even when
+    /// it also ends sequences; a DFA never matches special tokens, so for it
+    /// an end-of-sequence token can only end the output.
+    fn advance(&mut self, token: TokenId) -> Result<Option<u32>, MatchError> {
+        let state = self.current();
+        let may_end = self.can_end();
+        let vocabulary = &self.constraint.inner.vocabulary;
         let Some(bytes) = vocabulary.token_bytes(token) else {
             return Err(MatchError::TokenOutOfRange {
                 token,
                 vocabulary: vocabulary.len(),
             });
         };
-        let state = self.current();
-        if vocabulary.is_eos(token) && self.can_end() {
-            return Ok(Some(FINISHED));
-        }
-        if state == FINISHED || vocabulary.is_special(token) {
-            return Ok(None);
-        }
-        let next = match (&self.constraint.inner.automaton, &self.chart) {
-            (Automaton::Dfa(dfa), _) => dfa.next_bytes(state, bytes),
+        let ends = vocabulary.is_eos(token) && may_end;
+        match (&self.constraint.inner.automaton, &mut self.chart) {
             (Automaton::Grammar(grammar, _), Some(chart)) => {
-                let mut probe = chart.clone();
-                return Ok(grammar
-                    .scan_token(&mut probe, vocabulary, token)
-                    .ok()
-                    .map(|()| probe.len() as u32));
+                if state != FINISHED && grammar.scan_token(chart, vocabulary, token).is_ok() {
+                    return Ok(Some(chart.len() as u32));
+                }
+                Ok(ends.then_some(FINISHED))
             }
-            (Automaton::Grammar(..), None) => DEAD,
-        };
-        Ok((next != DEAD).then_some(next))
+            (Automaton::Grammar(..), None) => Ok(ends.then_some(FINISHED)),
+            (Automaton::Dfa(dfa), _) => {
+                if ends {
+                    return Ok(Some(FINISHED));
+                }
+                if state == FINISHED || vocabulary.is_special(token) {
+                    return Ok(None);
+                }
+                let next = dfa.next_bytes(state, bytes);
+                Ok((next != DEAD).then_some(next))
+            }
+        }
     }
 
     /// Whether `token` may be committed now, without committing it.
     pub fn is_allowed(&self, token: TokenId) -> bool {
-        matches!(self.next_state(token), Ok(Some(_)))
+        matches!(self.clone().advance(token), Ok(Some(_)))
     }
 
     /// Commits `token`. An error leaves the matcher unchanged.
     pub fn commit(&mut self, token: TokenId) -> Result<(), MatchError> {
-        if let (Automaton::Grammar(grammar, _), Some(chart)) =
-            (&self.constraint.inner.automaton, &mut self.chart)
-        {
-            let vocabulary = &self.constraint.inner.vocabulary;
-            if vocabulary.token_bytes(token).is_none() {
-                return Err(MatchError::TokenOutOfRange {
-                    token,
-                    vocabulary: vocabulary.len(),
-                });
-            }
-            let finished = self.states.last() == Some(&FINISHED);
-            // A special token the grammar expects is scanned; otherwise an
-            // end-of-sequence token ends an output that may end.
-            if !finished && grammar.scan_token(chart, vocabulary, token).is_ok() {
-                self.states.push(chart.len() as u32);
-                return Ok(());
-            }
-            if vocabulary.is_eos(token) && (finished || grammar.accepts(chart)) {
-                self.states.push(FINISHED);
-                return Ok(());
-            }
-            return Err(MatchError::TokenNotAllowed {
-                token,
-                text: vocabulary.display_token(token),
-                position: self.committed(),
-            });
-        }
-        match self.next_state(token)? {
+        match self.advance(token)? {
             Some(next) => {
                 self.states.push(next);
                 Ok(())
@@ -744,6 +726,26 @@ mod tests {
             cached.memory_usage() > fresh.memory_usage(),
             "masks were cached"
         );
+    }
+
+    #[test]
+    fn is_allowed_agrees_with_commit_on_grammar_special_tokens() {
+        let mut builder = Vocabulary::builder();
+        let a = builder.push(b"a".to_vec(), TokenKind::Text);
+        let eot = builder.push(b"<|eot_id|>".to_vec(), TokenKind::Special);
+        builder.eos_token(eot);
+        let v = Arc::new(builder.build().unwrap());
+        let c = Constraint::grammar(v, "root ::= \"a\" <|eot_id|>").unwrap();
+        let mut m = c.matcher();
+        assert!(m.is_allowed(a) && !m.is_allowed(eot));
+        m.commit(a).unwrap();
+        assert!(!m.can_end(), "the grammar still expects <|eot_id|>");
+        assert!(m.is_allowed(eot) && !m.is_allowed(a));
+        m.commit(eot).unwrap();
+        assert!(m.can_end() && !m.is_finished());
+        assert!(m.is_allowed(eot), "now it may end");
+        m.commit(eot).unwrap();
+        assert!(m.is_finished());
     }
 
     #[test]

@@ -124,6 +124,26 @@ impl Cfg {
         })
     }
 
+    /// Bytes of heap memory held by the productions and terminal DFAs.
+    pub fn memory_usage(&self) -> usize {
+        let productions: usize = self
+            .productions
+            .iter()
+            .map(|p| {
+                std::mem::size_of::<Production>() + p.rhs.capacity() * std::mem::size_of::<Symbol>()
+            })
+            .sum();
+        let terminals: usize = self
+            .terminals
+            .iter()
+            .map(|terminal| match terminal {
+                Terminal::Bytes(dfa) => dfa.memory_usage(),
+                Terminal::Special(_) => 0,
+            })
+            .sum();
+        productions + terminals
+    }
+
     /// A shortest byte string `symbol` derives, or `None` if it derives
     /// none (it needs a special token, or nothing at all).
     pub fn shortest_string(&self, symbol: Symbol) -> Option<Vec<u8>> {
