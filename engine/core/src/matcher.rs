@@ -746,6 +746,15 @@ mod tests {
         assert!(m.is_allowed(eot), "now it may end");
         m.commit(eot).unwrap();
         assert!(m.is_finished());
+        let v = c.vocabulary().clone();
+        for unknown in ["root ::= <[999]>", "root ::= <[0]>", "root ::= <|pad|>"] {
+            let error = Constraint::grammar(Arc::new(v.clone()), unknown).unwrap_err();
+            assert!(
+                error.to_string().contains("no special token"),
+                "{unknown}: {error}"
+            );
+        }
+        assert!(Constraint::grammar(Arc::new(v), "root ::= <[1]>").is_ok());
     }
 
     #[test]

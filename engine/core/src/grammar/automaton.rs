@@ -40,14 +40,17 @@ impl GrammarAutomaton {
                 }
             }
         }
-        for terminal in &cfg.terminals {
-            if let super::cfg::Terminal::Special(token) = terminal {
-                let known = match token {
-                    SpecialToken::Name(name) => specials_by_name.contains_key(name.as_bytes()),
-                    SpecialToken::Id(id) => {
-                        vocabulary.is_special(*id) && (*id as usize) < vocabulary.len()
-                    }
-                };
+        let automaton = GrammarAutomaton {
+            cfg,
+            specials_by_name,
+        };
+        for terminal in &automaton.cfg.terminals {
+            if let Terminal::Special(token) = terminal {
+                let ids = automaton.special_ids(token);
+                let known = !ids.is_empty()
+                    && ids
+                        .iter()
+                        .all(|&id| (id as usize) < vocabulary.len() && vocabulary.is_special(id));
                 if !known {
                     let root = grammar.rule(grammar.root());
                     return Err(GrammarError::at(
@@ -58,10 +61,7 @@ impl GrammarAutomaton {
                 }
             }
         }
-        Ok(GrammarAutomaton {
-            cfg,
-            specials_by_name,
-        })
+        Ok(automaton)
     }
 
     /// The flattened grammar.
@@ -79,13 +79,14 @@ impl GrammarAutomaton {
         chart.accepts(&self.cfg)
     }
 
-    fn special_matches(&self, token: &SpecialToken, id: TokenId) -> bool {
+    /// The token ids a special-token terminal stands for.
+    fn special_ids<'a>(&'a self, token: &'a SpecialToken) -> &'a [TokenId] {
         match token {
-            SpecialToken::Id(expected) => *expected == id,
+            SpecialToken::Id(id) => std::slice::from_ref(id),
             SpecialToken::Name(name) => self
                 .specials_by_name
                 .get(name.as_bytes())
-                .is_some_and(|ids| ids.contains(&id)),
+                .map_or(&[], Vec::as_slice),
         }
     }
 
@@ -97,7 +98,9 @@ impl GrammarAutomaton {
         token: TokenId,
     ) -> Result<(), StepError> {
         if vocabulary.is_special(token) {
-            return chart.scan_special(&self.cfg, |special| self.special_matches(special, token));
+            return chart.scan_special(&self.cfg, |special| {
+                self.special_ids(special).contains(&token)
+            });
         }
         let before = chart.len();
         for &byte in vocabulary.token_bytes(token).unwrap_or_default() {
@@ -127,18 +130,8 @@ impl GrammarAutomaton {
         );
         chart.truncate(base);
         for special in chart.expected_specials(&self.cfg) {
-            match special {
-                SpecialToken::Id(id) => mask.allow(*id),
-                SpecialToken::Name(name) => {
-                    for &id in self
-                        .specials_by_name
-                        .get(name.as_bytes())
-                        .into_iter()
-                        .flatten()
-                    {
-                        mask.allow(id);
-                    }
-                }
+            for &id in self.special_ids(special) {
+                mask.allow(id);
             }
         }
     }
@@ -154,8 +147,7 @@ impl GrammarAutomaton {
             }
             let mut only = None;
             for byte in 0..=255u8 {
-                if chart.scan_byte(&self.cfg, byte).is_ok() {
-                    chart.truncate(chart.len() - 1);
+                if !self.refuses_byte(&mut chart, byte) {
                     if only.is_some() {
                         return (forced, false);
                     }
@@ -172,11 +164,16 @@ impl GrammarAutomaton {
         }
         let must_end = self.accepts(&chart)
             && chart.expected_specials(&self.cfg).is_empty()
-            && (0..=255u8).all(|byte| {
-                let mut probe = chart.clone();
-                probe.scan_byte(&self.cfg, byte).is_err()
-            });
+            && (0..=255u8).all(|byte| self.refuses_byte(&mut chart, byte));
         (forced, must_end)
+    }
+
+    /// Whether `byte` cannot follow; the chart is left as it was.
+    fn refuses_byte(&self, chart: &mut Chart, byte: u8) -> bool {
+        let before = chart.len();
+        let refused = chart.scan_byte(&self.cfg, byte).is_err();
+        chart.truncate(before);
+        refused
     }
 
     /// A byte string completing the output, built from the grammar rather

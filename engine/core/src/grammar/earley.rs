@@ -21,6 +21,7 @@
 use std::collections::HashSet;
 
 use super::cfg::{Cfg, Symbol, Terminal};
+use super::ir::SpecialToken;
 use crate::automaton::DEAD;
 
 /// The most items one Earley set may hold before the step is refused.
@@ -79,15 +80,12 @@ impl Chart {
         let mut chart = Chart { sets: Vec::new() };
         let mut builder = SetBuilder::default();
         for &production in &cfg.by_lhs[cfg.start as usize] {
-            builder.add(
-                cfg,
-                Item {
-                    production,
-                    dot: 0,
-                    origin: 0,
-                    terminal_state: 0,
-                },
-            );
+            builder.add(Item {
+                production,
+                dot: 0,
+                origin: 0,
+                terminal_state: 0,
+            });
         }
         let set = builder.close(cfg, &chart.sets, 0)?;
         chart.sets.push(set);
@@ -134,15 +132,12 @@ impl Chart {
             if next == DEAD {
                 continue;
             }
-            builder.add(
-                cfg,
-                Item {
-                    terminal_state: next,
-                    ..*item
-                },
-            );
+            builder.add(Item {
+                terminal_state: next,
+                ..*item
+            });
             if dfa.is_accepting(next) {
-                builder.add(cfg, advance(cfg, item));
+                builder.add(advance(item));
             }
         }
         if builder.is_empty() {
@@ -158,17 +153,13 @@ impl Chart {
     pub fn scan_special(
         &mut self,
         cfg: &Cfg,
-        matches: impl Fn(&super::ir::SpecialToken) -> bool,
+        matches: impl Fn(&SpecialToken) -> bool,
     ) -> Result<(), StepError> {
         let position = self.sets.len() as u32;
         let mut builder = SetBuilder::default();
-        for item in &self.last().items {
-            if let Some(Symbol::Terminal(terminal)) = cfg.symbol_at(item.production, item.dot) {
-                if let Terminal::Special(token) = &cfg.terminals[terminal as usize] {
-                    if matches(token) {
-                        builder.add(cfg, advance(cfg, item));
-                    }
-                }
+        for (item, token) in self.waiting_for_specials(cfg) {
+            if matches(token) {
+                builder.add(advance(item));
             }
         }
         if builder.is_empty() {
@@ -180,16 +171,26 @@ impl Chart {
     }
 
     /// The special terminals expected next.
-    pub fn expected_specials<'a>(&self, cfg: &'a Cfg) -> Vec<&'a super::ir::SpecialToken> {
-        let mut out = Vec::new();
-        for item in &self.last().items {
-            if let Some(Symbol::Terminal(terminal)) = cfg.symbol_at(item.production, item.dot) {
-                if let Terminal::Special(token) = &cfg.terminals[terminal as usize] {
-                    out.push(token);
-                }
+    pub fn expected_specials<'a>(&'a self, cfg: &'a Cfg) -> Vec<&'a SpecialToken> {
+        self.waiting_for_specials(cfg)
+            .map(|(_, token)| token)
+            .collect()
+    }
+
+    /// The current items whose next symbol is a special-token terminal.
+    fn waiting_for_specials<'a>(
+        &'a self,
+        cfg: &'a Cfg,
+    ) -> impl Iterator<Item = (&'a Item, &'a SpecialToken)> + 'a {
+        self.last().items.iter().filter_map(move |item| {
+            match cfg.symbol_at(item.production, item.dot)? {
+                Symbol::Terminal(terminal) => match &cfg.terminals[terminal as usize] {
+                    Terminal::Special(token) => Some((item, token)),
+                    Terminal::Bytes(_) => None,
+                },
+                Symbol::Nonterminal(_) => None,
             }
-        }
-        out
+        })
     }
 
     /// Un-scans `bytes` bytes (or tokens, for special tokens).
@@ -221,8 +222,7 @@ impl Chart {
 }
 
 /// The item with its dot moved over one symbol.
-fn advance(cfg: &Cfg, item: &Item) -> Item {
-    let _ = cfg;
+fn advance(item: &Item) -> Item {
     Item {
         production: item.production,
         dot: item.dot + 1,
@@ -244,7 +244,7 @@ impl SetBuilder {
         self.items.is_empty()
     }
 
-    fn add(&mut self, _cfg: &Cfg, item: Item) {
+    fn add(&mut self, item: Item) {
         if self.seen.insert(item) {
             self.items.push(item);
         }
@@ -266,34 +266,38 @@ impl SetBuilder {
             match cfg.symbol_at(item.production, item.dot) {
                 None => {
                     // Completion: advance every item waiting for this lhs.
-                    let lhs = cfg.productions[item.production as usize].lhs;
-                    let parents: Vec<Item> = if item.origin == position {
-                        self.items.clone()
+                    // Parents in this very set are the ones present now; any
+                    // added later that wait for a nullable lhs are advanced
+                    // when predicted.
+                    let waiting = Some(Symbol::Nonterminal(
+                        cfg.productions[item.production as usize].lhs,
+                    ));
+                    if item.origin == position {
+                        for index in 0..self.items.len() {
+                            let parent = self.items[index];
+                            if cfg.symbol_at(parent.production, parent.dot) == waiting {
+                                self.add(advance(&parent));
+                            }
+                        }
                     } else {
-                        sets[item.origin as usize].items.clone()
-                    };
-                    for parent in parents {
-                        if cfg.symbol_at(parent.production, parent.dot)
-                            == Some(Symbol::Nonterminal(lhs))
-                        {
-                            self.add(cfg, advance(cfg, &parent));
+                        for parent in &sets[item.origin as usize].items {
+                            if cfg.symbol_at(parent.production, parent.dot) == waiting {
+                                self.add(advance(parent));
+                            }
                         }
                     }
                 }
                 Some(Symbol::Nonterminal(nonterminal)) => {
                     for &production in &cfg.by_lhs[nonterminal as usize] {
-                        self.add(
-                            cfg,
-                            Item {
-                                production,
-                                dot: 0,
-                                origin: position,
-                                terminal_state: 0,
-                            },
-                        );
+                        self.add(Item {
+                            production,
+                            dot: 0,
+                            origin: position,
+                            terminal_state: 0,
+                        });
                     }
                     if cfg.nullable[nonterminal as usize] {
-                        self.add(cfg, advance(cfg, &item));
+                        self.add(advance(&item));
                     }
                 }
                 Some(Symbol::Terminal(_)) => {}
