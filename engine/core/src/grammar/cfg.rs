@@ -74,6 +74,7 @@ impl Cfg {
     /// Flattens `grammar`.
     pub fn new(grammar: &Grammar) -> Result<Cfg, GrammarError> {
         let mut builder = Builder {
+            grammar,
             names: grammar.rules().iter().map(|r| r.name.clone()).collect(),
             productions: vec![Production {
                 lhs: 0,
@@ -173,7 +174,8 @@ impl Cfg {
     }
 }
 
-struct Builder {
+struct Builder<'a> {
+    grammar: &'a Grammar,
     names: Vec<String>,
     productions: Vec<Production>,
     terminals: Vec<Terminal>,
@@ -183,7 +185,8 @@ struct Builder {
     location: Location,
 }
 
-/// Where a terminal comes from, for deduplication.
+/// A regex matching one character of a class, with every character
+/// written as `\x{HHHH}` so no character needs escaping.
 fn class_pattern(ranges: &[(char, char)]) -> String {
     let mut pattern = String::from("[");
     for &(low, high) in ranges {
@@ -196,7 +199,7 @@ fn class_pattern(ranges: &[(char, char)]) -> String {
     pattern
 }
 
-impl Builder {
+impl Builder<'_> {
     fn fresh(&mut self, base: &str) -> u32 {
         self.names.push(format!("{base}#{}", self.names.len()));
         (self.names.len() - 1) as u32
@@ -318,25 +321,27 @@ impl Builder {
                 )
             }
             Expr::Regex(pattern) => {
-                // A regex that also matches the empty string is `ε | regex`.
                 let terminal = self.terminal(
                     format!("R{pattern}"),
-                    |builder| {
-                        builder
+                    |builder| match builder.grammar.regex_dfa(pattern) {
+                        // Checking the grammar compiled its regexes already.
+                        Some(dfa) => Ok(Terminal::Bytes(Box::new(dfa.clone()))),
+                        None => builder
                             .regex_config
-                            .build(&format!("(?:{pattern})"))
+                            .build(pattern)
                             .map(|dfa| Terminal::Bytes(Box::new(dfa)))
-                            .map_err(|e| e.to_string())
+                            .map_err(|e| e.to_string()),
                     },
                     context,
                 )?;
-                let matches_empty = match (&terminal, &self.terminals[..]) {
-                    (Symbol::Terminal(id), terminals) => match &terminals[*id as usize] {
-                        Terminal::Bytes(dfa) => dfa.is_accepting(dfa.start()),
-                        Terminal::Special(_) => false,
-                    },
-                    _ => false,
+                let matches_empty = match terminal {
+                    Symbol::Terminal(id) => matches!(
+                        &self.terminals[id as usize],
+                        Terminal::Bytes(dfa) if dfa.is_accepting(dfa.start())
+                    ),
+                    Symbol::Nonterminal(_) => false,
                 };
+                // A regex that also matches the empty string is `ε | regex`.
                 if matches_empty {
                     let optional = self.fresh(base);
                     self.add(optional, Vec::new(), context)?;

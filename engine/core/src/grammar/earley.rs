@@ -340,6 +340,11 @@ mod tests {
         assert!(Chart::recognizes(&g, "żółwαβ123!".as_bytes()));
         assert!(!Chart::recognizes(&g, "żółwαβ1".as_bytes()));
         assert!(!Chart::recognizes(&g, "żółwab12".as_bytes()));
+        let optional = cfg("root ::= \"x\" /a*/ /a*/ \"y\"");
+        for text in ["xy", "xay", "xaaay"] {
+            assert!(Chart::recognizes(&optional, text.as_bytes()), "{text}");
+        }
+        assert!(!Chart::recognizes(&optional, b"xby"));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use super::error::{GrammarError, GrammarErrorKind, Location, Span};
 use super::gbnf::{self, ast};
-use crate::automaton::{CompileErrorKind, RegexConfig};
+use crate::automaton::{ByteDfa, CompileErrorKind, RegexConfig};
 
 /// The most expression nodes a grammar may hold.
 pub const MAX_EXPRESSIONS: usize = 1 << 20;
@@ -87,10 +87,12 @@ pub struct Rule {
 }
 
 /// A checked grammar.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Grammar {
     rules: Vec<Rule>,
     root: RuleId,
+    /// The DFA of every `/regex/` terminal, compiled once while checking.
+    regexes: HashMap<String, ByteDfa>,
 }
 
 impl Grammar {
@@ -113,6 +115,12 @@ impl Grammar {
     /// The start rule.
     pub fn root(&self) -> RuleId {
         self.root
+    }
+
+    /// The compiled DFA of the regex terminal `pattern`, if the grammar has
+    /// one (it is matched as a whole, like the rest of the output).
+    pub fn regex_dfa(&self, pattern: &str) -> Option<&ByteDfa> {
+        self.regexes.get(pattern)
     }
 
     /// The id of the rule called `name`.
@@ -179,6 +187,7 @@ struct Lowering<'a> {
     ids: HashMap<&'a str, (RuleId, Span)>,
     expressions: usize,
     regex_config: RegexConfig,
+    regexes: HashMap<String, ByteDfa>,
     started: Instant,
 }
 
@@ -189,6 +198,7 @@ impl<'a> Lowering<'a> {
             ids: HashMap::new(),
             expressions: 0,
             regex_config: RegexConfig::new(),
+            regexes: HashMap::new(),
             started: Instant::now(),
         }
     }
@@ -225,7 +235,11 @@ impl<'a> Lowering<'a> {
                 location: Location::of(self.source, rule.span.start),
             });
         }
-        let grammar = Grammar { rules, root };
+        let grammar = Grammar {
+            rules,
+            root,
+            regexes: std::mem::take(&mut self.regexes),
+        };
         self.check_productive(&grammar, syntax)?;
         Ok(grammar)
     }
@@ -269,6 +283,9 @@ impl<'a> Lowering<'a> {
                 }
             }
             ast::Expression::AnyChar => Expr::Class(normalize_class(&[], true)),
+            ast::Expression::Regex { pattern, .. } if self.regexes.contains_key(pattern) => {
+                Expr::Regex(pattern.clone())
+            }
             ast::Expression::Regex { pattern, span } => {
                 let remaining = REGEX_TIME_BUDGET.saturating_sub(self.started.elapsed());
                 if remaining.is_zero() {
@@ -281,15 +298,16 @@ impl<'a> Lowering<'a> {
                     ));
                 }
                 let config = self.regex_config.clone().max_compile_time(remaining);
-                if let Err(error) = config.build(pattern) {
+                let dfa = config.build(pattern).map_err(|error| {
                     let message = match error.kind() {
                         CompileErrorKind::EmptyLanguage => {
                             format!("regex /{pattern}/ matches nothing")
                         }
                         _ => format!("bad regex /{pattern}/: {error}"),
                     };
-                    return Err(self.error(GrammarErrorKind::BadRegex, *span, message));
-                }
+                    self.error(GrammarErrorKind::BadRegex, *span, message)
+                })?;
+                self.regexes.insert(pattern.clone(), dfa);
                 Expr::Regex(pattern.clone())
             }
             ast::Expression::Reference { name, span } => match self.ids.get(name.as_str()) {
