@@ -8,23 +8,15 @@ use std::sync::{Arc, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
 use rein_core::grammar::Grammar;
-use rein_core::{Constraint, TokenKind, TokenMask, Vocabulary};
+use rein_core::{Constraint, TokenMask, Vocabulary};
+
+mod common;
 
 fn vocabulary() -> Arc<Vocabulary> {
     static VOCABULARY: OnceLock<Arc<Vocabulary>> = OnceLock::new();
+    let extra: [&[u8]; 6] = [b"ab", b"a b", b"\": ", b"{\"", b"12", "é".as_bytes()];
     VOCABULARY
-        .get_or_init(|| {
-            let mut builder = Vocabulary::builder();
-            let eos = builder.push(b"<|eot_id|>".to_vec(), TokenKind::Special);
-            builder.eos_token(eos);
-            for byte in 0..=255u8 {
-                builder.push(vec![byte], TokenKind::Text);
-            }
-            for text in ["ab", "a b", "\": ", "{\"", "12", "é"] {
-                builder.push(text.as_bytes().to_vec(), TokenKind::Text);
-            }
-            Arc::new(builder.build().unwrap())
-        })
+        .get_or_init(|| Arc::new(common::byte_vocabulary("<|eot_id|>", &extra)))
         .clone()
 }
 

@@ -13,24 +13,28 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
-use rein_core::{Constraint, RegexConfig, TokenKind, TokenMask, Vocabulary};
+use rein_core::{Constraint, RegexConfig, TokenMask, Vocabulary};
+
+mod common;
 
 fn vocabulary() -> Arc<Vocabulary> {
     static VOCABULARY: OnceLock<Arc<Vocabulary>> = OnceLock::new();
+    let extra: [&[u8]; 12] = [
+        b"ab",
+        b"abc",
+        b"a-",
+        b"12",
+        b"2026",
+        b" the",
+        b"\"}",
+        "é".as_bytes(),
+        "é!".as_bytes(),
+        "日本".as_bytes(),
+        "😀".as_bytes(),
+        &[0xC3], // half of "é"
+    ];
     VOCABULARY
-        .get_or_init(|| {
-            let mut builder = Vocabulary::builder();
-            let eos = builder.push(b"</s>".to_vec(), TokenKind::Special);
-            builder.eos_token(eos);
-            for byte in 0..=255u8 {
-                builder.push(vec![byte], TokenKind::Text);
-            }
-            for text in ["ab", "abc", "a-", "12", "2026", " the", "\"}", "é", "é!", "日本", "😀"] {
-                builder.push(text.as_bytes().to_vec(), TokenKind::Text);
-            }
-            builder.push(vec![0xC3], TokenKind::Text); // half of "é"
-            Arc::new(builder.build().unwrap())
-        })
+        .get_or_init(|| Arc::new(common::byte_vocabulary("</s>", &extra)))
         .clone()
 }
 
