@@ -513,9 +513,11 @@ impl Matcher {
         }
     }
 
-    /// A shortest byte string that would complete the output from here, or
-    /// `None` once finished. A debugging aid: it shows what the constraint
-    /// still expects (`rein check` prints it when a text stops short).
+    /// A byte string that would complete the output from here — the shortest
+    /// for regexes and label sets, one built from shortest derivations for
+    /// grammars — or `None` once finished (or when a grammar needs a special
+    /// token first). A debugging aid: it shows what the constraint still
+    /// expects (`rein check` prints it when a text stops short).
     pub fn shortest_completion(&self) -> Option<Vec<u8>> {
         let state = self.current();
         if state == FINISHED {
