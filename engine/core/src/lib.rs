@@ -48,6 +48,7 @@
 pub mod automaton;
 pub mod grammar;
 pub mod mask;
+mod mask_cache;
 pub mod matcher;
 pub mod trie;
 pub mod vocab;

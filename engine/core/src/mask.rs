@@ -88,6 +88,14 @@ impl TokenMask {
         self.words.fill(0);
         self.words[..words.len()].copy_from_slice(words);
     }
+
+    /// Also allows every id set in `words` (which must not be longer than
+    /// the mask's words).
+    pub(crate) fn union_words(&mut self, words: &[u32]) {
+        for (mine, theirs) in self.words.iter_mut().zip(words) {
+            *mine |= theirs;
+        }
+    }
 }
 
 impl std::fmt::Debug for TokenMask {

@@ -14,16 +14,16 @@
 //! Later constraint kinds (grammars, JSON Schemas) plug in behind the same
 //! types: the runtime never sees which automaton is underneath.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use crate::automaton::{ByteDfa, CompileError, RegexConfig, DEAD};
 use crate::grammar::automaton::GrammarAutomaton;
 use crate::grammar::earley::Chart;
+use crate::grammar::mask_walk::{LexemeKey, LexemeMask};
 use crate::grammar::{Grammar, GrammarError};
 use crate::mask::TokenMask;
+use crate::mask_cache::MaskCache;
 use crate::vocab::{EscapedBytes, TokenId, Vocabulary};
 
 /// The most forced bytes [`Matcher::forced`] reports in one call.
@@ -43,53 +43,10 @@ struct Compiled {
     vocabulary: Arc<Vocabulary>,
     automaton: Automaton,
     description: String,
-    masks: MaskCache,
-}
-
-/// Masks already computed, by automaton state.
-///
-/// For a DFA the allowed tokens depend on nothing but the state, and
-/// generation revisits the same states again and again (every step inside a
-/// free-text field, every document of a batch with one schema), so a mask is
-/// computed by walking the trie once and then copied. Shared by every
-/// matcher of the constraint; bounded by a byte budget, past which masks are
-/// computed every time.
-struct MaskCache {
-    masks: RwLock<HashMap<u32, Arc<[u32]>>>,
-    bytes: AtomicUsize,
-    budget: usize,
-}
-
-impl MaskCache {
-    fn new(budget: usize) -> MaskCache {
-        MaskCache {
-            masks: RwLock::new(HashMap::new()),
-            bytes: AtomicUsize::new(0),
-            budget,
-        }
-    }
-
-    fn get(&self, state: u32) -> Option<Arc<[u32]>> {
-        let masks = self
-            .masks
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        masks.get(&state).cloned()
-    }
-
-    fn insert(&self, state: u32, words: &[u32]) {
-        let size = std::mem::size_of_val(words);
-        if self.bytes.load(Ordering::Relaxed) + size > self.budget {
-            return;
-        }
-        let mut masks = self
-            .masks
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if masks.insert(state, Arc::from(words)).is_none() {
-            self.bytes.fetch_add(size, Ordering::Relaxed);
-        }
-    }
+    /// DFA masks by DFA state.
+    masks: MaskCache<u32, [u32]>,
+    /// Grammar masks by the lexemes the parser is inside.
+    lexeme_masks: MaskCache<LexemeKey, LexemeMask>,
 }
 
 /// The automaton behind a constraint.
@@ -158,6 +115,7 @@ impl Constraint {
                 automaton: Automaton::Grammar(Box::new(automaton), start),
                 description: description.into(),
                 masks: MaskCache::new(0),
+                lexeme_masks: MaskCache::new(DEFAULT_MASK_CACHE_BYTES),
             }),
         })
     }
@@ -174,6 +132,7 @@ impl Constraint {
                 automaton: Automaton::Dfa(Box::new(dfa)),
                 description: description.into(),
                 masks: MaskCache::new(DEFAULT_MASK_CACHE_BYTES),
+                lexeme_masks: MaskCache::new(0),
             }),
         }
     }
@@ -194,6 +153,7 @@ impl Constraint {
                 automaton,
                 description: self.inner.description.clone(),
                 masks: MaskCache::new(bytes),
+                lexeme_masks: MaskCache::new(bytes),
             }),
         }
     }
@@ -223,7 +183,7 @@ impl Constraint {
             Automaton::Dfa(dfa) => dfa.memory_usage(),
             Automaton::Grammar(grammar, _) => grammar.cfg().memory_usage(),
         };
-        automaton + self.inner.masks.bytes.load(Ordering::Relaxed)
+        automaton + self.inner.masks.bytes() + self.inner.lexeme_masks.bytes()
     }
 }
 
@@ -391,18 +351,19 @@ impl Matcher {
             (Automaton::Dfa(dfa), _) => {
                 // Masks of a DFA depend only on its state: cache them.
                 let cache = &self.constraint.inner.masks;
-                match cache.get(state) {
+                match cache.get(&state) {
                     Some(words) => mask.copy_from_words(&words),
                     None => {
                         mask.clear();
                         fill_from_dfa(dfa, vocabulary, state, mask);
-                        cache.insert(state, &mask.as_words()[..vocabulary.len().div_ceil(32)]);
+                        let words = &mask.as_words()[..vocabulary.len().div_ceil(32)];
+                        cache.insert(state, Arc::from(words), std::mem::size_of_val(words));
                     }
                 }
             }
             (Automaton::Grammar(grammar, _), Some(chart)) => {
                 mask.clear();
-                grammar.fill_mask(chart, vocabulary, mask);
+                grammar.fill_mask(chart, vocabulary, &self.constraint.inner.lexeme_masks, mask);
             }
             (Automaton::Grammar(..), None) => mask.clear(),
         }

@@ -149,6 +149,47 @@ impl TokenTrie {
         }
     }
 
+    /// The root node, whose subtree is the whole trie.
+    pub const ROOT: usize = 0;
+
+    /// The nodes strictly below `node`, in preorder. A node's children come
+    /// right after it; [`TokenTrie::skip`] jumps over a node's subtree.
+    pub fn below(&self, node: usize) -> std::ops::Range<usize> {
+        node + 1..self.nodes[node].subtree_end as usize
+    }
+
+    /// The first node after `node`'s subtree.
+    #[inline]
+    pub fn skip(&self, node: usize) -> usize {
+        self.nodes[node].subtree_end as usize
+    }
+
+    /// Whether `node` has no children.
+    #[inline]
+    pub fn is_leaf(&self, node: usize) -> bool {
+        self.nodes[node].subtree_end as usize == node + 1
+    }
+
+    /// The byte on the edge into `node`.
+    #[inline]
+    pub fn byte(&self, node: usize) -> u8 {
+        self.nodes[node].byte
+    }
+
+    /// The number of bytes from the root to `node`.
+    #[inline]
+    pub fn depth(&self, node: usize) -> usize {
+        self.nodes[node].depth as usize
+    }
+
+    /// The ids of the tokens whose bytes end at `node`.
+    #[inline]
+    pub fn tokens(&self, node: usize) -> &[TokenId] {
+        let first = self.nodes[node].token_start as usize;
+        let last = self.nodes[node + 1].token_start as usize;
+        &self.node_tokens[first..last]
+    }
+
     /// The longest token whose bytes are a prefix of `bytes`, with its length.
     ///
     /// When several ids share those bytes, the smallest id is returned.

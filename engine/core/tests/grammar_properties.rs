@@ -8,7 +8,9 @@
 //! "which positions can each rule reach from each position", written here and
 //! sharing no code with the Earley engine — accepts them; and every allowed
 //! token must leave an output that can still be completed into a sentence
-//! the reference accepts.
+//! the reference accepts. The mask (lexer walk with the parser at lexeme
+//! boundaries) must equal, token for token, what the byte-level recognizer
+//! can scan.
 
 mod support;
 
@@ -76,6 +78,13 @@ proptest! {
             let mut prefix = Vec::new();
             for &token in &greedy {
                 matcher.fill_mask(&mut mask).unwrap();
+                // The mask is exactly the set of tokens the byte-level
+                // recognizer can scan.
+                for id in 0..vocabulary.len() as TokenId {
+                    prop_assert_eq!(mask.contains(id), matcher.is_allowed(id),
+                        "{}
+after {:?}: token {}", source, prefix, id);
+                }
                 let allowed: Vec<TokenId> = mask.iter().collect();
                 for _ in 0..8 {
                     let candidate = allowed[rng.below(allowed.len())];

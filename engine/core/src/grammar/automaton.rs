@@ -1,9 +1,10 @@
 //! A compiled grammar as a constraint: the Earley recognizer driven by
 //! tokens.
 //!
-//! The mask walks the token trie with the Earley chart as its state: each
-//! trie edge scans one byte (pushing a set), backing out of a subtree
-//! truncates the chart, and a byte that empties the set prunes the subtree.
+//! Masks come from [`mask_walk`](super::mask_walk): a lexer walk of the
+//! token trie with the parser consulted at lexeme boundaries; committing a
+//! token scans its bytes into the chart.
+//!
 //! Special-token terminals (`<|eot_id|>`, `<[128009]>`) match exactly their
 //! token and never text.
 
@@ -13,7 +14,9 @@ use super::cfg::{Cfg, Symbol, Terminal};
 use super::earley::{Chart, Item, StepError};
 use super::error::GrammarError;
 use super::ir::{Grammar, SpecialToken};
+use super::mask_walk::{fill_text_mask, LexemeKey, LexemeMask};
 use crate::mask::TokenMask;
+use crate::mask_cache::MaskCache;
 use crate::vocab::{TokenId, Vocabulary};
 
 /// A grammar compiled against a vocabulary.
@@ -112,23 +115,17 @@ impl GrammarAutomaton {
         Ok(())
     }
 
-    /// Allows every token that keeps the output a viable prefix. The chart
-    /// is used as scratch and left as it was.
-    pub fn fill_mask(&self, chart: &mut Chart, vocabulary: &Vocabulary, mask: &mut TokenMask) {
-        let base = chart.len();
-        vocabulary.trie().walk(
-            base,
-            |length, byte| {
-                chart.truncate(length);
-                chart.scan_byte(&self.cfg, byte).ok().map(|()| chart.len())
-            },
-            |tokens, _| {
-                for &token in tokens {
-                    mask.allow(token);
-                }
-            },
-        );
-        chart.truncate(base);
+    /// Allows every token that keeps the output a viable prefix (see
+    /// [`mask_walk`](super::mask_walk)); lexer results are cached in
+    /// `cache`. The chart is used as scratch and left as it was.
+    pub(crate) fn fill_mask(
+        &self,
+        chart: &mut Chart,
+        vocabulary: &Vocabulary,
+        cache: &MaskCache<LexemeKey, LexemeMask>,
+        mask: &mut TokenMask,
+    ) {
+        fill_text_mask(&self.cfg, chart, vocabulary, cache, mask);
         for special in chart.expected_specials(&self.cfg) {
             for &id in self.special_ids(special) {
                 mask.allow(id);

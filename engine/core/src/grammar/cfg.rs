@@ -5,6 +5,17 @@
 //! character class, regex) becomes one byte-level [`ByteDfa`], scanned byte
 //! by byte, and special tokens stay token-level terminals.
 //!
+//! **Lexemes.** Whatever part of a rule is regular — it uses no special
+//! token and reaches no rule that recurses back to it — is compiled into
+//! *one* terminal DFA instead of a chain of productions: a JSON string
+//! (`"\"" char* "\"" ws`), a number, a key with its colon, a whole
+//! non-recursive rule with the rules it references inlined. The language
+//! is the same; the gain is that the mask walk steps one DFA per byte inside
+//! such a lexeme and consults the parser only where a lexeme may end (see
+//! [`mask_walk`](super::mask_walk)). A lexeme whose DFA would pass
+//! [`MAX_LEXEME_STATES`] (or any other compile limit) keeps the plain
+//! structure instead, so the choice affects speed only, never the language.
+//!
 //! Repetitions: `x*` is `R ::= ε | R x` (left recursion, which Earley
 //! handles in linear space), `x{m,n}` is `m` copies of `x` followed by a
 //! chain of `n - m` optional copies. The number of productions is bounded
@@ -19,6 +30,14 @@ use crate::automaton::{ByteDfa, RegexConfig};
 
 /// The most productions a flattened grammar may have.
 pub const MAX_PRODUCTIONS: usize = 1 << 20;
+
+/// The most DFA states a regular piece of a rule may compile to and still
+/// become one lexeme; larger pieces keep their structure.
+pub const MAX_LEXEME_STATES: usize = 2_000;
+
+/// The longest regex a regular piece of a rule may print to (inlining
+/// rules can multiply sizes) and still be tried as one lexeme.
+const MAX_LEXEME_PATTERN_BYTES: usize = 16 << 10;
 
 /// A grammar symbol.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -83,6 +102,10 @@ impl Cfg {
             terminals: Vec::new(),
             terminal_ids: HashMap::new(),
             regex_config: RegexConfig::new(),
+            lexeme_config: RegexConfig::new()
+                .max_states(MAX_LEXEME_STATES)
+                .max_compile_time(std::time::Duration::from_millis(200)),
+            lexical: vec![Lexical::Unknown; grammar.rules().len()],
             location: Location { line: 1, column: 1 },
         };
         let start = builder.fresh("start");
@@ -181,8 +204,25 @@ struct Builder<'a> {
     terminals: Vec<Terminal>,
     terminal_ids: HashMap<String, u32>,
     regex_config: RegexConfig,
+    /// The limits a lexeme's DFA must fit in.
+    lexeme_config: RegexConfig,
+    /// Each rule as one regex, once known (see [`Lexical`]).
+    lexical: Vec<Lexical>,
     /// Where the rule being flattened is defined, for errors.
     location: Location,
+}
+
+/// Whether a rule is regular, as far as the builder knows.
+#[derive(Clone, Debug)]
+enum Lexical {
+    /// Not looked at yet.
+    Unknown,
+    /// Being looked at: meeting it again means recursion.
+    Visiting,
+    /// Not regular (or too large to print).
+    No,
+    /// Regular: this regex matches exactly the rule's language.
+    Pattern(String),
 }
 
 /// A regex matching one character of a class, with every character
@@ -228,6 +268,9 @@ impl Builder<'_> {
         base: &str,
         context: &str,
     ) -> Result<(), GrammarError> {
+        if let Some(lexeme) = self.lexeme(expression, base, context)? {
+            return self.add(lhs, vec![lexeme], context);
+        }
         match expression {
             Expr::Alternation(alternatives) => {
                 for alternative in alternatives {
@@ -254,11 +297,33 @@ impl Builder<'_> {
         match expression {
             Expr::Empty => Ok(Vec::new()),
             Expr::Sequence(items) => {
+                let items: Vec<&Expr> = items
+                    .iter()
+                    .filter(|item| !matches!(item, Expr::Empty))
+                    .collect();
                 let mut symbols = Vec::with_capacity(items.len());
-                for item in items {
-                    if !matches!(item, Expr::Empty) {
-                        symbols.push(self.symbol(item, base, context)?);
+                let mut index = 0;
+                while index < items.len() {
+                    // The longest regular run starting here, as one lexeme.
+                    let run = items[index..]
+                        .iter()
+                        .take_while(|item| self.pattern(item).is_some())
+                        .count();
+                    if run >= 2 {
+                        let run_expr = Expr::Sequence(
+                            items[index..index + run]
+                                .iter()
+                                .map(|&e| e.clone())
+                                .collect(),
+                        );
+                        if let Some(lexeme) = self.lexeme(&run_expr, base, context)? {
+                            symbols.push(lexeme);
+                            index += run;
+                            continue;
+                        }
                     }
+                    symbols.push(self.symbol(items[index], base, context)?);
+                    index += 1;
                 }
                 Ok(symbols)
             }
@@ -286,6 +351,115 @@ impl Builder<'_> {
         self.terminals.push(terminal);
         self.terminal_ids.insert(key, id);
         Ok(Symbol::Terminal(id))
+    }
+
+    /// `expression` as one lexeme: a terminal, or `ε | terminal` when it
+    /// also matches the empty string. `None` when it is not regular, is a
+    /// single terminal already, or its DFA is past the lexeme limits.
+    fn lexeme(
+        &mut self,
+        expression: &Expr,
+        base: &str,
+        context: &str,
+    ) -> Result<Option<Symbol>, GrammarError> {
+        if matches!(
+            expression,
+            Expr::Rule(_) | Expr::Literal(_) | Expr::Class(_) | Expr::Regex(_) | Expr::Empty
+        ) {
+            return Ok(None);
+        }
+        let Some(pattern) = self.pattern(expression) else {
+            return Ok(None);
+        };
+        let key = format!("R{pattern}");
+        let id = match self.terminal_ids.get(&key) {
+            Some(&id) => id,
+            None => {
+                let Ok(dfa) = self.lexeme_config.build(&pattern) else {
+                    return Ok(None);
+                };
+                let id = self.terminals.len() as u32;
+                self.terminals.push(Terminal::Bytes(Box::new(dfa)));
+                self.terminal_ids.insert(key, id);
+                id
+            }
+        };
+        let terminal = Symbol::Terminal(id);
+        let matches_empty = matches!(
+            &self.terminals[id as usize],
+            Terminal::Bytes(dfa) if dfa.is_accepting(dfa.start())
+        );
+        if !matches_empty {
+            return Ok(Some(terminal));
+        }
+        let optional = self.fresh(base);
+        self.add(optional, Vec::new(), context)?;
+        self.add(optional, vec![terminal], context)?;
+        Ok(Some(Symbol::Nonterminal(optional)))
+    }
+
+    /// A regex matching exactly `expression`'s language, if it is regular
+    /// and prints within [`MAX_LEXEME_PATTERN_BYTES`].
+    fn pattern(&mut self, expression: &Expr) -> Option<String> {
+        let pattern = match expression {
+            Expr::Empty => String::from("(?:)"),
+            Expr::Literal(text) => format!("(?:{})", regex_syntax::escape(text)),
+            Expr::Class(ranges) => class_pattern(ranges),
+            Expr::Regex(pattern) => format!("(?:{pattern})"),
+            Expr::Special(_) | Expr::Nothing => return None,
+            Expr::Rule(id) => format!("(?:{})", self.rule_pattern(id.0)?),
+            Expr::Sequence(items) => {
+                let mut out = String::from("(?:");
+                for item in items {
+                    out.push_str(&self.pattern(item)?);
+                    if out.len() > MAX_LEXEME_PATTERN_BYTES {
+                        return None;
+                    }
+                }
+                out.push(')');
+                out
+            }
+            Expr::Alternation(alternatives) => {
+                let mut out = String::from("(?:");
+                for (index, alternative) in alternatives.iter().enumerate() {
+                    if index > 0 {
+                        out.push('|');
+                    }
+                    out.push_str(&self.pattern(alternative)?);
+                    if out.len() > MAX_LEXEME_PATTERN_BYTES {
+                        return None;
+                    }
+                }
+                out.push(')');
+                out
+            }
+            Expr::Repeat { inner, min, max } => {
+                let inner = self.pattern(inner)?;
+                match max {
+                    Some(max) => format!("(?:{inner}){{{min},{max}}}"),
+                    None => format!("(?:{inner}){{{min},}}"),
+                }
+            }
+        };
+        (pattern.len() <= MAX_LEXEME_PATTERN_BYTES).then_some(pattern)
+    }
+
+    /// Rule `id` as a regex, if it is regular (no recursion through it, no
+    /// special token).
+    fn rule_pattern(&mut self, id: u32) -> Option<String> {
+        match &self.lexical[id as usize] {
+            Lexical::Pattern(pattern) => return Some(pattern.clone()),
+            Lexical::No | Lexical::Visiting => return None,
+            Lexical::Unknown => {}
+        }
+        self.lexical[id as usize] = Lexical::Visiting;
+        let grammar = self.grammar;
+        let result = self.pattern(&grammar.rules()[id as usize].body);
+        self.lexical[id as usize] = match &result {
+            Some(pattern) => Lexical::Pattern(pattern.clone()),
+            None => Lexical::No,
+        };
+        result
     }
 
     /// One symbol standing for `expression`.
@@ -461,17 +635,38 @@ mod tests {
     }
 
     #[test]
-    fn terminals_are_shared_and_repeats_expand() {
+    fn regular_rules_become_one_lexeme() {
         let g = cfg("root ::= \"a\" \"a\" [x-z]{2,4} b*\nb ::= \"a\" | /c+/");
-        // "a", [x-z], /c+/ : three distinct terminals.
-        assert_eq!(g.terminals.len(), 3);
-        let star_is_nullable = g
-            .names
+        let root = &g.by_lhs[0];
+        assert_eq!(root.len(), 1);
+        assert_eq!(g.productions[root[0] as usize].rhs.len(), 1);
+        let Symbol::Terminal(t) = g.productions[root[0] as usize].rhs[0] else {
+            panic!("root is one lexeme");
+        };
+        let Terminal::Bytes(dfa) = &g.terminals[t as usize] else {
+            panic!("a byte terminal");
+        };
+        for text in ["aaxy", "aaxyzx", "aaxyacccca"] {
+            assert!(
+                dfa.is_accepting(dfa.next_bytes(dfa.start(), text.as_bytes())),
+                "{text}"
+            );
+        }
+        assert!(!dfa.is_accepting(dfa.next_bytes(dfa.start(), b"aax")));
+    }
+
+    #[test]
+    fn recursion_and_special_tokens_keep_structure_and_share_terminals() {
+        let g = cfg("root ::= \"(\" root \")\" b | \"x\"\nb ::= \"x\" [0-9]* | <[7]>");
+        // "(", ")", "x", the lexeme `"x" [0-9]*`, <[7]>.
+        assert_eq!(g.terminals.len(), 5, "{:?}", g.terminals);
+        assert!(!g.nullable[0]);
+        let text_lexemes = g
+            .terminals
             .iter()
-            .enumerate()
-            .any(|(i, n)| n.starts_with("root#") && g.nullable[i]);
-        assert!(star_is_nullable);
-        assert!(!g.nullable[0], "root needs aa and two letters");
+            .filter(|t| matches!(t, Terminal::Bytes(_)))
+            .count();
+        assert_eq!(text_lexemes, 4);
     }
 
     #[test]

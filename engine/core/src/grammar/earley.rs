@@ -148,6 +148,27 @@ impl Chart {
         Ok(())
     }
 
+    /// Pushes the set reached when the byte terminals of `finished` items
+    /// have just been matched in full: each item is advanced over its
+    /// terminal and the set is closed. Items still inside a terminal are not
+    /// carried over, so this is the parser's view right after a lexeme
+    /// boundary; the mask walk uses it and follows the unfinished terminals
+    /// itself. Refused (chart unchanged) when nothing survives or the set
+    /// grows past [`MAX_ITEMS_PER_SET`].
+    pub fn push_finished(&mut self, cfg: &Cfg, finished: &[Item]) -> Result<(), StepError> {
+        let position = self.sets.len() as u32;
+        let mut builder = SetBuilder::default();
+        for item in finished {
+            builder.add(advance(item));
+        }
+        if builder.is_empty() {
+            return Err(StepError::Rejected);
+        }
+        let set = builder.close(cfg, &self.sets, position)?;
+        self.sets.push(set);
+        Ok(())
+    }
+
     /// Scans a special token: `matches` says whether a special terminal is
     /// this token.
     pub fn scan_special(

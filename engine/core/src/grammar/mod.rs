@@ -14,6 +14,7 @@ pub mod earley;
 pub mod error;
 pub mod gbnf;
 pub mod ir;
+pub mod mask_walk;
 
 pub use error::{GrammarError, GrammarErrorKind, Location, Span};
 pub use ir::{Expr, Grammar, Rule, RuleId, SpecialToken};
