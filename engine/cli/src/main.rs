@@ -3,13 +3,23 @@
 //! The binary is thin glue over the library crates: argument parsing, one
 //! module per subcommand, and the exit-code convention shared by all of
 //! them — 0 success, 1 a negative answer (a text the constraint rejects),
-//! 2 bad input (a missing file, a malformed regex), with a one-line error.
+//! 2 bad input (a missing file, a malformed regex), with a one-line error,
+//! 3 a batch in which some documents failed (each has an error line).
 
+mod batch;
 mod bench;
 mod check;
+mod classify;
 mod constraint_args;
+mod extract;
+mod generate;
+mod labels;
+mod model_args;
+mod ner;
 mod peer;
+mod schema;
 mod stats;
+mod vote;
 
 use std::process::ExitCode;
 
@@ -32,6 +42,14 @@ enum Command {
     /// Benchmarks.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Extract JSON that validates against a schema from each document.
+    Extract(extract::ExtractArgs),
+    /// Tag named entities in each document with a given label set.
+    Ner(ner::NerArgs),
+    /// Give each document one label from a set, with probabilities.
+    Classify(classify::ClassifyArgs),
+    /// Generate one text under a regex, grammar, schema or label set.
+    Generate(generate::GenerateArgs),
 }
 
 /// What a subcommand reports back to `main`.
@@ -40,6 +58,8 @@ pub enum Outcome {
     Success,
     /// Exit 1: the answer is "no" (e.g. the text is rejected).
     Rejected,
+    /// Exit 3: some documents failed; their error lines are in the output.
+    SomeFailed,
 }
 
 fn main() -> ExitCode {
@@ -57,10 +77,15 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Bench(command) => bench::run(&command),
+        Command::Extract(args) => extract::run(&args),
+        Command::Ner(args) => ner::run(&args),
+        Command::Classify(args) => classify::run(&args),
+        Command::Generate(args) => generate::run(&args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Rejected) => ExitCode::from(1),
+        Ok(Outcome::SomeFailed) => ExitCode::from(3),
         Err(error) => {
             eprintln!("error: {}", one_line(&format!("{error:#}")));
             ExitCode::from(2)

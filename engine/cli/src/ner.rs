@@ -1,0 +1,358 @@
+//! `rein ner`: tag named entities with a given label set.
+//!
+//! The model writes the text back in one of the shipped tag formats
+//! (`grammars/ner-lines.gbnf`: `word: TAG` per line; `ner-inline.gbnf`:
+//! `<TAG>…</TAG>` markup) with the label rule replaced by `--labels`, so the
+//! output always parses and names only those labels. Entities are then
+//! aligned to the input: each tagged span is searched for in the input from
+//! where the previous one ended, giving byte offsets; a span the model did
+//! not copy from the input cannot be aligned and is listed apart.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use rein_core::Constraint;
+use rein_runtime::{Decoding, Finish, Generation, GenerationRequest, Prompt, Role};
+use serde_json::{json, Value};
+
+use crate::batch::{self, Fields, InputArgs, Task};
+use crate::labels;
+use crate::model_args::{tokio_runtime, DecodingArgs, ModelArgs};
+use crate::Outcome;
+
+const LINES_GRAMMAR: &str = include_str!("../../../grammars/ner-lines.gbnf");
+const INLINE_GRAMMAR: &str = include_str!("../../../grammars/ner-inline.gbnf");
+
+/// The tag format of the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// `word: TAG` per line, `word:` for no entity.
+    Lines,
+    /// `<TAG>…</TAG>` around entities in the running text.
+    Inline,
+}
+
+/// Arguments of `rein ner`.
+#[derive(Args, Debug)]
+pub struct NerArgs {
+    /// The entity labels, comma-separated.
+    #[arg(long, value_name = "PER,LOC,…", default_value = "PER,LOC,ORG,NUM,DATE")]
+    labels: String,
+    /// The tag format the model writes.
+    #[arg(long, value_enum, default_value_t = Format::Inline)]
+    format: Format,
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    model: ModelArgs,
+    #[command(flatten)]
+    decoding: DecodingArgs,
+}
+
+/// One entity found in the output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entity {
+    pub text: String,
+    pub label: String,
+}
+
+/// Runs `rein ner`.
+pub fn run(args: &NerArgs) -> Result<Outcome> {
+    let forbidden: &[char] = match args.format {
+        Format::Lines => &[':', '\n'],
+        Format::Inline => &['<', '>', '/'],
+    };
+    let labels = labels::parse(&args.labels, forbidden)?;
+    let grammar = grammar(args.format, &labels)?;
+    let decoding = args.decoding.decoding()?;
+    let documents = args.input.documents()?;
+    let tokio = tokio_runtime()?;
+    let runtime = args.model.load(&tokio)?;
+    let constraint = Constraint::grammar(runtime.vocabulary(), &grammar)
+        .map_err(|error| anyhow::anyhow!("the tag grammar for --labels: {error}"))?;
+    let task = NerTask {
+        labels,
+        format: args.format,
+        constraint,
+        decoding,
+    };
+    batch::run(
+        &tokio,
+        runtime,
+        Arc::new(task),
+        documents,
+        args.decoding.vote,
+        args.input.quiet,
+        "ner",
+    )
+}
+
+/// The shipped grammar of `format` with its label set replaced.
+pub fn grammar(format: Format, labels: &[String]) -> Result<String> {
+    match format {
+        Format::Lines => {
+            let alternatives: Vec<String> = labels.iter().map(|l| labels::literal(l)).collect();
+            labels::replace_rule(LINES_GRAMMAR, "label", &alternatives.join(" | "))
+        }
+        Format::Inline => {
+            let alternatives: Vec<String> = labels
+                .iter()
+                .map(|label| {
+                    format!(
+                        "{} inner {}",
+                        labels::literal(&format!("<{label}>")),
+                        labels::literal(&format!("</{label}>"))
+                    )
+                })
+                .collect();
+            labels::replace_rule(INLINE_GRAMMAR, "entity", &alternatives.join(" | "))
+        }
+    }
+    .context("building the tag grammar")
+}
+
+struct NerTask {
+    labels: Vec<String>,
+    format: Format,
+    constraint: Constraint,
+    decoding: Decoding,
+}
+
+impl NerTask {
+    fn instructions(&self) -> String {
+        let labels = self.labels.join(", ");
+        match self.format {
+            Format::Lines => format!(
+                "You tag named entities. Labels: {labels}.\n\
+                 Write every word of the text on its own line as `word: LABEL`, \
+                 or `word:` when it is not an entity.\n\
+                 Example for \"Ada visited Paris\":\nAda: {first}\nvisited:\nParis: {second}",
+                first = self.labels[0],
+                second = self.labels.get(1).unwrap_or(&self.labels[0]),
+            ),
+            Format::Inline => format!(
+                "You tag named entities. Labels: {labels}.\n\
+                 Copy the text and wrap every entity in its tag, like <LABEL>entity</LABEL>.\n\
+                 Example for \"Ada visited Paris\": <{first}>Ada</{first}> visited <{second}>Paris</{second}>",
+                first = self.labels[0],
+                second = self.labels.get(1).unwrap_or(&self.labels[0]),
+            ),
+        }
+    }
+}
+
+impl Task for NerTask {
+    fn request(&self, text: &str) -> Result<GenerationRequest, String> {
+        Ok(GenerationRequest {
+            prompt: Prompt::Chat(vec![
+                (Role::System, self.instructions()),
+                (Role::User, text.to_string()),
+            ]),
+            constraint: Some(self.constraint.clone()),
+            decoding: self.decoding.clone(),
+            record_first_token: false,
+        })
+    }
+
+    fn interpret(
+        &self,
+        text: &str,
+        sample: usize,
+        generation: &Generation,
+    ) -> Result<Fields, String> {
+        let choice = generation
+            .choices
+            .get(sample)
+            .ok_or_else(|| "the model returned no output".to_string())?;
+        if choice.finish == Finish::Length {
+            return Err(format!(
+                "the output was cut at --max-tokens {} before the text was tagged",
+                self.decoding.max_tokens
+            ));
+        }
+        let entities = match self.format {
+            Format::Lines => parse_lines(&choice.text, &self.labels)?,
+            Format::Inline => parse_inline(&choice.text, &self.labels)?,
+        };
+        let (aligned, unaligned) = align(text, &entities);
+        let mut fields = vec![
+            ("tagged".to_string(), Value::String(choice.text.clone())),
+            ("entities".to_string(), Value::Array(aligned)),
+        ];
+        if !unaligned.is_empty() {
+            fields.push(("unaligned".to_string(), Value::Array(unaligned)));
+        }
+        Ok(fields)
+    }
+}
+
+/// Entities of the lines format; consecutive words with the same label form
+/// one entity.
+pub fn parse_lines(tagged: &str, labels: &[String]) -> Result<Vec<Entity>, String> {
+    let mut entities: Vec<Entity> = Vec::new();
+    let mut previous_label: Option<String> = None;
+    for (number, line) in tagged.lines().enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        let Some((word, rest)) = line.split_once(':') else {
+            return Err(format!("output line {} has no `:`: {line:?}", number + 1));
+        };
+        let label = rest.strip_prefix(' ').unwrap_or(rest);
+        if label.is_empty() {
+            previous_label = None;
+            continue;
+        }
+        if !labels.iter().any(|known| known == label) {
+            return Err(format!(
+                "output line {} has an unknown label {label:?}",
+                number + 1
+            ));
+        }
+        match (entities.last_mut(), &previous_label) {
+            (Some(last), Some(previous)) if previous == label => {
+                last.text.push(' ');
+                last.text.push_str(word);
+            }
+            _ => entities.push(Entity {
+                text: word.to_string(),
+                label: label.to_string(),
+            }),
+        }
+        previous_label = Some(label.to_string());
+    }
+    Ok(entities)
+}
+
+/// Entities of the inline format.
+pub fn parse_inline(tagged: &str, labels: &[String]) -> Result<Vec<Entity>, String> {
+    let mut entities = Vec::new();
+    let mut rest = tagged;
+    while let Some(open) = rest.find('<') {
+        let after = &rest[open + 1..];
+        let close_bracket = after
+            .find('>')
+            .ok_or_else(|| format!("unclosed tag in the output at {:?}", &rest[open..]))?;
+        let label = &after[..close_bracket];
+        if !labels.iter().any(|known| known == label) {
+            return Err(format!("the output has an unknown tag <{label}>"));
+        }
+        let body = &after[close_bracket + 1..];
+        let end_tag = format!("</{label}>");
+        let end = body
+            .find(&end_tag)
+            .ok_or_else(|| format!("<{label}> is never closed in the output"))?;
+        entities.push(Entity {
+            text: body[..end].to_string(),
+            label: label.to_string(),
+        });
+        rest = &body[end + end_tag.len()..];
+    }
+    Ok(entities)
+}
+
+/// Byte offsets of each entity in `input`, searched in order; entities not
+/// found in the input are returned apart.
+pub fn align(input: &str, entities: &[Entity]) -> (Vec<Value>, Vec<Value>) {
+    let mut aligned = Vec::new();
+    let mut unaligned = Vec::new();
+    let mut cursor = 0;
+    for entity in entities {
+        let needle = entity.text.trim();
+        let found = if needle.is_empty() {
+            None
+        } else {
+            input[cursor..]
+                .find(needle)
+                .map(|at| cursor + at)
+                .or_else(|| input.find(needle))
+        };
+        match found {
+            Some(start) => {
+                let end = start + needle.len();
+                if start >= cursor {
+                    cursor = end;
+                }
+                aligned.push(json!({
+                    "text": needle, "label": entity.label, "start": start, "end": end
+                }));
+            }
+            None => unaligned.push(json!({ "text": entity.text, "label": entity.label })),
+        }
+    }
+    (aligned, unaligned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels() -> Vec<String> {
+        vec!["PER".to_string(), "LOC".to_string()]
+    }
+
+    #[test]
+    fn lines_merge_runs_of_one_label() {
+        let tagged = "Ada: PER\nLovelace: PER\nvisited:\nNew: LOC\nYork: LOC\n";
+        let entities = parse_lines(tagged, &labels()).unwrap();
+        assert_eq!(
+            entities,
+            vec![
+                Entity {
+                    text: "Ada Lovelace".into(),
+                    label: "PER".into()
+                },
+                Entity {
+                    text: "New York".into(),
+                    label: "LOC".into()
+                },
+            ]
+        );
+        assert!(parse_lines("Ada: ORG", &labels())
+            .unwrap_err()
+            .contains("unknown label"));
+    }
+
+    #[test]
+    fn inline_tags_are_read_and_aligned_by_bytes() {
+        let input = "Zoë met Ada in Paris, then Ada left.";
+        let tagged = "Zoë met <PER>Ada</PER> in <LOC>Paris</LOC>, then <PER>Ada</PER> left.";
+        let entities = parse_inline(tagged, &labels()).unwrap();
+        let (aligned, unaligned) = align(input, &entities);
+        assert!(unaligned.is_empty());
+        let spans: Vec<(u64, u64)> = aligned
+            .iter()
+            .map(|e| (e["start"].as_u64().unwrap(), e["end"].as_u64().unwrap()))
+            .collect();
+        // "Zoë" is 4 bytes: Ada starts at byte 9, not character 8.
+        assert_eq!(spans, vec![(9, 12), (16, 21), (28, 31)]);
+        for entity in &aligned {
+            let (start, end) = (
+                entity["start"].as_u64().unwrap() as usize,
+                entity["end"].as_u64().unwrap() as usize,
+            );
+            assert_eq!(&input[start..end], entity["text"].as_str().unwrap());
+        }
+        let (_, unaligned) = align(
+            input,
+            &[Entity {
+                text: "Bob".into(),
+                label: "PER".into(),
+            }],
+        );
+        assert_eq!(unaligned.len(), 1);
+    }
+
+    #[test]
+    fn grammars_take_the_labels() {
+        let labels = vec!["ANIMAL".to_string(), "COLOR".to_string()];
+        let lines = grammar(Format::Lines, &labels).unwrap();
+        assert!(lines.contains("label ::= \"ANIMAL\" | \"COLOR\""));
+        assert!(!lines.contains("\"PER\""), "{lines}");
+        let inline = grammar(Format::Inline, &labels).unwrap();
+        assert!(inline.contains("\"<ANIMAL>\" inner \"</ANIMAL>\""));
+        let rules: Vec<&str> = inline.lines().filter(|l| !l.starts_with('#')).collect();
+        assert!(rules.iter().all(|line| !line.contains("<PER>")), "{inline}");
+    }
+}

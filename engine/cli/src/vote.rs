@@ -1,0 +1,122 @@
+//! Combining a document's samples: the first valid one, or the majority
+//! (`--vote`, self-consistency) with its agreement.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::batch::{Fields, Task};
+
+/// Combines the interpreted samples of one document.
+///
+/// One sample: its fields or its error. Several without voting: the first
+/// valid sample's fields plus `"samples"`, every sample's fields (or error).
+/// Several with voting: the fields of the answer most valid samples gave
+/// (ties go to the earliest), plus `"agreement"`, the share of all samples
+/// that gave it, and `"samples"`, the count. No valid sample: the first error.
+pub fn combine(
+    task: &dyn Task,
+    samples: Vec<Result<Fields, String>>,
+    vote: bool,
+) -> Result<Fields, String> {
+    let count = samples.len();
+    if count <= 1 && !vote {
+        return samples
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Err("the model returned no output".to_string()));
+    }
+    if !samples.iter().any(Result::is_ok) {
+        return match samples.into_iter().next() {
+            Some(Err(error)) => Err(format!("no sample was valid; the first: {error}")),
+            _ => Err("the model returned no output".to_string()),
+        };
+    }
+    if vote {
+        let mut tally: HashMap<String, (usize, usize)> = HashMap::new();
+        for (index, fields) in samples.iter().enumerate() {
+            if let Ok(fields) = fields {
+                let entry = tally.entry(task.vote_key(fields)).or_insert((0, index));
+                entry.0 += 1;
+            }
+        }
+        let (votes, winner) = tally
+            .values()
+            .copied()
+            .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
+            .unwrap_or((0, 0));
+        let mut fields = match samples.into_iter().nth(winner) {
+            Some(Ok(fields)) => fields,
+            _ => return Err("voting found no valid sample".to_string()),
+        };
+        fields.push((
+            "agreement".to_string(),
+            Value::from(votes as f64 / count as f64),
+        ));
+        fields.push(("samples".to_string(), Value::from(count)));
+        return Ok(fields);
+    }
+    let all: Vec<Value> = samples
+        .iter()
+        .map(|sample| match sample {
+            Ok(fields) => Value::Object(fields.iter().cloned().collect()),
+            Err(error) => serde_json::json!({ "error": error }),
+        })
+        .collect();
+    let mut first = samples.into_iter().find_map(Result::ok).unwrap_or_default();
+    first.push(("samples".to_string(), Value::Array(all)));
+    Ok(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use rein_runtime::{Generation, GenerationRequest};
+
+    use super::*;
+
+    struct Labels;
+
+    impl Task for Labels {
+        fn request(&self, _: &str) -> Result<GenerationRequest, String> {
+            Err("unused".to_string())
+        }
+        fn interpret(&self, _: &str, _: usize, _: &Generation) -> Result<Fields, String> {
+            Err("unused".to_string())
+        }
+    }
+
+    fn label(text: &str) -> Result<Fields, String> {
+        Ok(vec![("label".to_string(), Value::from(text))])
+    }
+
+    #[test]
+    fn the_majority_wins_with_its_agreement() {
+        let samples = vec![label("b"), label("a"), Err("cut".to_string()), label("a")];
+        let fields = combine(&Labels, samples, true).unwrap();
+        assert_eq!(fields[0].1, Value::from("a"));
+        assert_eq!(fields[1], ("agreement".to_string(), Value::from(0.5)));
+        assert_eq!(fields[2], ("samples".to_string(), Value::from(4)));
+    }
+
+    #[test]
+    fn ties_go_to_the_earliest_and_all_errors_fail() {
+        let fields = combine(&Labels, vec![label("b"), label("a")], true).unwrap();
+        assert_eq!(fields[0].1, Value::from("b"));
+        let error = combine(
+            &Labels,
+            vec![Err("x".to_string()), Err("y".to_string())],
+            true,
+        );
+        assert_eq!(error.unwrap_err(), "no sample was valid; the first: x");
+    }
+
+    #[test]
+    fn without_voting_the_first_valid_sample_and_all_samples() {
+        let fields = combine(&Labels, vec![Err("x".to_string()), label("c")], false).unwrap();
+        assert_eq!(fields[0].1, Value::from("c"));
+        assert_eq!(
+            fields[1].1,
+            serde_json::json!([{ "error": "x" }, { "label": "c" }])
+        );
+    }
+}

@@ -1,0 +1,423 @@
+//! Requests: a prompt, an optional constraint and decoding settings in; the
+//! generated texts out.
+//!
+//! rein tokenizes the prompt itself — through mistral.rs, with the model's
+//! chat template — and sends token ids, so each request knows its prompt
+//! length and its processor can tell generated tokens from prompt tokens
+//! (see [`crate::processor`]). Requests are independent futures: run many
+//! at once and mistral.rs batches them.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use either::Either;
+use mistralrs::{
+    CustomLogitsProcessor, NormalRequest, Request, Response, SamplingParams, TextMessageRole,
+    TextMessages,
+};
+use rein_core::{Constraint, TokenId, Vocabulary};
+use tokio::sync::mpsc::channel;
+
+use crate::allowed::StopIds;
+use crate::error::RuntimeError;
+use crate::guess::GuessPool;
+use crate::model::{self, LoadOptions, LoadedModel};
+use crate::processor::{ProcessorConfig, StepProcessor};
+use crate::stats::{StatsSnapshot, StepStats};
+
+/// Who speaks a chat message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Instructions.
+    System,
+    /// The user.
+    User,
+    /// The model (for few-shot examples).
+    Assistant,
+}
+
+/// What the model is given.
+#[derive(Clone, Debug)]
+pub enum Prompt {
+    /// Chat messages, rendered with the model's chat template.
+    Chat(Vec<(Role, String)>),
+    /// Raw text, tokenized as it is (with the tokenizer's special prefix).
+    Text(String),
+    /// Chat messages, then the start of the model's answer (the text is
+    /// tokenized on its own and appended after the chat template).
+    ChatContinued(Vec<(Role, String)>, String),
+}
+
+/// Decoding settings. Greedy unless a temperature is given.
+#[derive(Clone, Debug)]
+pub struct Decoding {
+    /// Sampling temperature; `None` (or 0) decodes greedily.
+    pub temperature: Option<f64>,
+    /// Keep only the `k` most likely tokens.
+    pub top_k: Option<usize>,
+    /// Keep the most likely tokens up to this probability mass.
+    pub top_p: Option<f64>,
+    /// The most tokens generated per sequence.
+    pub max_tokens: usize,
+    /// Sequences generated for the prompt (mistral.rs `n_choices`).
+    pub samples: usize,
+}
+
+impl Default for Decoding {
+    fn default() -> Decoding {
+        Decoding {
+            temperature: None,
+            top_k: None,
+            top_p: None,
+            max_tokens: 256,
+            samples: 1,
+        }
+    }
+}
+
+/// One generation request.
+#[derive(Clone, Debug)]
+pub struct GenerationRequest {
+    /// The prompt.
+    pub prompt: Prompt,
+    /// The constraint every output follows; `None` generates freely.
+    pub constraint: Option<Constraint>,
+    /// Decoding settings.
+    pub decoding: Decoding,
+    /// Record the constrained distribution of the first generated token
+    /// (see [`Generation::first_token`]).
+    pub record_first_token: bool,
+}
+
+/// Why a sequence stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Finish {
+    /// A stopping id: the output is complete.
+    Stop,
+    /// `max_tokens` was reached: the output may be cut short.
+    Length,
+    /// Something else mistral.rs reported.
+    Other(String),
+}
+
+/// One generated sequence.
+#[derive(Clone, Debug)]
+pub struct Choice {
+    /// The text.
+    pub text: String,
+    /// Why it stopped.
+    pub finish: Finish,
+}
+
+/// The result of a request.
+#[derive(Clone, Debug)]
+pub struct Generation {
+    /// One entry per sample.
+    pub choices: Vec<Choice>,
+    /// Prompt length in tokens.
+    pub prompt_tokens: usize,
+    /// Generated tokens over all choices.
+    pub completion_tokens: usize,
+    /// When asked for: natural-log probabilities of the first token among
+    /// the tokens the constraint allowed, at temperature 1.
+    pub first_token: Option<Vec<(TokenId, f32)>>,
+    /// Whether the constraint met a dead end (the output is then invalid).
+    pub dead_end: bool,
+    /// Wall time of the request.
+    pub elapsed: Duration,
+}
+
+/// mistral.rs trims the start of a completion's text; a sequence that
+/// ended on a stopping id gets its exact text back from the processor's tip
+/// whose text, trimmed the same way, is the completion.
+fn exact_text(choice: &mut Choice, tips: &mut Vec<String>) {
+    if choice.finish != Finish::Stop {
+        return;
+    }
+    if let Some(index) = tips
+        .iter()
+        .position(|tip| tip.trim_start() == choice.text && tip.len() > choice.text.len())
+    {
+        choice.text = tips.swap_remove(index);
+    }
+}
+
+/// Settings of the background guess (see [`crate::guess`]).
+#[derive(Clone, Copy, Debug)]
+pub struct GuessOptions {
+    /// Tokens guessed per step; 0 turns guessing off.
+    pub per_step: usize,
+    /// Worker threads.
+    pub workers: usize,
+}
+
+impl Default for GuessOptions {
+    fn default() -> GuessOptions {
+        GuessOptions {
+            per_step: 1,
+            workers: 1,
+        }
+    }
+}
+
+/// A loaded model ready for constrained requests; share it with `Arc`.
+pub struct Runtime {
+    loaded: LoadedModel,
+    stops: Arc<StopIds>,
+    pool: Option<Arc<GuessPool>>,
+    guess: GuessOptions,
+    stats: Arc<StepStats>,
+    max_sequence: Option<usize>,
+}
+
+impl Runtime {
+    /// Loads the model and checks rein's vocabulary against it.
+    pub async fn load(options: &LoadOptions, guess: GuessOptions) -> Result<Runtime, RuntimeError> {
+        let loaded = model::load(options).await?;
+        let stops = Arc::new(StopIds {
+            ids: loaded.stop_ids.clone(),
+            vocabulary: loaded.tokenizer.vocabulary().len(),
+        });
+        let pool = (guess.per_step > 0).then(|| Arc::new(GuessPool::new(guess.workers)));
+        let max_sequence = loaded.model.max_sequence_length().ok().flatten();
+        Ok(Runtime {
+            loaded,
+            stops,
+            pool,
+            guess,
+            stats: Arc::new(StepStats::default()),
+            max_sequence,
+        })
+    }
+
+    /// The vocabulary constraints must be compiled against.
+    pub fn vocabulary(&self) -> Arc<Vocabulary> {
+        model::vocabulary(&self.loaded)
+    }
+
+    /// The rein tokenizer matching the model.
+    pub fn tokenizer(&self) -> &rein_tokenizer::Tokenizer {
+        &self.loaded.tokenizer
+    }
+
+    /// The ids that stop a sequence (mistral.rs's `metadata.eos_tok`).
+    pub fn stop_ids(&self) -> &[TokenId] {
+        &self.stops.ids
+    }
+
+    /// The model's name as given.
+    pub fn model_name(&self) -> &str {
+        &self.loaded.name
+    }
+
+    /// Masking counters over all requests so far.
+    pub fn stats(&self) -> StatsSnapshot {
+        self.stats.snapshot()
+    }
+
+    /// Tokenizes `prompt` the way mistral.rs would.
+    pub async fn prompt_tokens(&self, prompt: &Prompt) -> Result<Vec<TokenId>, RuntimeError> {
+        let chat = |messages: &[(Role, String)]| {
+            let mut chat = TextMessages::new();
+            for (role, content) in messages {
+                let role = match role {
+                    Role::System => TextMessageRole::System,
+                    Role::User => TextMessageRole::User,
+                    Role::Assistant => TextMessageRole::Assistant,
+                };
+                chat = chat.add_message(role, content);
+            }
+            chat
+        };
+        let messages = match prompt {
+            Prompt::Chat(messages) | Prompt::ChatContinued(messages, _) => messages.as_slice(),
+            Prompt::Text(_) => &[],
+        };
+        for (_, content) in messages {
+            self.check_length(content)?;
+        }
+        match prompt {
+            Prompt::Chat(messages) => self.tokenize(Either::Left(chat(messages)), true).await,
+            Prompt::Text(text) => {
+                self.check_length(text)?;
+                self.tokenize(Either::Right(text.clone()), true).await
+            }
+            Prompt::ChatContinued(messages, answer) => {
+                let mut tokens = self.tokenize(Either::Left(chat(messages)), true).await?;
+                tokens.extend(self.tokenize(Either::Right(answer.clone()), false).await?);
+                Ok(tokens)
+            }
+        }
+    }
+
+    async fn tokenize(
+        &self,
+        input: Either<TextMessages, String>,
+        special: bool,
+    ) -> Result<Vec<TokenId>, RuntimeError> {
+        self.loaded
+            .model
+            .tokenize(input, None, special, special, None)
+            .await
+            .map_err(|error| RuntimeError::Prompt(error.to_string()))
+    }
+
+    /// Refuses a text that cannot fit the model's context before it reaches
+    /// mistral.rs, whose engine would spend a long time tokenizing it. No
+    /// token of these vocabularies is longer than 64 bytes, so a text of
+    /// more than `64 × context` bytes cannot fit.
+    fn check_length(&self, text: &str) -> Result<(), RuntimeError> {
+        if let Some(limit) = self.max_sequence {
+            if text.len() > limit.saturating_mul(64) {
+                return Err(RuntimeError::Prompt(format!(
+                    "the text is {} bytes, more than the model's context of {limit} tokens can hold",
+                    text.len()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs one request.
+    pub async fn generate(&self, request: GenerationRequest) -> Result<Generation, RuntimeError> {
+        let start = Instant::now();
+        let samples = request.decoding.samples.max(1);
+        let prompt = self.prompt_tokens(&request.prompt).await?;
+        if let Some(limit) = self.max_sequence {
+            let needed = prompt.len() + request.decoding.max_tokens;
+            if needed > limit {
+                return Err(RuntimeError::Prompt(format!(
+                    "{} prompt tokens plus {} to generate exceed the model's context of {limit} tokens",
+                    prompt.len(),
+                    request.decoding.max_tokens
+                )));
+            }
+        }
+        let processor = match &request.constraint {
+            Some(constraint) => {
+                if constraint.vocabulary().len() != self.stops.vocabulary {
+                    return Err(RuntimeError::Constraint(format!(
+                        "the constraint was compiled for a vocabulary of {} tokens, the model has {}",
+                        constraint.vocabulary().len(),
+                        self.stops.vocabulary
+                    )));
+                }
+                Some(Arc::new(StepProcessor::new(
+                    constraint.clone(),
+                    Arc::clone(&self.stops),
+                    ProcessorConfig {
+                        prompt_len: prompt.len(),
+                        sequences: samples,
+                        pool: self.pool.clone(),
+                        guesses_per_step: self.guess.per_step,
+                        record_first_step: request.record_first_token,
+                    },
+                    Arc::clone(&self.stats),
+                )))
+            }
+            None => None,
+        };
+        let sampling = SamplingParams {
+            temperature: request.decoding.temperature.filter(|&t| t > 0.0),
+            top_k: request.decoding.top_k,
+            top_p: request.decoding.top_p,
+            min_p: None,
+            top_n_logprobs: 0,
+            frequency_penalty: None,
+            presence_penalty: None,
+            repetition_penalty: None,
+            stop_toks: None,
+            max_len: Some(request.decoding.max_tokens),
+            logits_bias: None,
+            n_choices: samples,
+            dry_params: None,
+        };
+        let runner = self.loaded.model.inner();
+        let (sender, mut receiver) = channel(samples + 4);
+        let processors = processor
+            .as_ref()
+            .map(|processor| vec![Arc::clone(processor) as Arc<dyn CustomLogitsProcessor>]);
+        let normal = NormalRequest {
+            messages: mistralrs::core::RequestMessage::CompletionTokens(prompt.clone()),
+            sampling_params: sampling,
+            response: sender,
+            return_logprobs: false,
+            is_streaming: false,
+            id: runner.next_request_id(),
+            constraint: mistralrs::Constraint::None,
+            suffix: None,
+            tools: None,
+            tool_choice: None,
+            logits_processors: processors,
+            return_raw_logits: false,
+            web_search_options: None,
+            model_id: None,
+            truncate_sequence: false,
+        };
+        let engine = runner
+            .get_sender(None)
+            .map_err(|error| RuntimeError::Inference(error.to_string()))?;
+        engine
+            .send(Request::Normal(Box::new(normal)))
+            .await
+            .map_err(|error| RuntimeError::Inference(error.to_string()))?;
+        let response = receiver.recv().await.ok_or_else(|| {
+            RuntimeError::Inference("mistral.rs closed the request without answering".to_string())
+        })?;
+        let done = match response {
+            Response::CompletionDone(done) => done,
+            Response::CompletionModelError(message, _) => {
+                return Err(RuntimeError::Inference(message))
+            }
+            Response::InternalError(error) | Response::ValidationError(error) => {
+                return Err(RuntimeError::Inference(error.to_string()))
+            }
+            _ => {
+                return Err(RuntimeError::Inference(
+                    "mistral.rs answered with an unexpected response kind".to_string(),
+                ))
+            }
+        };
+        if let Some(failure) = processor.as_ref().and_then(|p| p.failure()) {
+            return Err(RuntimeError::Constraint(failure));
+        }
+        let mut choices: Vec<(usize, Choice)> = done
+            .choices
+            .into_iter()
+            .map(|choice| {
+                let finish = match choice.finish_reason.as_str() {
+                    "stop" => Finish::Stop,
+                    "length" => Finish::Length,
+                    other => Finish::Other(other.to_string()),
+                };
+                (
+                    choice.index,
+                    Choice {
+                        text: choice.text,
+                        finish,
+                    },
+                )
+            })
+            .collect();
+        choices.sort_by_key(|(index, _)| *index);
+        if let Some(processor) = &processor {
+            let vocabulary = self.vocabulary();
+            let mut tips: Vec<String> = processor
+                .tips()
+                .iter()
+                .map(|tip| String::from_utf8_lossy(&vocabulary.concat_bytes(tip)).into_owned())
+                .collect();
+            for (_, choice) in &mut choices {
+                exact_text(choice, &mut tips);
+            }
+        }
+        Ok(Generation {
+            choices: choices.into_iter().map(|(_, choice)| choice).collect(),
+            prompt_tokens: prompt.len(),
+            completion_tokens: done.usage.completion_tokens,
+            first_token: processor.as_ref().and_then(|p| p.first_step()),
+            dead_end: processor.as_ref().is_some_and(|p| p.hit_dead_end()),
+            elapsed: start.elapsed(),
+        })
+    }
+}
