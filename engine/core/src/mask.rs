@@ -89,12 +89,9 @@ impl TokenMask {
         self.words[..words.len()].copy_from_slice(words);
     }
 
-    /// Also allows every id set in `words` (which must not be longer than
-    /// the mask's words).
-    pub(crate) fn union_words(&mut self, words: &[u32]) {
-        for (mine, theirs) in self.words.iter_mut().zip(words) {
-            *mine |= theirs;
-        }
+    /// The words, to set bits in directly (bits past `len` must stay clear).
+    pub(crate) fn words_mut(&mut self) -> &mut [u32] {
+        &mut self.words
     }
 }
 

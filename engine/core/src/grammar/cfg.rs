@@ -444,6 +444,32 @@ impl Builder<'_> {
         (pattern.len() <= MAX_LEXEME_PATTERN_BYTES).then_some(pattern)
     }
 
+    /// A rule that refers to itself only at the very end of its
+    /// alternatives, `X ::= a1 X | … | b1 | …` with regular `a`s and `b`s, is
+    /// regular: `X = (a1|…)* (b1|…)` (Arden's rule). This is how GBNF writes
+    /// whitespace and lists (`ws ::= ([ \t\n] ws)?`); as a lexeme it costs
+    /// one DFA step per byte instead of an Earley completion chain as deep
+    /// as the run.
+    fn right_linear_pattern(&mut self, body: &Expr, id: u32) -> Option<String> {
+        let mut recursive = Vec::new();
+        let mut base = Vec::new();
+        split_tail_recursion(body, id, Vec::new(), &mut recursive, &mut base)?;
+        let mut alternatives = |parts: Vec<Vec<Expr>>| -> Option<String> {
+            let printed: Option<Vec<String>> = parts
+                .into_iter()
+                .map(|items| self.pattern(&Expr::Sequence(items)))
+                .collect();
+            Some(printed?.join("|"))
+        };
+        if base.is_empty() {
+            return None;
+        }
+        let repeated = alternatives(recursive)?;
+        let ending = alternatives(base)?;
+        let pattern = format!("(?:(?:{repeated})*(?:{ending}))");
+        (pattern.len() <= MAX_LEXEME_PATTERN_BYTES).then_some(pattern)
+    }
+
     /// Rule `id` as a regex, if it is regular (no recursion through it, no
     /// special token).
     fn rule_pattern(&mut self, id: u32) -> Option<String> {
@@ -454,7 +480,12 @@ impl Builder<'_> {
         }
         self.lexical[id as usize] = Lexical::Visiting;
         let grammar = self.grammar;
-        let result = self.pattern(&grammar.rules()[id as usize].body);
+        let body = &grammar.rules()[id as usize].body;
+        let result = if mentions(body, id) {
+            self.right_linear_pattern(body, id)
+        } else {
+            self.pattern(body)
+        };
         self.lexical[id as usize] = match &result {
             Some(pattern) => Lexical::Pattern(pattern.clone()),
             None => Lexical::No,
@@ -569,6 +600,63 @@ impl Builder<'_> {
     }
 }
 
+/// Whether `expression` refers to rule `id` (directly).
+fn mentions(expression: &Expr, id: u32) -> bool {
+    match expression {
+        Expr::Rule(rule) => rule.0 == id,
+        Expr::Sequence(items) | Expr::Alternation(items) => {
+            items.iter().any(|item| mentions(item, id))
+        }
+        Expr::Repeat { inner, .. } => mentions(inner, id),
+        _ => false,
+    }
+}
+
+/// Splits `expression` (preceded by `prefix`) into the alternatives that end
+/// in rule `id`, without it (`recursive`), and those that do not mention it
+/// (`base`). `None` when `id` appears anywhere but at the very end.
+fn split_tail_recursion(
+    expression: &Expr,
+    id: u32,
+    prefix: Vec<Expr>,
+    recursive: &mut Vec<Vec<Expr>>,
+    base: &mut Vec<Vec<Expr>>,
+) -> Option<()> {
+    if !mentions(expression, id) {
+        let mut items = prefix;
+        items.push(expression.clone());
+        base.push(items);
+        return Some(());
+    }
+    match expression {
+        Expr::Rule(_) => recursive.push(prefix),
+        Expr::Alternation(alternatives) => {
+            for alternative in alternatives {
+                split_tail_recursion(alternative, id, prefix.clone(), recursive, base)?;
+            }
+        }
+        Expr::Repeat {
+            inner,
+            min: 0,
+            max: Some(1),
+        } => {
+            base.push(prefix.clone());
+            split_tail_recursion(inner, id, prefix, recursive, base)?;
+        }
+        Expr::Sequence(items) => {
+            let (last, head) = items.split_last()?;
+            if head.iter().any(|item| mentions(item, id)) {
+                return None;
+            }
+            let mut longer = prefix;
+            longer.extend(head.iter().cloned());
+            split_tail_recursion(last, id, longer, recursive, base)?;
+        }
+        _ => return None,
+    }
+    Some(())
+}
+
 /// For each nonterminal, a production that starts one of its shortest
 /// derivations. Lengths only ever decrease strictly, so the chosen
 /// productions never form a cycle and expanding them terminates.
@@ -667,6 +755,30 @@ mod tests {
             .filter(|t| matches!(t, Terminal::Bytes(_)))
             .count();
         assert_eq!(text_lexemes, 4);
+    }
+
+    #[test]
+    fn tail_recursive_rules_are_lexemes() {
+        let g = cfg("root ::= \"[\" ws \"]\"\nws ::= ([ \\t\\n] ws)?");
+        let root = &g.productions[g.by_lhs[0][0] as usize].rhs;
+        assert_eq!(root.len(), 1, "{:?}", g.productions);
+        let Symbol::Terminal(t) = root[0] else {
+            panic!("root is one lexeme");
+        };
+        let Terminal::Bytes(dfa) = &g.terminals[t as usize] else {
+            panic!("a byte terminal");
+        };
+        for (text, accepted) in [("[]", true), ("[ \n\t ]", true), ("[x]", false)] {
+            let state = dfa.next_bytes(dfa.start(), text.as_bytes());
+            assert_eq!(dfa.is_accepting(state), accepted, "{text:?}");
+        }
+        // Recursion in the middle is not regular and keeps its structure.
+        let nested = cfg("root ::= \"(\" root \")\" | \"x\"");
+        let root = &nested.by_lhs[0];
+        assert_eq!(root.len(), 2);
+        assert!(root
+            .iter()
+            .any(|&p| nested.productions[p as usize].rhs.len() == 3));
     }
 
     #[test]

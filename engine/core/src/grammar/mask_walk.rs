@@ -29,6 +29,7 @@
 //! rules can be completed, and every live DFA state can reach acceptance, so
 //! "scannable" is "viable".
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::cfg::{Cfg, Symbol, Terminal};
@@ -39,49 +40,138 @@ use crate::mask_cache::MaskCache;
 use crate::trie::TokenTrie;
 use crate::vocab::{TokenId, Vocabulary};
 
-/// The frontier's distinct `(terminal, DFA state)` pairs, sorted: what the
-/// lexer part of a mask depends on.
-pub type LexemeKey = Box<[(u32, u32)]>;
+/// What a cached lexer walk depends on: the frontier's distinct `(terminal,
+/// DFA state)` pairs, flattened; for a walk below the boundaries of a cached
+/// walk, that walk's key, [`SUBWALK`], the boundary group's index and the
+/// new frontier's pairs.
+pub type LexemeKey = Box<[u32]>;
+
+/// Separates a parent walk's key from a sub-walk's part (no terminal id or
+/// DFA state is this large).
+const SUBWALK: u32 = u32::MAX;
 
 /// The lexer part of a mask, cached under its [`LexemeKey`].
 #[derive(Debug)]
 pub struct LexemeMask {
     /// Tokens allowed without leaving the frontier's terminals.
-    words: Box<[u32]>,
-    /// Trie nodes with children where a terminal may end, in trie order.
-    boundaries: Vec<Boundary>,
+    allowed: Allowed,
+    /// Trie nodes with children where a terminal may end, grouped by which
+    /// terminals end there.
+    boundaries: Vec<BoundaryGroup>,
 }
 
 impl LexemeMask {
     /// Bytes of heap memory it holds.
     fn size(&self) -> usize {
-        std::mem::size_of_val(&*self.words)
+        self.allowed.size()
             + self
                 .boundaries
                 .iter()
-                .map(|b| std::mem::size_of::<Boundary>() + std::mem::size_of_val(&*b.states))
+                .map(|group| {
+                    std::mem::size_of::<BoundaryGroup>()
+                        + std::mem::size_of_val(&*group.finished)
+                        + group.nodes.capacity() * std::mem::size_of::<u32>()
+                })
                 .sum::<usize>()
     }
 }
 
-/// A trie node where some frontier terminal accepts.
+/// A set of tokens: a bitset, or a list when that is smaller (walks below
+/// boundaries usually allow a handful of tokens).
 #[derive(Debug)]
-struct Boundary {
-    node: u32,
-    /// Each lexeme's DFA state at the node ([`DEAD`] for the dead ones).
-    states: Box<[u32]>,
+enum Allowed {
+    Words(Box<[u32]>),
+    Ids(Box<[TokenId]>),
+}
+
+impl Allowed {
+    fn new(words: Vec<u32>) -> Allowed {
+        let count: usize = words.iter().map(|w| w.count_ones() as usize).sum();
+        if count < words.len() {
+            let ids = words
+                .iter()
+                .enumerate()
+                .flat_map(|(index, &word)| {
+                    (0..32)
+                        .filter(move |bit| word & (1 << bit) != 0)
+                        .map(move |bit| (index * 32 + bit) as TokenId)
+                })
+                .collect();
+            Allowed::Ids(ids)
+        } else {
+            Allowed::Words(words.into())
+        }
+    }
+
+    fn size(&self) -> usize {
+        match self {
+            Allowed::Words(words) => std::mem::size_of_val(&**words),
+            Allowed::Ids(ids) => std::mem::size_of_val(&**ids),
+        }
+    }
+
+    fn add_to(&self, words: &mut [u32]) {
+        match self {
+            Allowed::Words(mine) => {
+                for (word, mine) in words.iter_mut().zip(mine.iter()) {
+                    *word |= mine;
+                }
+            }
+            Allowed::Ids(ids) => {
+                for &id in ids.iter() {
+                    words[id as usize / 32] |= 1 << (id % 32);
+                }
+            }
+        }
+    }
+}
+
+/// Trie nodes where the same frontier slots accept: the parser's next set
+/// is the same for all of them, so it is built once.
+#[derive(Debug)]
+struct BoundaryGroup {
+    /// The slots (indices into the frontier's lexemes) that accept.
+    finished: Box<[u32]>,
+    /// The nodes, in trie order.
+    nodes: Vec<u32>,
+}
+
+/// Collects boundary nodes into groups by their finished slots.
+#[derive(Default)]
+struct Grouper {
+    groups: Vec<BoundaryGroup>,
+    index: HashMap<Box<[u32]>, usize>,
+}
+
+impl Grouper {
+    fn add(&mut self, node: usize, finished: &[u32]) {
+        let slot = match self.index.get(finished) {
+            Some(&slot) => slot,
+            None => {
+                self.groups.push(BoundaryGroup {
+                    finished: finished.into(),
+                    nodes: Vec::new(),
+                });
+                self.index.insert(finished.into(), self.groups.len() - 1);
+                self.groups.len() - 1
+            }
+        };
+        self.groups[slot].nodes.push(node as u32);
+    }
 }
 
 /// The items of an Earley set waiting in byte terminals.
-struct Frontier {
+struct Frontier<'c> {
     /// Distinct `(terminal, state)` pairs, sorted.
     lexemes: Vec<(u32, u32)>,
+    /// The DFA of each lexeme.
+    dfas: Vec<&'c ByteDfa>,
     /// Each waiting item with the index of its pair in `lexemes`.
     waiting: Vec<(Item, u32)>,
 }
 
-impl Frontier {
-    fn of(cfg: &Cfg, set: &EarleySet) -> Frontier {
+impl<'c> Frontier<'c> {
+    fn of(cfg: &'c Cfg, set: &EarleySet) -> Frontier<'c> {
         let mut pairs: Vec<(Item, (u32, u32))> = Vec::new();
         for item in set.items() {
             let Some(Symbol::Terminal(terminal)) = cfg.symbol_at(item.production, item.dot) else {
@@ -100,6 +190,13 @@ impl Frontier {
         let mut lexemes: Vec<(u32, u32)> = pairs.iter().map(|&(_, pair)| pair).collect();
         lexemes.sort_unstable();
         lexemes.dedup();
+        let dfas = lexemes
+            .iter()
+            .filter_map(|&(terminal, _)| match &cfg.terminals[terminal as usize] {
+                Terminal::Bytes(dfa) => Some(&**dfa),
+                Terminal::Special(_) => None,
+            })
+            .collect();
         let waiting = pairs
             .into_iter()
             .map(|(item, pair)| {
@@ -107,27 +204,20 @@ impl Frontier {
                 (item, slot as u32)
             })
             .collect();
-        Frontier { lexemes, waiting }
+        Frontier {
+            lexemes,
+            dfas,
+            waiting,
+        }
     }
 
-    /// The waiting items whose terminal accepts in `states`.
-    fn finished(&self, cfg: &Cfg, states: &[u32]) -> Vec<Item> {
+    /// The waiting items in the `finished` slots.
+    fn items_in(&self, finished: &[u32]) -> Vec<Item> {
         self.waiting
             .iter()
-            .filter(|&&(_, slot)| {
-                let state = states[slot as usize];
-                let terminal = self.lexemes[slot as usize].0;
-                state != DEAD && terminal_dfa(cfg, terminal).is_some_and(|d| d.is_accepting(state))
-            })
+            .filter(|(_, slot)| finished.binary_search(slot).is_ok())
             .map(|&(item, _)| item)
             .collect()
-    }
-}
-
-fn terminal_dfa(cfg: &Cfg, terminal: u32) -> Option<&ByteDfa> {
-    match &cfg.terminals[terminal as usize] {
-        Terminal::Bytes(dfa) => Some(dfa),
-        Terminal::Special(_) => None,
     }
 }
 
@@ -144,157 +234,161 @@ pub(crate) fn fill_text_mask(
     if frontier.lexemes.is_empty() {
         return;
     }
-    let trie = vocabulary.trie();
-    let lexer = match cache.get(&frontier.lexemes[..]) {
-        Some(lexer) => lexer,
-        None => {
-            let lexer = Arc::new(lexer_mask(cfg, trie, vocabulary, &frontier.lexemes));
-            let size = lexer.size();
-            cache.insert(frontier.lexemes.clone().into(), lexer.clone(), size);
-            lexer
-        }
+    let mut walker = Walker {
+        cfg,
+        trie: vocabulary.trie(),
+        chart,
+        cache,
+        words: vocabulary.len().div_ceil(32),
+        states: Vec::new(),
+        finished: Vec::new(),
     };
-    mask.union_words(&lexer.words);
-    for boundary in &lexer.boundaries {
-        explore(
-            cfg,
-            chart,
-            trie,
-            boundary.node as usize,
-            &frontier,
-            &boundary.states,
-            mask,
-        );
-    }
+    let key: LexemeKey = frontier
+        .lexemes
+        .iter()
+        .flat_map(|&(terminal, state)| [terminal, state])
+        .collect();
+    let nodes = [TokenTrie::ROOT as u32];
+    let lexer = walker.lexer_mask(key.clone(), &nodes, &frontier);
+    let words = mask.words_mut();
+    lexer.allowed.add_to(words);
+    walker.explore(&key, &frontier, &lexer, words);
 }
 
-/// Walks the whole trie with `lexemes` alone.
-fn lexer_mask(
-    cfg: &Cfg,
-    trie: &TokenTrie,
-    vocabulary: &Vocabulary,
-    lexemes: &[(u32, u32)],
-) -> LexemeMask {
-    let mut words = vec![0u32; vocabulary.len().div_ceil(32)];
-    let mut boundaries = Vec::new();
-    walk_lexemes(
-        cfg,
-        trie,
-        TokenTrie::ROOT,
-        lexemes,
-        |ids| {
-            for &id in ids {
+/// The walk's borrowed context and reusable scratch space.
+struct Walker<'a> {
+    cfg: &'a Cfg,
+    trie: &'a TokenTrie,
+    chart: &'a mut Chart,
+    cache: &'a MaskCache<LexemeKey, LexemeMask>,
+    /// The number of mask words the vocabulary needs.
+    words: usize,
+    /// DFA states by depth below the walk's start.
+    states: Vec<u32>,
+    /// The slots accepting at the current node.
+    finished: Vec<u32>,
+}
+
+impl Walker<'_> {
+    /// The lexer walk below `nodes` with `frontier`, from the cache or
+    /// computed (and cached) now.
+    fn lexer_mask(
+        &mut self,
+        key: LexemeKey,
+        nodes: &[u32],
+        frontier: &Frontier,
+    ) -> Arc<LexemeMask> {
+        if let Some(lexer) = self.cache.get(&key) {
+            return lexer;
+        }
+        let mut words = vec![0u32; self.words];
+        let mut grouper = Grouper::default();
+        for &node in nodes {
+            self.walk(node as usize, frontier, &mut words, &mut grouper);
+        }
+        let lexer = Arc::new(LexemeMask {
+            allowed: Allowed::new(words),
+            boundaries: grouper.groups,
+        });
+        let size = lexer.size() + std::mem::size_of_val(&*key);
+        self.cache.insert(key, lexer.clone(), size);
+        lexer
+    }
+
+    /// The parser's turn at each boundary group of `lexer` (the walk cached
+    /// under `key`): finish the group's terminals, close the new set, and
+    /// walk the subtrees below the group's nodes with its frontier (cached
+    /// too: the walk depends on nothing but the nodes and the new
+    /// frontier), then do the same for the boundaries found there.
+    fn explore(&mut self, key: &[u32], frontier: &Frontier, lexer: &LexemeMask, words: &mut [u32]) {
+        let cfg = self.cfg;
+        for (index, group) in lexer.boundaries.iter().enumerate() {
+            let finished = frontier.items_in(&group.finished);
+            let before = self.chart.len();
+            if self.chart.push_finished(cfg, &finished).is_err() {
+                continue;
+            }
+            let next = Frontier::of(cfg, self.chart.last());
+            if !next.lexemes.is_empty() {
+                let mut sub_key = Vec::with_capacity(key.len() + 2 + 2 * next.lexemes.len());
+                sub_key.extend_from_slice(key);
+                sub_key.extend([SUBWALK, index as u32]);
+                sub_key.extend(
+                    next.lexemes
+                        .iter()
+                        .flat_map(|&(terminal, state)| [terminal, state]),
+                );
+                let sub_key: LexemeKey = sub_key.into();
+                let below = self.lexer_mask(sub_key.clone(), &group.nodes, &next);
+                below.allowed.add_to(words);
+                self.explore(&sub_key, &next, &below, words);
+            }
+            self.chart.truncate(before);
+        }
+    }
+
+    /// Walks the subtree below `from`, stepping every lexeme's DFA on each
+    /// byte: tokens of nodes where some DFA is alive go into `words`, and
+    /// nodes with children where some DFA accepts into `boundaries`.
+    fn walk(
+        &mut self,
+        from: usize,
+        frontier: &Frontier,
+        words: &mut [u32],
+        boundaries: &mut Grouper,
+    ) {
+        let trie = self.trie;
+        let dfas = &frontier.dfas;
+        let width = dfas.len();
+        if width == 0 {
+            return;
+        }
+        let base_depth = trie.depth(from);
+        // `states[d * width..][..width]` holds the states `d` bytes below
+        // `from`.
+        let needed = width * (trie.max_depth() - base_depth + 1);
+        if self.states.len() < needed {
+            self.states.resize(needed, DEAD);
+        }
+        for (slot, &(_, state)) in frontier.lexemes.iter().enumerate() {
+            self.states[slot] = state;
+        }
+        let below = trie.below(from);
+        let mut node = below.start;
+        while node < below.end {
+            let depth = trie.depth(node) - base_depth;
+            let byte = trie.byte(node);
+            let (before, after) = self.states.split_at_mut(depth * width);
+            let previous = &before[(depth - 1) * width..];
+            let next = &mut after[..width];
+            let mut alive = false;
+            self.finished.clear();
+            for (slot, dfa) in dfas.iter().enumerate() {
+                let state = previous[slot];
+                let stepped = if state == DEAD {
+                    DEAD
+                } else {
+                    dfa.next(state, byte)
+                };
+                next[slot] = stepped;
+                if stepped != DEAD {
+                    alive = true;
+                    if dfa.is_accepting(stepped) {
+                        self.finished.push(slot as u32);
+                    }
+                }
+            }
+            if !alive {
+                node = trie.skip(node);
+                continue;
+            }
+            for &id in trie.tokens(node) {
                 words[id as usize / 32] |= 1 << (id % 32);
             }
-        },
-        |node, states| {
-            boundaries.push(Boundary {
-                node: node as u32,
-                states: states.into(),
-            })
-        },
-    );
-    LexemeMask {
-        words: words.into(),
-        boundaries,
-    }
-}
-
-/// The parser's turn at a boundary: finish the terminals that accept at
-/// `node`, close the new set, and walk the subtree below with its frontier.
-fn explore(
-    cfg: &Cfg,
-    chart: &mut Chart,
-    trie: &TokenTrie,
-    node: usize,
-    frontier: &Frontier,
-    states: &[u32],
-    mask: &mut TokenMask,
-) {
-    let finished = frontier.finished(cfg, states);
-    let before = chart.len();
-    if chart.push_finished(cfg, &finished).is_err() {
-        return;
-    }
-    let next = Frontier::of(cfg, chart.last());
-    if !next.lexemes.is_empty() {
-        let mut boundaries: Vec<(usize, Box<[u32]>)> = Vec::new();
-        walk_lexemes(
-            cfg,
-            trie,
-            node,
-            &next.lexemes,
-            |ids| {
-                for &id in ids {
-                    mask.allow(id);
-                }
-            },
-            |node, states| boundaries.push((node, states.into())),
-        );
-        for (node, states) in boundaries {
-            explore(cfg, chart, trie, node, &next, &states, mask);
-        }
-    }
-    chart.truncate(before);
-}
-
-/// Walks the subtree below `from`, stepping every lexeme's DFA on each
-/// byte: `allow` gets the tokens of nodes where some DFA is alive, and
-/// `boundary` the nodes with children where some DFA accepts, with every
-/// lexeme's state there.
-fn walk_lexemes(
-    cfg: &Cfg,
-    trie: &TokenTrie,
-    from: usize,
-    lexemes: &[(u32, u32)],
-    mut allow: impl FnMut(&[TokenId]),
-    mut boundary: impl FnMut(usize, &[u32]),
-) {
-    let dfas: Vec<&ByteDfa> = lexemes
-        .iter()
-        .filter_map(|&(terminal, _)| terminal_dfa(cfg, terminal))
-        .collect();
-    let width = dfas.len();
-    if width == 0 {
-        return;
-    }
-    let base_depth = trie.depth(from);
-    // `states[d * width..][..width]` holds the states `d` bytes below `from`.
-    let mut states = vec![DEAD; width * (trie.max_depth() - base_depth + 1)];
-    for (slot, &(_, state)) in lexemes.iter().enumerate() {
-        states[slot] = state;
-    }
-    let below = trie.below(from);
-    let mut node = below.start;
-    while node < below.end {
-        let depth = trie.depth(node) - base_depth;
-        let byte = trie.byte(node);
-        let (before, after) = states.split_at_mut(depth * width);
-        let previous = &before[(depth - 1) * width..];
-        let next = &mut after[..width];
-        let mut alive = false;
-        let mut accepting = false;
-        for (slot, dfa) in dfas.iter().enumerate() {
-            let state = previous[slot];
-            let stepped = if state == DEAD {
-                DEAD
-            } else {
-                dfa.next(state, byte)
-            };
-            next[slot] = stepped;
-            if stepped != DEAD {
-                alive = true;
-                accepting |= dfa.is_accepting(stepped);
+            if !self.finished.is_empty() && !trie.is_leaf(node) {
+                boundaries.add(node, &self.finished);
             }
+            node += 1;
         }
-        if !alive {
-            node = trie.skip(node);
-            continue;
-        }
-        allow(trie.tokens(node));
-        if accepting && !trie.is_leaf(node) {
-            boundary(node, next);
-        }
-        node += 1;
     }
 }
