@@ -14,6 +14,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use rein_core::Constraint;
 use rein_tokenizer::Tokenizer;
 
+use crate::peer::lark::to_lark;
 use crate::peer::llguidance::Llguidance;
 use crate::peer::{PeerMatcher, ReinMatcher};
 use crate::stats::Summary;
@@ -42,9 +43,16 @@ pub struct MaskArgs {
     /// Measure this label set instead of the built-in suite (with --text).
     #[arg(long, value_name = "A,B,C", value_delimiter = ',', requires = "text")]
     choice: Option<Vec<String>>,
+    /// Measure this GBNF grammar instead of the built-in suite (with
+    /// --text or --text-file); the peer gets it converted to Lark.
+    #[arg(long, value_name = "FILE.gbnf", conflicts_with_all = ["regex", "choice"])]
+    grammar: Option<PathBuf>,
     /// The text whose tokens are walked.
-    #[arg(long, value_name = "STRING")]
+    #[arg(long, value_name = "STRING", conflicts_with = "text_file")]
     text: Option<String>,
+    /// The text whose tokens are walked, read from a file.
+    #[arg(long, value_name = "FILE")]
+    text_file: Option<PathBuf>,
     /// How many times each text is walked.
     #[arg(long, default_value_t = 200)]
     iterations: usize,
@@ -77,6 +85,7 @@ struct Case {
 enum CaseKind {
     Regex(String),
     Choice(Vec<String>),
+    Grammar(Box<rein_core::grammar::Grammar>),
 }
 
 fn builtin_cases() -> Vec<Case> {
@@ -179,19 +188,38 @@ fn time_engine<M: PeerMatcher>(
 }
 
 fn run_mask(args: &MaskArgs) -> Result<Outcome> {
-    let cases = match (&args.regex, &args.choice, &args.text) {
-        (Some(pattern), None, Some(text)) => vec![Case {
+    let text = match (&args.text, &args.text_file) {
+        (Some(text), _) => Some(text.clone()),
+        (None, Some(path)) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read --text-file {}", path.display()))?,
+        ),
+        (None, None) => None,
+    };
+    let cases = match (&args.regex, &args.choice, &args.grammar, text) {
+        (Some(pattern), None, None, Some(text)) => vec![Case {
             name: "regex".into(),
             kind: CaseKind::Regex(pattern.clone()),
-            text: text.clone(),
+            text,
         }],
-        (None, Some(labels), Some(text)) => vec![Case {
+        (None, Some(labels), None, Some(text)) => vec![Case {
             name: "choice".into(),
             kind: CaseKind::Choice(labels.clone()),
-            text: text.clone(),
+            text,
         }],
-        (None, None, _) => builtin_cases(),
-        _ => bail!("give --regex or --choice, with --text"),
+        (None, None, Some(path), Some(text)) => {
+            let source = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read --grammar {}", path.display()))?;
+            let grammar = rein_core::grammar::Grammar::from_gbnf(&source)
+                .map_err(|error| anyhow::anyhow!("{}:{error}", path.display()))?;
+            vec![Case {
+                name: short_name(path),
+                kind: CaseKind::Grammar(Box::new(grammar)),
+                text,
+            }]
+        }
+        (None, None, None, None) => builtin_cases(),
+        _ => bail!("give --regex, --choice or --grammar, with --text or --text-file"),
     };
     if args.iterations == 0 {
         bail!("--iterations must be at least 1");
@@ -225,6 +253,9 @@ fn run_mask(args: &MaskArgs) -> Result<Outcome> {
                     let constraint = match &case.kind {
                         CaseKind::Regex(pattern) => Constraint::regex(vocabulary.clone(), pattern)?,
                         CaseKind::Choice(labels) => Constraint::choice(vocabulary.clone(), labels)?,
+                        CaseKind::Grammar(grammar) => {
+                            Constraint::from_grammar(vocabulary.clone(), grammar, "grammar")?
+                        }
                     };
                     let constraint = if args.no_cache {
                         constraint.with_mask_cache_bytes(0)
@@ -244,6 +275,7 @@ fn run_mask(args: &MaskArgs) -> Result<Outcome> {
                     || match &case.kind {
                         CaseKind::Regex(pattern) => peer.regex(pattern),
                         CaseKind::Choice(labels) => peer.choice(labels),
+                        CaseKind::Grammar(grammar) => peer.lark(&to_lark(grammar)?),
                     },
                     &tokens,
                     args.iterations,

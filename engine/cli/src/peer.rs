@@ -5,6 +5,7 @@
 //! timing loop is shared and the figures compare like with like: same
 //! tokenizer file, same constraint, same text, same thread.
 
+pub mod lark;
 pub mod llguidance;
 
 use anyhow::Result;

@@ -35,6 +35,11 @@ impl Llguidance {
         self.regex(&format!("(?:{})", alternatives.join("|")))
     }
 
+    /// Compiles a grammar given in llguidance's Lark dialect.
+    pub fn lark(&self, source: &str) -> Result<LlguidanceMatcher> {
+        self.compile(TopLevelGrammar::from_lark(source.to_string()))
+    }
+
     fn compile(&self, grammar: TopLevelGrammar) -> Result<LlguidanceMatcher> {
         let parser = self.factory.create_parser(grammar)?;
         let matcher = Matcher::new(Ok(parser));

@@ -1,0 +1,3 @@
+int fib(int n){if(n<=1){return n;}int a = 0;int b = 1;int i = 2;while(i<=n){int t = a+b;a = b;b = t;i = i+1;}return b;}int gcd(int a){int b = 48;// Euclid, by remainders
+while(b!=0){int t = b;b = a-( a/b )*b;a = t;}return a;}float mean(int count){float total = 0;/* sum of squares
+   below a limit */for(int i = 0; i<count; i = i+1){total = total+i*i;}return total/count;}int main(){int x = fib(20);int y = gcd(1071);float z = mean(10);if(x>y){x = x-y;}else{x = y-x;}return x+y*2;}
