@@ -20,7 +20,7 @@ use std::sync::Arc;
 use crate::automaton::{ByteDfa, CompileError, RegexConfig, DEAD};
 use crate::grammar::automaton::GrammarAutomaton;
 use crate::grammar::earley::Chart;
-use crate::grammar::mask_walk::{LexemeKey, LexemeMask};
+use crate::grammar::mask_walk::LexemeCaches;
 use crate::grammar::{Grammar, GrammarError};
 use crate::mask::TokenMask;
 use crate::mask_cache::MaskCache;
@@ -46,7 +46,7 @@ struct Compiled {
     /// DFA masks by DFA state.
     masks: MaskCache<u32, [u32]>,
     /// Grammar masks by the lexemes the parser is inside.
-    lexeme_masks: MaskCache<LexemeKey, LexemeMask>,
+    lexeme_masks: LexemeCaches,
 }
 
 /// The automaton behind a constraint.
@@ -115,7 +115,7 @@ impl Constraint {
                 automaton: Automaton::Grammar(Box::new(automaton), start),
                 description: description.into(),
                 masks: MaskCache::new(0),
-                lexeme_masks: MaskCache::new(DEFAULT_MASK_CACHE_BYTES),
+                lexeme_masks: LexemeCaches::new(DEFAULT_MASK_CACHE_BYTES),
             }),
         })
     }
@@ -132,7 +132,7 @@ impl Constraint {
                 automaton: Automaton::Dfa(Box::new(dfa)),
                 description: description.into(),
                 masks: MaskCache::new(DEFAULT_MASK_CACHE_BYTES),
-                lexeme_masks: MaskCache::new(0),
+                lexeme_masks: LexemeCaches::new(0),
             }),
         }
     }
@@ -153,7 +153,7 @@ impl Constraint {
                 automaton,
                 description: self.inner.description.clone(),
                 masks: MaskCache::new(bytes),
-                lexeme_masks: MaskCache::new(bytes),
+                lexeme_masks: LexemeCaches::new(bytes),
             }),
         }
     }

@@ -12,7 +12,9 @@
 //! hot path reads anyway.
 
 use std::fmt;
+use std::sync::Arc;
 
+use crate::grammar::mask_walk::{SharedLexemes, DEFAULT_SHARED_LEXEME_CACHE_BYTES};
 use crate::trie::TokenTrie;
 
 /// A token id as the model numbers it.
@@ -68,6 +70,8 @@ pub struct Vocabulary {
     kinds: Vec<TokenKind>,
     eos_tokens: Vec<TokenId>,
     trie: TokenTrie,
+    /// Grammar lexer walks shared by every constraint on this vocabulary.
+    shared_lexemes: Arc<SharedLexemes>,
 }
 
 impl Vocabulary {
@@ -116,6 +120,11 @@ impl Vocabulary {
     /// Whether `id` ends a sequence.
     pub fn is_eos(&self, id: TokenId) -> bool {
         self.eos_tokens.binary_search(&id).is_ok()
+    }
+
+    /// The vocabulary-wide cache of grammar lexer walks.
+    pub(crate) fn shared_lexemes(&self) -> &SharedLexemes {
+        &self.shared_lexemes
     }
 
     /// The trie over every text token's bytes.
@@ -289,6 +298,7 @@ impl VocabularyBuilder {
             kinds: self.kinds,
             eos_tokens: self.eos_tokens,
             trie,
+            shared_lexemes: Arc::new(SharedLexemes::new(DEFAULT_SHARED_LEXEME_CACHE_BYTES)),
         })
     }
 }

@@ -95,6 +95,53 @@ impl ByteDfa {
         self.transitions.capacity() * std::mem::size_of::<u32>() + self.accepting.capacity()
     }
 
+    /// The part of the automaton reachable from `state`, written so that two
+    /// states (of this or any other DFA) with the same encoding accept the
+    /// same continuations: states are numbered in breadth-first order from
+    /// `state`, visiting bytes `0..=255`; each contributes its accepting flag
+    /// and its transitions as runs `(last byte of the run, target)` over all
+    /// 256 bytes, targets written as number + 1 and the dead state as 0.
+    /// `None` from the dead state or when more than `max_states` states are
+    /// reachable.
+    pub fn canonical_from(&self, state: u32, max_states: usize) -> Option<Vec<u32>> {
+        if state == DEAD {
+            return None;
+        }
+        let mut number: std::collections::HashMap<u32, u32> =
+            std::collections::HashMap::from([(state, 0)]);
+        let mut order = vec![state];
+        let mut encoding = Vec::new();
+        let mut next_index = 0;
+        while next_index < order.len() {
+            let current = order[next_index];
+            next_index += 1;
+            encoding.push(u32::from(self.is_accepting(current)));
+            let mut run_target = None;
+            for byte in 0..=255u8 {
+                let target = self.next(current, byte);
+                let written = if target == DEAD {
+                    0
+                } else {
+                    let count = number.len() as u32;
+                    let index = *number.entry(target).or_insert_with(|| {
+                        order.push(target);
+                        count
+                    });
+                    index + 1
+                };
+                if order.len() > max_states {
+                    return None;
+                }
+                if run_target.is_some_and(|previous| previous != written) {
+                    encoding.extend([u32::from(byte) - 1, run_target.unwrap_or_default()]);
+                }
+                run_target = Some(written);
+            }
+            encoding.extend([255, run_target.unwrap_or_default()]);
+        }
+        Some(encoding)
+    }
+
     /// The bytes every continuation from `state` must start with, stopping
     /// at an accepting state, at a choice between bytes, or after `limit`.
     pub fn forced_bytes(&self, mut state: u32, limit: usize) -> Vec<u8> {
@@ -244,6 +291,23 @@ impl RawDfa {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn canonical_encodings_compare_continuations() {
+        let digits = ByteDfa::regex("a[0-9]+").unwrap();
+        let other = ByteDfa::regex("(?:bc|d)[0-9]+").unwrap();
+        let after_a = digits.next(digits.start(), b'a');
+        let after_bc = other.next_bytes(other.start(), b"bc");
+        let after_d = other.next(other.start(), b'd');
+        let encoding = digits.canonical_from(after_a, 16).unwrap();
+        assert_eq!(other.canonical_from(after_bc, 16).unwrap(), encoding);
+        assert_eq!(other.canonical_from(after_d, 16).unwrap(), encoding);
+        // One digit in, the state accepts: a different language.
+        let after_a1 = digits.next(after_a, b'1');
+        assert_ne!(digits.canonical_from(after_a1, 16).unwrap(), encoding);
+        assert_eq!(digits.canonical_from(DEAD, 16), None);
+        assert_eq!(digits.canonical_from(digits.start(), 1), None);
+    }
 
     /// Whether `dfa` accepts the whole of `text`.
     pub(crate) fn accepts(dfa: &ByteDfa, text: &str) -> bool {

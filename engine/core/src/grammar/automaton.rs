@@ -14,9 +14,8 @@ use super::cfg::{Cfg, Symbol, Terminal};
 use super::earley::{Chart, Item, StepError};
 use super::error::GrammarError;
 use super::ir::{Grammar, SpecialToken};
-use super::mask_walk::{fill_text_mask, LexemeKey, LexemeMask};
+use super::mask_walk::{fill_text_mask, LexemeCaches};
 use crate::mask::TokenMask;
-use crate::mask_cache::MaskCache;
 use crate::vocab::{TokenId, Vocabulary};
 
 /// A grammar compiled against a vocabulary.
@@ -122,7 +121,7 @@ impl GrammarAutomaton {
         &self,
         chart: &mut Chart,
         vocabulary: &Vocabulary,
-        cache: &MaskCache<LexemeKey, LexemeMask>,
+        cache: &LexemeCaches,
         mask: &mut TokenMask,
     ) {
         fill_text_mask(&self.cfg, chart, vocabulary, cache, mask);

@@ -30,7 +30,8 @@
 //! "scannable" is "viable".
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
 
 use super::cfg::{Cfg, Symbol, Terminal};
 use super::earley::{Chart, EarleySet, Item};
@@ -40,15 +41,133 @@ use crate::mask_cache::MaskCache;
 use crate::trie::TokenTrie;
 use crate::vocab::{TokenId, Vocabulary};
 
-/// What a cached lexer walk depends on: the frontier's distinct `(terminal,
-/// DFA state)` pairs, flattened; for a walk below the boundaries of a cached
-/// walk, that walk's key, [`SUBWALK`], the boundary group's index and the
-/// new frontier's pairs.
+/// What a cached lexer walk depends on: the frontier, written as
+/// [`SHARED`] and its lexemes' shared ids, or [`LOCAL`] and its `(terminal,
+/// DFA state)` pairs; for a walk below the boundaries of a cached walk, that
+/// walk's key, [`SUBWALK`], the boundary group's index and the new
+/// frontier's part.
 pub type LexemeKey = Box<[u32]>;
 
-/// Separates a parent walk's key from a sub-walk's part (no terminal id or
-/// DFA state is this large).
+/// Separates a parent walk's key from a sub-walk's part (no terminal id,
+/// DFA state or shared id is this large).
 const SUBWALK: u32 = u32::MAX;
+/// Marks a frontier written with shared lexeme ids.
+const SHARED: u32 = u32::MAX - 1;
+/// Marks a frontier written with this grammar's `(terminal, state)` pairs.
+const LOCAL: u32 = u32::MAX - 2;
+
+/// The most states a lexeme may reach from its current state to get a
+/// shared id; larger ones are cached per grammar only.
+const MAX_SHARED_LEXEME_STATES: usize = 128;
+
+/// The most `u32`s of canonical lexeme encodings a vocabulary keeps.
+const MAX_SHARED_LEXEME_WORDS: usize = 4 << 20;
+
+/// The default memory budget of the vocabulary-wide cache of lexer walks.
+pub const DEFAULT_SHARED_LEXEME_CACHE_BYTES: usize = 128 << 20;
+
+/// Lexer walks shared by every grammar compiled for one vocabulary.
+///
+/// A lexer walk depends only on what the frontier's lexemes can still
+/// match, not on which grammar they came from: the body of a JSON string is
+/// the same automaton in every schema. Each `(DFA, state)` is identified by
+/// the canonical encoding of the automaton reachable from it
+/// ([`ByteDfa::canonical_from`]); equal encodings get one shared id, and
+/// walks over shared ids are cached here, so a batch of different schemas
+/// (or a server's stream of requests) pays for each kind of lexeme once.
+pub struct SharedLexemes {
+    ids: RwLock<HashMap<Box<[u32]>, u32>>,
+    words: AtomicUsize,
+    masks: MaskCache<LexemeKey, LexemeMask>,
+}
+
+impl SharedLexemes {
+    /// An empty cache holding up to `budget` bytes of walks.
+    pub fn new(budget: usize) -> SharedLexemes {
+        SharedLexemes {
+            ids: RwLock::new(HashMap::new()),
+            words: AtomicUsize::new(0),
+            masks: MaskCache::new(budget),
+        }
+    }
+
+    /// Bytes of walks stored.
+    pub fn memory_usage(&self) -> usize {
+        self.masks.bytes() + self.words.load(Ordering::Relaxed) * std::mem::size_of::<u32>()
+    }
+
+    fn intern(&self, encoding: Vec<u32>) -> Option<u32> {
+        if let Some(&id) = read(&self.ids).get(&encoding[..]) {
+            return Some(id);
+        }
+        let size = encoding.len();
+        if self.words.load(Ordering::Relaxed) + size > MAX_SHARED_LEXEME_WORDS {
+            return None;
+        }
+        let mut ids = self.ids.write().unwrap_or_else(|p| p.into_inner());
+        let next = ids.len() as u32;
+        let id = *ids.entry(encoding.into()).or_insert(next);
+        if id == next {
+            self.words.fetch_add(size, Ordering::Relaxed);
+        }
+        Some(id)
+    }
+}
+
+impl std::fmt::Debug for SharedLexemes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedLexemes")
+            .field("bytes", &self.memory_usage())
+            .finish()
+    }
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// One grammar constraint's caches: walks over its own lexemes, and which
+/// of its `(terminal, state)` pairs have shared ids.
+pub(crate) struct LexemeCaches {
+    local: MaskCache<LexemeKey, LexemeMask>,
+    shared_ids: RwLock<HashMap<(u32, u32), Option<u32>>>,
+    /// Whether caching is on at all (a zero budget turns both caches off).
+    enabled: bool,
+}
+
+impl LexemeCaches {
+    /// Caches holding up to `budget` bytes of this grammar's own walks; 0
+    /// turns caching off, the vocabulary-wide cache included.
+    pub(crate) fn new(budget: usize) -> LexemeCaches {
+        LexemeCaches {
+            local: MaskCache::new(budget),
+            shared_ids: RwLock::new(HashMap::new()),
+            enabled: budget > 0,
+        }
+    }
+
+    /// Bytes of this grammar's own walks.
+    pub(crate) fn bytes(&self) -> usize {
+        self.local.bytes()
+    }
+
+    fn shared_id(&self, shared: &SharedLexemes, dfa: &ByteDfa, pair: (u32, u32)) -> Option<u32> {
+        if !self.enabled {
+            return None;
+        }
+        if let Some(&id) = read(&self.shared_ids).get(&pair) {
+            return id;
+        }
+        let id = dfa
+            .canonical_from(pair.1, MAX_SHARED_LEXEME_STATES)
+            .and_then(|encoding| shared.intern(encoding));
+        self.shared_ids
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(pair, id);
+        id
+    }
+}
 
 /// The lexer part of a mask, cached under its [`LexemeKey`].
 #[derive(Debug)]
@@ -162,17 +281,25 @@ impl Grouper {
 
 /// The items of an Earley set waiting in byte terminals.
 struct Frontier<'c> {
-    /// Distinct `(terminal, state)` pairs, sorted.
+    /// One `(terminal, state)` per slot: distinct shared ids, sorted, or
+    /// distinct pairs, sorted.
     lexemes: Vec<(u32, u32)>,
-    /// The DFA of each lexeme.
+    /// The DFA of each slot.
     dfas: Vec<&'c ByteDfa>,
-    /// Each waiting item with the index of its pair in `lexemes`.
+    /// Each waiting item with its slot.
     waiting: Vec<(Item, u32)>,
+    /// The frontier's part of a cache key.
+    key: Vec<u32>,
 }
 
 impl<'c> Frontier<'c> {
-    fn of(cfg: &'c Cfg, set: &EarleySet) -> Frontier<'c> {
-        let mut pairs: Vec<(Item, (u32, u32))> = Vec::new();
+    fn of(
+        cfg: &'c Cfg,
+        set: &EarleySet,
+        caches: &LexemeCaches,
+        shared: &SharedLexemes,
+    ) -> Frontier<'c> {
+        let mut pairs: Vec<(Item, (u32, u32), &'c ByteDfa)> = Vec::new();
         for item in set.items() {
             let Some(Symbol::Terminal(terminal)) = cfg.symbol_at(item.production, item.dot) else {
                 continue;
@@ -185,30 +312,59 @@ impl<'c> Frontier<'c> {
             } else {
                 item.terminal_state
             };
-            pairs.push((*item, (terminal, state)));
+            pairs.push((*item, (terminal, state), dfa));
         }
-        let mut lexemes: Vec<(u32, u32)> = pairs.iter().map(|&(_, pair)| pair).collect();
-        lexemes.sort_unstable();
-        lexemes.dedup();
-        let dfas = lexemes
+        // Slot labels: shared ids when every lexeme has one, else pairs.
+        let shared_ids: Option<Vec<u32>> = pairs
             .iter()
-            .filter_map(|&(terminal, _)| match &cfg.terminals[terminal as usize] {
-                Terminal::Bytes(dfa) => Some(&**dfa),
-                Terminal::Special(_) => None,
-            })
+            .map(|&(_, pair, dfa)| caches.shared_id(shared, dfa, pair))
             .collect();
-        let waiting = pairs
-            .into_iter()
-            .map(|(item, pair)| {
-                let slot = lexemes.binary_search(&pair).unwrap_or_else(|slot| slot);
-                (item, slot as u32)
-            })
-            .collect();
+        let labels: Vec<(u32, u32)> = match &shared_ids {
+            Some(ids) => ids.iter().map(|&id| (id, 0)).collect(),
+            None => pairs.iter().map(|&(_, pair, _)| pair).collect(),
+        };
+        let mut slots: Vec<(u32, u32)> = labels.clone();
+        slots.sort_unstable();
+        slots.dedup();
+        let mut lexemes = vec![(0, 0); slots.len()];
+        let mut dfas: Vec<&ByteDfa> = Vec::with_capacity(slots.len());
+        let mut waiting = Vec::with_capacity(pairs.len());
+        let mut filled = vec![false; slots.len()];
+        for ((item, pair, _), label) in pairs.iter().zip(&labels) {
+            let slot = slots.binary_search(label).unwrap_or_else(|slot| slot);
+            if !filled[slot] {
+                filled[slot] = true;
+                lexemes[slot] = *pair;
+            }
+            waiting.push((*item, slot as u32));
+        }
+        for &(terminal, _) in &lexemes {
+            if let Terminal::Bytes(dfa) = &cfg.terminals[terminal as usize] {
+                dfas.push(dfa);
+            }
+        }
+        let key = match shared_ids {
+            Some(_) => std::iter::once(SHARED)
+                .chain(slots.iter().map(|&(id, _)| id))
+                .collect(),
+            None => std::iter::once(LOCAL)
+                .chain(
+                    slots
+                        .iter()
+                        .flat_map(|&(terminal, state)| [terminal, state]),
+                )
+                .collect(),
+        };
         Frontier {
             lexemes,
             dfas,
             waiting,
+            key,
         }
+    }
+
+    fn is_shared(&self) -> bool {
+        self.key.first() == Some(&SHARED)
     }
 
     /// The waiting items in the `finished` slots.
@@ -227,10 +383,11 @@ pub(crate) fn fill_text_mask(
     cfg: &Cfg,
     chart: &mut Chart,
     vocabulary: &Vocabulary,
-    cache: &MaskCache<LexemeKey, LexemeMask>,
+    caches: &LexemeCaches,
     mask: &mut TokenMask,
 ) {
-    let frontier = Frontier::of(cfg, chart.last());
+    let shared = vocabulary.shared_lexemes();
+    let frontier = Frontier::of(cfg, chart.last(), caches, shared);
     if frontier.lexemes.is_empty() {
         return;
     }
@@ -238,21 +395,19 @@ pub(crate) fn fill_text_mask(
         cfg,
         trie: vocabulary.trie(),
         chart,
-        cache,
+        caches,
+        shared,
         words: vocabulary.len().div_ceil(32),
         states: Vec::new(),
         finished: Vec::new(),
     };
-    let key: LexemeKey = frontier
-        .lexemes
-        .iter()
-        .flat_map(|&(terminal, state)| [terminal, state])
-        .collect();
+    let key: LexemeKey = frontier.key.clone().into();
     let nodes = [TokenTrie::ROOT as u32];
-    let lexer = walker.lexer_mask(key.clone(), &nodes, &frontier);
+    let is_shared = frontier.is_shared();
+    let lexer = walker.lexer_mask(key.clone(), is_shared, &nodes, &frontier);
     let words = mask.words_mut();
     lexer.allowed.add_to(words);
-    walker.explore(&key, &frontier, &lexer, words);
+    walker.explore(&key, is_shared, &frontier, &lexer, words);
 }
 
 /// The walk's borrowed context and reusable scratch space.
@@ -260,7 +415,8 @@ struct Walker<'a> {
     cfg: &'a Cfg,
     trie: &'a TokenTrie,
     chart: &'a mut Chart,
-    cache: &'a MaskCache<LexemeKey, LexemeMask>,
+    caches: &'a LexemeCaches,
+    shared: &'a SharedLexemes,
     /// The number of mask words the vocabulary needs.
     words: usize,
     /// DFA states by depth below the walk's start.
@@ -275,11 +431,19 @@ impl Walker<'_> {
     fn lexer_mask(
         &mut self,
         key: LexemeKey,
+        is_shared: bool,
         nodes: &[u32],
         frontier: &Frontier,
     ) -> Arc<LexemeMask> {
-        if let Some(lexer) = self.cache.get(&key) {
-            return lexer;
+        let cache = if is_shared {
+            &self.shared.masks
+        } else {
+            &self.caches.local
+        };
+        if self.caches.enabled {
+            if let Some(lexer) = cache.get(&key) {
+                return lexer;
+            }
         }
         let mut words = vec![0u32; self.words];
         let mut grouper = Grouper::default();
@@ -290,8 +454,10 @@ impl Walker<'_> {
             allowed: Allowed::new(words),
             boundaries: grouper.groups,
         });
-        let size = lexer.size() + std::mem::size_of_val(&*key);
-        self.cache.insert(key, lexer.clone(), size);
+        if self.caches.enabled {
+            let size = lexer.size() + std::mem::size_of_val(&*key);
+            cache.insert(key, lexer.clone(), size);
+        }
         lexer
     }
 
@@ -300,7 +466,14 @@ impl Walker<'_> {
     /// walk the subtrees below the group's nodes with its frontier (cached
     /// too: the walk depends on nothing but the nodes and the new
     /// frontier), then do the same for the boundaries found there.
-    fn explore(&mut self, key: &[u32], frontier: &Frontier, lexer: &LexemeMask, words: &mut [u32]) {
+    fn explore(
+        &mut self,
+        key: &[u32],
+        is_shared: bool,
+        frontier: &Frontier,
+        lexer: &LexemeMask,
+        words: &mut [u32],
+    ) {
         let cfg = self.cfg;
         for (index, group) in lexer.boundaries.iter().enumerate() {
             let finished = frontier.items_in(&group.finished);
@@ -308,20 +481,17 @@ impl Walker<'_> {
             if self.chart.push_finished(cfg, &finished).is_err() {
                 continue;
             }
-            let next = Frontier::of(cfg, self.chart.last());
+            let next = Frontier::of(cfg, self.chart.last(), self.caches, self.shared);
             if !next.lexemes.is_empty() {
-                let mut sub_key = Vec::with_capacity(key.len() + 2 + 2 * next.lexemes.len());
+                let mut sub_key = Vec::with_capacity(key.len() + 2 + next.key.len());
                 sub_key.extend_from_slice(key);
                 sub_key.extend([SUBWALK, index as u32]);
-                sub_key.extend(
-                    next.lexemes
-                        .iter()
-                        .flat_map(|&(terminal, state)| [terminal, state]),
-                );
+                sub_key.extend_from_slice(&next.key);
                 let sub_key: LexemeKey = sub_key.into();
-                let below = self.lexer_mask(sub_key.clone(), &group.nodes, &next);
+                let sub_shared = is_shared && next.is_shared();
+                let below = self.lexer_mask(sub_key.clone(), sub_shared, &group.nodes, &next);
                 below.allowed.add_to(words);
-                self.explore(&sub_key, &next, &below, words);
+                self.explore(&sub_key, sub_shared, &next, &below, words);
             }
             self.chart.truncate(before);
         }
