@@ -1,10 +1,12 @@
 //! The grammar IR: resolved rules over terminals, the common target of GBNF
-//! and (later) JSON Schema.
+//! and JSON Schema.
 //!
 //! Rules are numbered ([`RuleId`]) and referenced by number; terminals are
 //! literals, character classes (always positive, sorted, merged), regexes
 //! and special tokens. Lowering from GBNF resolves names and checks the
-//! grammar, each error with the `line:column` of its cause:
+//! grammar, each error with the `line:column` of its cause; compilers that
+//! build rules directly ([`Grammar::from_rules`]) go through the same
+//! checks, located at each rule's [`Rule::location`]:
 //!
 //! * a rule defined twice, a reference to an undefined rule, no `root`;
 //! * a `/regex/` that does not compile (within [`RegexConfig`] limits);
@@ -102,6 +104,67 @@ impl Grammar {
         Lowering::new(source).lower(&syntax)
     }
 
+    /// Checks rules built by a compiler (JSON Schema, say) with the same
+    /// checks as GBNF lowering: every referenced rule exists, every regex
+    /// compiles within the limits, classes are normalized and non-empty,
+    /// rules reachable from `root` are productive, and the size limits hold.
+    /// Errors carry the offending rule's [`Rule::location`] and name it.
+    pub fn from_rules(rules: Vec<Rule>, root: RuleId) -> Result<Grammar, GrammarError> {
+        let at_rule = |index: usize| {
+            rules
+                .get(index)
+                .map_or(Location { line: 1, column: 1 }, |rule| rule.location)
+        };
+        if root.0 as usize >= rules.len() {
+            return Err(GrammarError::at(
+                GrammarErrorKind::MissingRoot,
+                at_rule(0),
+                format!("the root rule #{} does not exist", root.0),
+            ));
+        }
+        let mut regexes = RegexTerminals::new();
+        let mut expressions = 0usize;
+        for (index, rule) in rules.iter().enumerate() {
+            check_expression(&rule.body, rules.len(), &mut regexes, &mut expressions).map_err(
+                |(kind, message)| {
+                    GrammarError::at(
+                        kind,
+                        at_rule(index),
+                        format!("rule `{}`: {message}", rule.name),
+                    )
+                },
+            )?;
+        }
+        let grammar = Grammar {
+            rules,
+            root,
+            regexes: regexes.dfas,
+        };
+        match first_unproductive(&grammar) {
+            None => Ok(grammar),
+            Some(index) => {
+                let rule = &grammar.rules[index];
+                let message = if index == grammar.root.0 as usize {
+                    format!(
+                        "the grammar matches no output at all: `{}` can never finish",
+                        rule.name
+                    )
+                } else {
+                    format!(
+                        "rule `{}` can never finish: every alternative needs itself or another \
+                         rule that never finishes",
+                        rule.name
+                    )
+                };
+                Err(GrammarError::at(
+                    GrammarErrorKind::Unproductive,
+                    rule.location,
+                    message,
+                ))
+            }
+        }
+    }
+
     /// Every rule, indexed by [`RuleId`].
     pub fn rules(&self) -> &[Rule] {
         &self.rules
@@ -182,13 +245,127 @@ pub fn normalize_class(ranges: &[(char, char)], negated: bool) -> Vec<(char, cha
     out
 }
 
+/// The regex terminals of one grammar, each compiled once, all within one
+/// shared [`REGEX_TIME_BUDGET`].
+struct RegexTerminals {
+    config: RegexConfig,
+    dfas: HashMap<String, ByteDfa>,
+    started: Instant,
+}
+
+impl RegexTerminals {
+    fn new() -> RegexTerminals {
+        RegexTerminals {
+            config: RegexConfig::new(),
+            dfas: HashMap::new(),
+            started: Instant::now(),
+        }
+    }
+
+    /// Compiles `pattern` unless it already is; the error names the kind
+    /// and says what is wrong.
+    fn compile(&mut self, pattern: &str) -> Result<(), (GrammarErrorKind, String)> {
+        if self.dfas.contains_key(pattern) {
+            return Ok(());
+        }
+        let remaining = REGEX_TIME_BUDGET.saturating_sub(self.started.elapsed());
+        if remaining.is_zero() {
+            return Err((
+                GrammarErrorKind::Limit,
+                format!("compiling the grammar's regexes took longer than {REGEX_TIME_BUDGET:?}"),
+            ));
+        }
+        let config = self.config.clone().max_compile_time(remaining);
+        let dfa = config.build(pattern).map_err(|error| {
+            let message = match error.kind() {
+                CompileErrorKind::EmptyLanguage => format!("regex /{pattern}/ matches nothing"),
+                _ => format!("bad regex /{pattern}/: {error}"),
+            };
+            (GrammarErrorKind::BadRegex, message)
+        })?;
+        self.dfas.insert(pattern.to_string(), dfa);
+        Ok(())
+    }
+}
+
+/// Counts one more expression node against [`MAX_EXPRESSIONS`].
+fn count_expression(expressions: &mut usize) -> Result<(), (GrammarErrorKind, String)> {
+    *expressions += 1;
+    if *expressions > MAX_EXPRESSIONS {
+        return Err((
+            GrammarErrorKind::Limit,
+            format!("the grammar has more than {MAX_EXPRESSIONS} expressions"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks one expression of a compiler-built rule: references in range,
+/// regexes compiled, classes normalized, the size limit.
+fn check_expression(
+    expression: &Expr,
+    rule_count: usize,
+    regexes: &mut RegexTerminals,
+    expressions: &mut usize,
+) -> Result<(), (GrammarErrorKind, String)> {
+    count_expression(expressions)?;
+    match expression {
+        Expr::Empty | Expr::Literal(_) | Expr::Special(_) | Expr::Nothing => Ok(()),
+        Expr::Class(ranges) => {
+            let pairs: Vec<(char, char)> = ranges.clone();
+            if ranges.is_empty() || normalize_class(&pairs, false) != *ranges {
+                return Err((
+                    GrammarErrorKind::Syntax,
+                    "a character class must be non-empty, sorted and merged (see normalize_class)"
+                        .to_string(),
+                ));
+            }
+            Ok(())
+        }
+        Expr::Regex(pattern) => regexes.compile(pattern),
+        Expr::Rule(id) if (id.0 as usize) < rule_count => Ok(()),
+        Expr::Rule(id) => Err((
+            GrammarErrorKind::UndefinedRule,
+            format!("reference to rule #{} of {rule_count}", id.0),
+        )),
+        Expr::Sequence(items) | Expr::Alternation(items) => items
+            .iter()
+            .try_for_each(|item| check_expression(item, rule_count, regexes, expressions)),
+        Expr::Repeat { inner, min, max } => {
+            if max.is_some_and(|max| max < *min) {
+                return Err((
+                    GrammarErrorKind::Syntax,
+                    format!("a repetition of at least {min} and at most {max:?} times"),
+                ));
+            }
+            check_expression(inner, rule_count, regexes, expressions)
+        }
+    }
+}
+
+/// The first rule reachable from `root` that can never finish (`root`
+/// itself first), if any.
+fn first_unproductive(grammar: &Grammar) -> Option<usize> {
+    let productive = productive_rules(grammar);
+    let mut reachable = vec![false; grammar.rules.len()];
+    let mut pending = vec![grammar.root];
+    while let Some(id) = pending.pop() {
+        if std::mem::replace(&mut reachable[id.0 as usize], true) {
+            continue;
+        }
+        referenced_rules(&grammar.rule(id).body, &mut pending);
+    }
+    if !productive[grammar.root.0 as usize] {
+        return Some(grammar.root.0 as usize);
+    }
+    (0..grammar.rules.len()).find(|&i| reachable[i] && !productive[i])
+}
+
 struct Lowering<'a> {
     source: &'a str,
     ids: HashMap<&'a str, (RuleId, Span)>,
     expressions: usize,
-    regex_config: RegexConfig,
-    regexes: HashMap<String, ByteDfa>,
-    started: Instant,
+    regexes: RegexTerminals,
 }
 
 impl<'a> Lowering<'a> {
@@ -197,9 +374,7 @@ impl<'a> Lowering<'a> {
             source,
             ids: HashMap::new(),
             expressions: 0,
-            regex_config: RegexConfig::new(),
-            regexes: HashMap::new(),
-            started: Instant::now(),
+            regexes: RegexTerminals::new(),
         }
     }
 
@@ -238,21 +413,15 @@ impl<'a> Lowering<'a> {
         let grammar = Grammar {
             rules,
             root,
-            regexes: std::mem::take(&mut self.regexes),
+            regexes: std::mem::take(&mut self.regexes.dfas),
         };
         self.check_productive(&grammar, syntax)?;
         Ok(grammar)
     }
 
     fn expression(&mut self, expression: &ast::Expression) -> Result<Expr, GrammarError> {
-        self.expressions += 1;
-        if self.expressions > MAX_EXPRESSIONS {
-            return Err(self.error(
-                GrammarErrorKind::Limit,
-                Span::new(0, 0),
-                format!("the grammar has more than {MAX_EXPRESSIONS} expressions"),
-            ));
-        }
+        count_expression(&mut self.expressions)
+            .map_err(|(kind, message)| self.error(kind, Span::new(0, 0), message))?;
         Ok(match expression {
             ast::Expression::Alternation(alternatives) => Expr::Alternation(
                 alternatives
@@ -283,31 +452,10 @@ impl<'a> Lowering<'a> {
                 }
             }
             ast::Expression::AnyChar => Expr::Class(normalize_class(&[], true)),
-            ast::Expression::Regex { pattern, .. } if self.regexes.contains_key(pattern) => {
-                Expr::Regex(pattern.clone())
-            }
             ast::Expression::Regex { pattern, span } => {
-                let remaining = REGEX_TIME_BUDGET.saturating_sub(self.started.elapsed());
-                if remaining.is_zero() {
-                    return Err(self.error(
-                        GrammarErrorKind::Limit,
-                        *span,
-                        format!(
-                            "compiling the grammar's regexes took longer than {REGEX_TIME_BUDGET:?}"
-                        ),
-                    ));
-                }
-                let config = self.regex_config.clone().max_compile_time(remaining);
-                let dfa = config.build(pattern).map_err(|error| {
-                    let message = match error.kind() {
-                        CompileErrorKind::EmptyLanguage => {
-                            format!("regex /{pattern}/ matches nothing")
-                        }
-                        _ => format!("bad regex /{pattern}/: {error}"),
-                    };
-                    self.error(GrammarErrorKind::BadRegex, *span, message)
-                })?;
-                self.regexes.insert(pattern.clone(), dfa);
+                self.regexes
+                    .compile(pattern)
+                    .map_err(|(kind, message)| self.error(kind, *span, message))?;
                 Expr::Regex(pattern.clone())
             }
             ast::Expression::Reference { name, span } => match self.ids.get(name.as_str()) {
@@ -331,36 +479,26 @@ impl<'a> Lowering<'a> {
         grammar: &Grammar,
         syntax: &ast::Grammar,
     ) -> Result<(), GrammarError> {
-        let productive = productive_rules(grammar);
-        let mut reachable = vec![false; grammar.rules.len()];
-        let mut pending = vec![grammar.root];
-        while let Some(id) = pending.pop() {
-            if std::mem::replace(&mut reachable[id.0 as usize], true) {
-                continue;
-            }
-            referenced_rules(&grammar.rule(id).body, &mut pending);
-        }
-        if !productive[grammar.root.0 as usize] {
-            let span = syntax.rules[grammar.root.0 as usize].span;
-            return Err(self.error(
-                GrammarErrorKind::Unproductive,
-                span,
-                "the grammar matches no output at all: `root` can never finish".to_string(),
-            ));
-        }
-        if let Some(index) = (0..grammar.rules.len()).find(|&i| reachable[i] && !productive[i]) {
-            let rule = &syntax.rules[index];
+        let Some(index) = first_unproductive(grammar) else {
+            return Ok(());
+        };
+        let rule = &syntax.rules[index];
+        if index == grammar.root.0 as usize {
             return Err(self.error(
                 GrammarErrorKind::Unproductive,
                 rule.span,
-                format!(
-                    "rule `{}` can never finish: every alternative needs itself or another \
-                     rule that never finishes",
-                    rule.name
-                ),
+                "the grammar matches no output at all: `root` can never finish".to_string(),
             ));
         }
-        Ok(())
+        Err(self.error(
+            GrammarErrorKind::Unproductive,
+            rule.span,
+            format!(
+                "rule `{}` can never finish: every alternative needs itself or another \
+                 rule that never finishes",
+                rule.name
+            ),
+        ))
     }
 }
 
@@ -456,6 +594,55 @@ mod tests {
         let grammar =
             Grammar::from_gbnf("root ::= expr\nexpr ::= expr \"+\" term | term\nterm ::= [0-9]");
         assert!(grammar.is_ok(), "{grammar:?}");
+    }
+
+    fn rule(name: &str, body: Expr) -> Rule {
+        Rule {
+            name: name.to_string(),
+            body,
+            location: Location { line: 1, column: 1 },
+        }
+    }
+
+    #[test]
+    fn built_rules_get_the_gbnf_checks() {
+        let ok = Grammar::from_rules(
+            vec![
+                rule(
+                    "root",
+                    Expr::Sequence(vec![Expr::Rule(RuleId(1)), Expr::Regex("[0-9]+".into())]),
+                ),
+                rule("key", Expr::Literal("k".into())),
+            ],
+            RuleId(0),
+        )
+        .unwrap();
+        assert!(ok.regex_dfa("[0-9]+").is_some());
+        let message = |rules: Vec<Rule>| {
+            Grammar::from_rules(rules, RuleId(0))
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(message(vec![rule("root", Expr::Rule(RuleId(7)))]).contains("rule #7 of 1"));
+        assert!(message(vec![rule("root", Expr::Regex("a(".into()))]).contains("bad regex /a(/"));
+        assert!(message(vec![
+            rule(
+                "root",
+                Expr::Alternation(vec![Expr::Empty, Expr::Rule(RuleId(1))])
+            ),
+            rule(
+                "loop",
+                Expr::Sequence(vec![Expr::Literal("x".into()), Expr::Rule(RuleId(1))])
+            ),
+        ])
+        .contains("rule `loop` can never finish"));
+        assert!(message(vec![rule("root", Expr::Nothing)]).contains("matches no output"));
+        assert!(message(vec![rule(
+            "root",
+            Expr::Class(vec![('b', 'c'), ('a', 'a')])
+        )])
+        .contains("sorted and merged"));
+        assert!(Grammar::from_rules(vec![], RuleId(0)).is_err());
     }
 
     #[test]
