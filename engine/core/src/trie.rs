@@ -125,24 +125,41 @@ impl TokenTrie {
     pub fn walk<S: Copy>(
         &self,
         start: S,
-        mut step: impl FnMut(S, u8) -> Option<S>,
+        step: impl FnMut(S, u8) -> Option<S>,
         mut on_tokens: impl FnMut(&[TokenId], S),
     ) {
-        let mut states: Vec<S> = vec![start; self.max_depth + 1];
-        let end = self.node_count();
-        let mut index = 1;
+        self.walk_below(TokenTrie::ROOT, start, step, |_, tokens, state| {
+            if !tokens.is_empty() {
+                on_tokens(tokens, state);
+            }
+        });
+    }
+
+    /// Walks the subtree below `from` the way [`TokenTrie::walk`] walks the
+    /// whole trie, starting in state `start` at `from`; `on_node` gets every
+    /// node reached alive, the ids of the tokens ending there (possibly
+    /// none) and the state there.
+    pub fn walk_below<S: Copy>(
+        &self,
+        from: usize,
+        start: S,
+        mut step: impl FnMut(S, u8) -> Option<S>,
+        mut on_node: impl FnMut(usize, &[TokenId], S),
+    ) {
+        let base_depth = self.nodes[from].depth as usize;
+        let mut states: Vec<S> = vec![start; self.max_depth - base_depth + 1];
+        let end = self.nodes[from].subtree_end as usize;
+        let mut index = from + 1;
         while index < end {
             let node = self.nodes[index];
-            let depth = node.depth as usize;
+            let depth = node.depth as usize - base_depth;
             match step(states[depth - 1], node.byte) {
                 None => index = node.subtree_end as usize,
                 Some(state) => {
                     states[depth] = state;
                     let first = node.token_start as usize;
                     let last = self.nodes[index + 1].token_start as usize;
-                    if first != last {
-                        on_tokens(&self.node_tokens[first..last], state);
-                    }
+                    on_node(index, &self.node_tokens[first..last], state);
                     index += 1;
                 }
             }

@@ -34,6 +34,9 @@ pub struct ByteDfa {
     transitions: Vec<u32>,
     /// `accepting[state / stride]`: may the output end in this state?
     accepting: Vec<bool>,
+    /// The same as a bitset over premultiplied ids (bit `state`), so the
+    /// hot loops test acceptance without a division.
+    accepting_ids: Box<[u64]>,
     start: u32,
 }
 
@@ -41,6 +44,29 @@ pub struct ByteDfa {
 pub const DEAD: u32 = 0;
 
 impl ByteDfa {
+    /// Assembles a DFA from its table (premultiplied ids, state 0 dead).
+    fn new(
+        classes: [u8; 256],
+        stride: usize,
+        transitions: Vec<u32>,
+        accepting: Vec<bool>,
+        start: u32,
+    ) -> ByteDfa {
+        let mut accepting_ids = vec![0u64; transitions.len().div_ceil(64)];
+        for (index, _) in accepting.iter().enumerate().filter(|(_, &yes)| yes) {
+            let id = index * stride;
+            accepting_ids[id / 64] |= 1 << (id % 64);
+        }
+        ByteDfa {
+            classes,
+            stride,
+            transitions,
+            accepting,
+            accepting_ids: accepting_ids.into(),
+            start,
+        }
+    }
+
     /// Builds the DFA for a regex matched against the whole output, with the
     /// default [`RegexConfig`].
     pub fn regex(pattern: &str) -> Result<ByteDfa, CompileError> {
@@ -77,7 +103,7 @@ impl ByteDfa {
     /// Whether the output may end in `state`.
     #[inline]
     pub fn is_accepting(&self, state: u32) -> bool {
-        self.accepting[state as usize / self.stride]
+        self.accepting_ids[state as usize / 64] & (1 << (state % 64)) != 0
     }
 
     /// The number of states, the dead state included.
@@ -92,7 +118,9 @@ impl ByteDfa {
 
     /// Bytes of heap memory held by the table.
     pub fn memory_usage(&self) -> usize {
-        self.transitions.capacity() * std::mem::size_of::<u32>() + self.accepting.capacity()
+        self.transitions.capacity() * std::mem::size_of::<u32>()
+            + self.accepting.capacity()
+            + std::mem::size_of_val(&*self.accepting_ids)
     }
 
     /// The part of the automaton reachable from `state`, written so that two
@@ -278,13 +306,13 @@ impl RawDfa {
                 transitions[row + class] = new_index[to] * stride as u32;
             }
         }
-        Ok(ByteDfa {
-            classes: self.classes,
+        Ok(ByteDfa::new(
+            self.classes,
             stride,
             transitions,
             accepting,
-            start: new_index[self.start as usize] * stride as u32,
-        })
+            new_index[self.start as usize] * stride as u32,
+        ))
     }
 }
 

@@ -200,32 +200,46 @@ impl LexemeMask {
 #[derive(Debug)]
 enum Allowed {
     Words(Box<[u32]>),
-    Ids(Box<[TokenId]>),
+    Ids(Vec<TokenId>),
 }
 
 impl Allowed {
-    fn new(words: Vec<u32>) -> Allowed {
-        let count: usize = words.iter().map(|w| w.count_ones() as usize).sum();
-        if count < words.len() {
-            let ids = words
-                .iter()
-                .enumerate()
-                .flat_map(|(index, &word)| {
-                    (0..32)
-                        .filter(move |bit| word & (1 << bit) != 0)
-                        .map(move |bit| (index * 32 + bit) as TokenId)
-                })
-                .collect();
-            Allowed::Ids(ids)
-        } else {
-            Allowed::Words(words.into())
+    fn extend(&mut self, tokens: &[TokenId]) {
+        match self {
+            Allowed::Words(words) => {
+                for &id in tokens {
+                    words[id as usize / 32] |= 1 << (id % 32);
+                }
+            }
+            Allowed::Ids(ids) => ids.extend_from_slice(tokens),
+        }
+    }
+
+    /// The smaller representation of the same set, for a vocabulary of
+    /// `words` mask words.
+    fn compact(self, words: usize) -> Allowed {
+        match self {
+            Allowed::Ids(mut ids) if ids.len() >= words => {
+                let mut bits = vec![0u32; words];
+                for id in ids.drain(..) {
+                    bits[id as usize / 32] |= 1 << (id % 32);
+                }
+                Allowed::Words(bits.into())
+            }
+            Allowed::Ids(mut ids) => {
+                ids.sort_unstable();
+                ids.dedup();
+                ids.shrink_to_fit();
+                Allowed::Ids(ids)
+            }
+            words => words,
         }
     }
 
     fn size(&self) -> usize {
         match self {
             Allowed::Words(words) => std::mem::size_of_val(&**words),
-            Allowed::Ids(ids) => std::mem::size_of_val(&**ids),
+            Allowed::Ids(ids) => ids.capacity() * std::mem::size_of::<TokenId>(),
         }
     }
 
@@ -264,6 +278,13 @@ struct Grouper {
 
 impl Grouper {
     fn add(&mut self, node: usize, finished: &[u32]) {
+        // Neighbouring boundaries usually finish the same terminals.
+        if let Some(last) = self.groups.last_mut() {
+            if &*last.finished == finished {
+                last.nodes.push(node as u32);
+                return;
+            }
+        }
         let slot = match self.index.get(finished) {
             Some(&slot) => slot,
             None => {
@@ -398,7 +419,6 @@ pub(crate) fn fill_text_mask(
         caches,
         shared,
         words: vocabulary.len().div_ceil(32),
-        states: Vec::new(),
         finished: Vec::new(),
     };
     let key: LexemeKey = frontier.key.clone().into();
@@ -419,8 +439,6 @@ struct Walker<'a> {
     shared: &'a SharedLexemes,
     /// The number of mask words the vocabulary needs.
     words: usize,
-    /// DFA states by depth below the walk's start.
-    states: Vec<u32>,
     /// The slots accepting at the current node.
     finished: Vec<u32>,
 }
@@ -445,13 +463,23 @@ impl Walker<'_> {
                 return lexer;
             }
         }
-        let mut words = vec![0u32; self.words];
+        // Below the root most tokens may be allowed: collect a bitset;
+        // below boundaries a few: collect ids.
+        let mut found = if nodes == [TokenTrie::ROOT as u32] {
+            Allowed::Words(vec![0u32; self.words].into())
+        } else {
+            Allowed::Ids(Vec::new())
+        };
         let mut grouper = Grouper::default();
-        for &node in nodes {
-            self.walk(node as usize, frontier, &mut words, &mut grouper);
+        let mut product = ProductLexer::new(&frontier.dfas);
+        let start: Vec<u32> = frontier.lexemes.iter().map(|&(_, state)| state).collect();
+        if let Some(start) = product.state(&start) {
+            for &node in nodes {
+                self.walk(node as usize, &mut product, start, &mut found, &mut grouper);
+            }
         }
         let lexer = Arc::new(LexemeMask {
-            allowed: Allowed::new(words),
+            allowed: found.compact(self.words),
             boundaries: grouper.groups,
         });
         if self.caches.enabled {
@@ -498,67 +526,140 @@ impl Walker<'_> {
     }
 
     /// Walks the subtree below `from`, stepping every lexeme's DFA on each
-    /// byte: tokens of nodes where some DFA is alive go into `words`, and
-    /// nodes with children where some DFA accepts into `boundaries`.
+    /// byte (through a [`ProductLexer`]): tokens of nodes where some DFA is
+    /// alive go into `words`, and nodes with children where some DFA
+    /// accepts into `boundaries`.
     fn walk(
         &mut self,
         from: usize,
-        frontier: &Frontier,
-        words: &mut [u32],
+        product: &mut ProductLexer,
+        start: u32,
+        found: &mut Allowed,
         boundaries: &mut Grouper,
     ) {
         let trie = self.trie;
-        let dfas = &frontier.dfas;
-        let width = dfas.len();
-        if width == 0 {
-            return;
-        }
-        let base_depth = trie.depth(from);
-        // `states[d * width..][..width]` holds the states `d` bytes below
-        // `from`.
-        let needed = width * (trie.max_depth() - base_depth + 1);
-        if self.states.len() < needed {
-            self.states.resize(needed, DEAD);
-        }
-        for (slot, &(_, state)) in frontier.lexemes.iter().enumerate() {
-            self.states[slot] = state;
-        }
-        let below = trie.below(from);
-        let mut node = below.start;
-        while node < below.end {
-            let depth = trie.depth(node) - base_depth;
-            let byte = trie.byte(node);
-            let (before, after) = self.states.split_at_mut(depth * width);
-            let previous = &before[(depth - 1) * width..];
-            let next = &mut after[..width];
-            let mut alive = false;
-            self.finished.clear();
-            for (slot, dfa) in dfas.iter().enumerate() {
-                let state = previous[slot];
-                let stepped = if state == DEAD {
-                    DEAD
-                } else {
-                    dfa.next(state, byte)
-                };
-                next[slot] = stepped;
-                if stepped != DEAD {
-                    alive = true;
-                    if dfa.is_accepting(stepped) {
-                        self.finished.push(slot as u32);
-                    }
+        let mut reached: Vec<(usize, u32)> = Vec::new();
+        trie.walk_below(
+            from,
+            start,
+            |state, byte| product.step(state, byte),
+            |node, tokens, state| {
+                found.extend(tokens);
+                if state & ACCEPTS != 0 && !trie.is_leaf(node) {
+                    reached.push((node, state));
                 }
+            },
+        );
+        for (node, state) in reached {
+            product.finished(state, &mut self.finished);
+            boundaries.add(node, &self.finished);
+        }
+    }
+}
+
+/// Marks a [`ProductLexer`] state in which some lexeme accepts.
+const ACCEPTS: u32 = 1 << 31;
+
+/// The frontier's lexeme DFAs run in parallel as one lazily built DFA, so
+/// the trie walk does one table lookup per byte however many lexemes the
+/// frontier has. A state is the tuple of the lexemes' states, numbered as
+/// it is first reached; its transitions are filled in on first use.
+struct ProductLexer<'d, 'c> {
+    dfas: &'d [&'c ByteDfa],
+    /// `tuples[id * width..][..width]`: each lexeme's state in state `id`.
+    tuples: Vec<u32>,
+    index: HashMap<Box<[u32]>, u32>,
+    /// `transitions[id * 256 + byte]`: the next state (with [`ACCEPTS`]),
+    /// [`NO_STATE`] for dead, [`UNKNOWN`] not computed yet.
+    transitions: Vec<u32>,
+    scratch: Vec<u32>,
+}
+
+const UNKNOWN: u32 = u32::MAX;
+/// States past this many get no transition row (1 KiB each): their steps are
+/// computed every time, which bounds memory when a huge lexeme (a 100,000
+/// value enum) meets the trie.
+const MAX_MEMOIZED_STATES: usize = 4096;
+const NO_STATE: u32 = u32::MAX - 1;
+
+impl<'d, 'c> ProductLexer<'d, 'c> {
+    fn new(dfas: &'d [&'c ByteDfa]) -> ProductLexer<'d, 'c> {
+        ProductLexer {
+            dfas,
+            tuples: Vec::new(),
+            index: HashMap::new(),
+            transitions: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The state for `tuple` (with [`ACCEPTS`]), `None` when all are dead.
+    fn state(&mut self, tuple: &[u32]) -> Option<u32> {
+        if tuple.iter().all(|&state| state == DEAD) {
+            return None;
+        }
+        let id = match self.index.get(tuple) {
+            Some(&id) => id,
+            None => {
+                let id = self.index.len() as u32;
+                self.index.insert(tuple.into(), id);
+                self.tuples.extend_from_slice(tuple);
+                if (id as usize) < MAX_MEMOIZED_STATES {
+                    self.transitions.extend([UNKNOWN; 256]);
+                }
+                id
             }
-            if !alive {
-                node = trie.skip(node);
-                continue;
+        };
+        let accepts = tuple
+            .iter()
+            .zip(self.dfas)
+            .any(|(&state, dfa)| state != DEAD && dfa.is_accepting(state));
+        Some(if accepts { id | ACCEPTS } else { id })
+    }
+
+    #[inline]
+    fn step(&mut self, state: u32, byte: u8) -> Option<u32> {
+        let id = (state & !ACCEPTS) as usize;
+        let next = self
+            .transitions
+            .get(id * 256 + byte as usize)
+            .copied()
+            .unwrap_or(UNKNOWN);
+        match next {
+            NO_STATE => None,
+            UNKNOWN => {
+                let width = self.dfas.len();
+                let mut tuple = std::mem::take(&mut self.scratch);
+                tuple.clear();
+                for (slot, dfa) in self.dfas.iter().enumerate() {
+                    let component = self.tuples[id * width + slot];
+                    tuple.push(if component == DEAD {
+                        DEAD
+                    } else {
+                        dfa.next(component, byte)
+                    });
+                }
+                let next = self.state(&tuple);
+                self.scratch = tuple;
+                if let Some(slot) = self.transitions.get_mut(id * 256 + byte as usize) {
+                    *slot = next.unwrap_or(NO_STATE);
+                }
+                next
             }
-            for &id in trie.tokens(node) {
-                words[id as usize / 32] |= 1 << (id % 32);
+            next => Some(next),
+        }
+    }
+
+    /// The slots whose lexeme accepts in `state`, into `out`.
+    fn finished(&self, state: u32, out: &mut Vec<u32>) {
+        out.clear();
+        let width = self.dfas.len();
+        let id = (state & !ACCEPTS) as usize;
+        for (slot, dfa) in self.dfas.iter().enumerate() {
+            let component = self.tuples[id * width + slot];
+            if component != DEAD && dfa.is_accepting(component) {
+                out.push(slot as u32);
             }
-            if !self.finished.is_empty() && !trie.is_leaf(node) {
-                boundaries.add(node, &self.finished);
-            }
-            node += 1;
         }
     }
 }
