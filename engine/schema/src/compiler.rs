@@ -1,0 +1,1610 @@
+//! The schema walk: one schema object at a time into grammar IR.
+//!
+//! Structure that needs nesting (objects, arrays, `$ref` recursion) becomes
+//! rules; everything else — a whole string with its length, pattern or
+//! format, a number with its range, a property key with its colon — is one
+//! regex terminal, because the mask engine is fastest on long lexemes.
+//! `$ref`s to the same place share one rule, which is also how recursive
+//! schemas terminate; `allOf` parts are merged ([`crate::merge`]) and
+//! `anyOf`/`oneOf` groups are distributed over the rest of their object.
+//! Keywords rein cannot enforce are errors, or — with the lenient option —
+//! entries in [`Compiler::ignored`].
+
+use std::collections::HashMap;
+
+use rein_core::grammar::{Expr, Location, Rule, RuleId};
+use serde_json::{Map, Value};
+
+use crate::draft::Draft;
+use crate::error::{Ignored, SchemaError, SchemaErrorKind};
+use crate::json_text::{encode_string, CHAR_UNIT};
+use crate::merge::{self, type_names};
+use crate::{formats, numbers, pattern, Options, Whitespace};
+
+/// Standard assertion keywords; any of these that rein does not handle is
+/// an error (or ignored, when lenient). Anything else is an extension.
+const ASSERTIONS: &[&str] = &[
+    "type",
+    "enum",
+    "const",
+    "properties",
+    "required",
+    "additionalProperties",
+    "patternProperties",
+    "propertyNames",
+    "minProperties",
+    "maxProperties",
+    "items",
+    "prefixItems",
+    "additionalItems",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "contains",
+    "minContains",
+    "maxContains",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "format",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "anyOf",
+    "oneOf",
+    "allOf",
+    "not",
+    "if",
+    "then",
+    "else",
+    "$ref",
+    "$dynamicRef",
+    "$recursiveRef",
+    "dependentRequired",
+    "dependentSchemas",
+    "dependencies",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "nullable",
+];
+
+const ALL_TYPES: [&str; 6] = ["null", "boolean", "object", "array", "string", "number"];
+
+/// The limits of one compilation.
+pub(crate) struct Limits {
+    pub depth: usize,
+    pub rules: usize,
+    pub enum_values: usize,
+    pub repeat: u64,
+    pub string_length: u64,
+}
+
+/// Compiles one schema document into rules.
+pub(crate) struct Compiler<'a> {
+    root: &'a Value,
+    draft: Draft,
+    options: &'a Options,
+    limits: Limits,
+    pub rules: Vec<Rule>,
+    refs: HashMap<String, RuleId>,
+    any_value: Option<RuleId>,
+    depth: usize,
+    pub ignored: Vec<Ignored>,
+    ws: String,
+}
+
+type Result<T> = std::result::Result<T, SchemaError>;
+
+fn error(
+    kind: SchemaErrorKind,
+    pointer: &str,
+    keyword: &str,
+    message: impl Into<String>,
+) -> SchemaError {
+    SchemaError::new(kind, pointer, keyword, message)
+}
+
+/// `items` in order; `Nothing` anywhere makes the sequence `Nothing`.
+pub(crate) fn seq(items: Vec<Expr>) -> Expr {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        match item {
+            Expr::Nothing => return Expr::Nothing,
+            Expr::Empty => {}
+            Expr::Sequence(inner) => out.extend(inner),
+            other => out.push(other),
+        }
+    }
+    match out.len() {
+        0 => Expr::Empty,
+        1 => out.pop().unwrap_or(Expr::Empty),
+        _ => Expr::Sequence(out),
+    }
+}
+
+/// One of `items`; `Nothing` alternatives are dropped.
+pub(crate) fn alt(items: Vec<Expr>) -> Expr {
+    let mut out: Vec<Expr> = Vec::with_capacity(items.len());
+    for item in items {
+        match item {
+            Expr::Nothing => {}
+            Expr::Alternation(inner) => out.extend(inner),
+            other => {
+                if !out.contains(&other) {
+                    out.push(other)
+                }
+            }
+        }
+    }
+    match out.len() {
+        0 => Expr::Nothing,
+        1 => out.pop().unwrap_or(Expr::Nothing),
+        _ => Expr::Alternation(out),
+    }
+}
+
+fn child(pointer: &str, segment: &str) -> String {
+    format!(
+        "{pointer}/{}",
+        segment.replace('~', "~0").replace('/', "~1")
+    )
+}
+
+impl<'a> Compiler<'a> {
+    pub fn new(root: &'a Value, options: &'a Options, limits: Limits) -> Compiler<'a> {
+        let ws = match options.whitespace {
+            Whitespace::Compact => String::new(),
+            Whitespace::Flexible { max } => format!("[ \\t\\n\\r]{{0,{max}}}"),
+        };
+        Compiler {
+            root,
+            draft: Draft::of(root),
+            options,
+            limits,
+            rules: Vec::new(),
+            refs: HashMap::new(),
+            any_value: None,
+            depth: 0,
+            ignored: Vec::new(),
+            ws,
+        }
+    }
+
+    pub fn draft(&self) -> Draft {
+        self.draft
+    }
+
+    fn new_rule(&mut self, name: String, pointer: &str) -> Result<RuleId> {
+        if self.rules.len() >= self.limits.rules {
+            return Err(error(
+                SchemaErrorKind::Limit,
+                pointer,
+                "",
+                format!(
+                    "the schema needs more than {} grammar rules",
+                    self.limits.rules
+                ),
+            ));
+        }
+        self.rules.push(Rule {
+            name,
+            body: Expr::Nothing,
+            location: Location { line: 1, column: 1 },
+        });
+        Ok(RuleId(self.rules.len() as u32 - 1))
+    }
+
+    /// A keyword rein cannot enforce: an error, or ignored when lenient.
+    fn unsupported(
+        &mut self,
+        pointer: &str,
+        keyword: &str,
+        reason: impl Into<String>,
+    ) -> Result<()> {
+        let reason = reason.into();
+        if self.options.lenient {
+            self.ignored.push(Ignored {
+                pointer: pointer.to_string(),
+                keyword: keyword.to_string(),
+                reason,
+            });
+            Ok(())
+        } else {
+            Err(error(
+                SchemaErrorKind::Unsupported,
+                pointer,
+                keyword,
+                reason,
+            ))
+        }
+    }
+
+    // Terminals --------------------------------------------------------
+
+    fn punct(&self, before: bool, text: &str, after: bool) -> Expr {
+        if self.ws.is_empty() {
+            return Expr::Literal(text.to_string());
+        }
+        let mut out = String::new();
+        if before {
+            out.push_str(&self.ws);
+        }
+        out.push_str(&regex_syntax::escape(text));
+        if after {
+            out.push_str(&self.ws);
+        }
+        Expr::Regex(out)
+    }
+
+    fn comma(&self) -> Expr {
+        self.punct(true, ",", true)
+    }
+
+    fn key(&self, name: &str) -> Expr {
+        let encoded = encode_string(name);
+        if self.ws.is_empty() {
+            return Expr::Literal(format!("{encoded}:"));
+        }
+        Expr::Regex(format!(
+            "{}{ws}:{ws}",
+            regex_syntax::escape(&encoded),
+            ws = self.ws
+        ))
+    }
+
+    /// Any JSON value (the `true` schema).
+    fn any_value(&mut self) -> Result<Expr> {
+        if let Some(id) = self.any_value {
+            return Ok(Expr::Rule(id));
+        }
+        let value = self.new_rule("any value".into(), "#")?;
+        self.any_value = Some(value);
+        let object = self.new_rule("any object".into(), "#")?;
+        let array = self.new_rule("any array".into(), "#")?;
+        let string = Expr::Regex(format!("\"{CHAR_UNIT}*\""));
+        let member = seq(vec![
+            Expr::Regex(format!("\"{CHAR_UNIT}*\"{ws}:{ws}", ws = self.ws)),
+            Expr::Rule(value),
+        ]);
+        self.rules[object.0 as usize].body = alt(vec![
+            self.punct(false, "{", false).then_close(self, "}"),
+            seq(vec![
+                self.punct(false, "{", true),
+                member.clone(),
+                Expr::Repeat {
+                    inner: Box::new(seq(vec![self.comma(), member])),
+                    min: 0,
+                    max: None,
+                },
+                self.punct(true, "}", false),
+            ]),
+        ]);
+        self.rules[array.0 as usize].body = alt(vec![
+            self.punct(false, "[", false).then_close(self, "]"),
+            seq(vec![
+                self.punct(false, "[", true),
+                Expr::Rule(value),
+                Expr::Repeat {
+                    inner: Box::new(seq(vec![self.comma(), Expr::Rule(value)])),
+                    min: 0,
+                    max: None,
+                },
+                self.punct(true, "]", false),
+            ]),
+        ]);
+        self.rules[value.0 as usize].body = alt(vec![
+            Expr::Rule(object),
+            Expr::Rule(array),
+            string,
+            Expr::Regex(numbers::NUMBER.to_string()),
+            Expr::Literal("true".into()),
+            Expr::Literal("false".into()),
+            Expr::Literal("null".into()),
+        ]);
+        Ok(Expr::Rule(value))
+    }
+
+    // Schemas ----------------------------------------------------------
+
+    /// Compiles the schema at `pointer`.
+    pub fn schema(&mut self, schema: &Value, pointer: &str) -> Result<Expr> {
+        self.depth += 1;
+        if self.depth > self.limits.depth {
+            self.depth -= 1;
+            return Err(error(
+                SchemaErrorKind::Limit,
+                pointer,
+                "",
+                format!(
+                    "schemas nest (or expand) more than {} deep",
+                    self.limits.depth
+                ),
+            ));
+        }
+        let result = self.schema_inner(schema, pointer);
+        self.depth -= 1;
+        result
+    }
+
+    fn schema_inner(&mut self, schema: &Value, pointer: &str) -> Result<Expr> {
+        let object = match schema {
+            Value::Bool(true) => return self.any_value(),
+            Value::Bool(false) => return Ok(Expr::Nothing),
+            Value::Object(object) => object,
+            _ => {
+                return Err(error(
+                    SchemaErrorKind::Invalid,
+                    pointer,
+                    "",
+                    "a schema must be an object or a boolean",
+                ))
+            }
+        };
+        if let Some(reference) = object.get("$ref") {
+            let reference = reference.as_str().ok_or_else(|| {
+                error(
+                    SchemaErrorKind::Invalid,
+                    pointer,
+                    "$ref",
+                    "`$ref` must be a string",
+                )
+            })?;
+            let has_siblings = self.draft.ref_has_siblings()
+                && object
+                    .keys()
+                    .any(|k| k != "$ref" && ASSERTIONS.contains(&k.as_str()));
+            if !has_siblings {
+                return self.reference(reference, pointer);
+            }
+            let target = self.resolve(reference, pointer)?.1.clone();
+            let mut rest = object.clone();
+            rest.remove("$ref");
+            let merged = self.merge_all(&[target, Value::Object(rest)], pointer)?;
+            return self.schema(&merged, pointer);
+        }
+        if let Some(parts) = object.get("allOf") {
+            let parts = parts.as_array().ok_or_else(|| {
+                error(
+                    SchemaErrorKind::Invalid,
+                    pointer,
+                    "allOf",
+                    "`allOf` must be an array",
+                )
+            })?;
+            let mut rest = object.clone();
+            rest.remove("allOf");
+            let mut all = vec![Value::Object(rest)];
+            all.extend(parts.iter().cloned());
+            let merged = self.merge_all(&all, pointer)?;
+            return self.schema(&merged, pointer);
+        }
+        if let Some(branches) = object.get("oneOf").or_else(|| object.get("anyOf")) {
+            let keyword = if object.contains_key("oneOf") {
+                "oneOf"
+            } else {
+                "anyOf"
+            };
+            let branches = branches.as_array().ok_or_else(|| {
+                error(
+                    SchemaErrorKind::Invalid,
+                    pointer,
+                    keyword,
+                    "must be an array",
+                )
+            })?;
+            let mut rest = object.clone();
+            rest.remove(keyword);
+            let has_rest = rest.keys().any(|k| ASSERTIONS.contains(&k.as_str()));
+            let mut resolved = Vec::new();
+            for (index, branch) in branches.iter().enumerate() {
+                let branch_pointer = child(&child(pointer, keyword), &index.to_string());
+                let branch = if has_rest {
+                    self.merge_all(
+                        &[Value::Object(rest.clone()), branch.clone()],
+                        &branch_pointer,
+                    )?
+                } else {
+                    branch.clone()
+                };
+                resolved.push((branch, branch_pointer));
+            }
+            if keyword == "oneOf" && !self.options.one_of_as_any_of {
+                for i in 0..resolved.len() {
+                    for j in i + 1..resolved.len() {
+                        if !self.disjoint(&resolved[i].0, &resolved[j].0, 0) {
+                            return Err(error(
+                                SchemaErrorKind::Unsupported,
+                                pointer,
+                                "oneOf",
+                                format!(
+                                    "branches {i} and {j} may both match a value, and rein cannot \
+                                     enforce \"exactly one\"; use the anyOf option to accept either"
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+            let mut alternatives = Vec::new();
+            for (branch, branch_pointer) in &resolved {
+                alternatives.push(self.schema(branch, branch_pointer)?);
+            }
+            return Ok(alt(alternatives));
+        }
+        self.plain(object, pointer)
+    }
+
+    /// A schema object without `$ref`, `allOf`, `anyOf` or `oneOf`.
+    fn plain(&mut self, object: &Map<String, Value>, pointer: &str) -> Result<Expr> {
+        for keyword in object.keys() {
+            let handled = matches!(
+                keyword.as_str(),
+                "type"
+                    | "enum"
+                    | "const"
+                    | "properties"
+                    | "required"
+                    | "additionalProperties"
+                    | "patternProperties"
+                    | "propertyNames"
+                    | "minProperties"
+                    | "maxProperties"
+                    | "items"
+                    | "prefixItems"
+                    | "additionalItems"
+                    | "minItems"
+                    | "maxItems"
+                    | "minLength"
+                    | "maxLength"
+                    | "pattern"
+                    | "format"
+                    | "minimum"
+                    | "maximum"
+                    | "exclusiveMinimum"
+                    | "exclusiveMaximum"
+                    | "multipleOf"
+                    | "nullable"
+                    | "not"
+                    | "uniqueItems"
+                    | "then"
+                    | "else"
+            );
+            if ASSERTIONS.contains(&keyword.as_str()) && !handled {
+                if keyword == "if" && !object.contains_key("then") && !object.contains_key("else") {
+                    continue;
+                }
+                if keyword == "unevaluatedProperties"
+                    && object.get(keyword) == Some(&Value::Bool(true))
+                {
+                    continue;
+                }
+                self.unsupported(pointer, keyword, "rein cannot enforce this keyword")?;
+            }
+        }
+        let mut types: Vec<String> = match object.get("type") {
+            None => ALL_TYPES.iter().map(|t| t.to_string()).collect(),
+            Some(value) => {
+                let names = type_names(value);
+                if names.is_empty() && !value.is_array() {
+                    return Err(error(
+                        SchemaErrorKind::Invalid,
+                        pointer,
+                        "type",
+                        "`type` must be a string or an array",
+                    ));
+                }
+                names
+            }
+        };
+        if object.get("nullable") == Some(&Value::Bool(true)) && !types.iter().any(|t| t == "null")
+        {
+            types.push("null".into());
+        }
+        if let Some(not) = object.get("not") {
+            self.apply_not(not, &mut types, pointer)?;
+        }
+        if object.get("uniqueItems") == Some(&Value::Bool(true))
+            && types.iter().any(|t| t == "array")
+            && object
+                .get("maxItems")
+                .and_then(Value::as_u64)
+                .is_none_or(|max| max > 1)
+        {
+            self.unsupported(
+                pointer,
+                "uniqueItems",
+                "rein cannot enforce unique array items",
+            )?;
+        }
+        if let Some(values) = object
+            .get("enum")
+            .or_else(|| object.get("const").map(|_| &Value::Null))
+        {
+            let values: Vec<Value> = match object.get("const") {
+                Some(constant) => vec![constant.clone()],
+                None => values.as_array().cloned().ok_or_else(|| {
+                    error(
+                        SchemaErrorKind::Invalid,
+                        pointer,
+                        "enum",
+                        "`enum` must be an array",
+                    )
+                })?,
+            };
+            if let (Some(_), Some(Value::Array(_))) = (object.get("const"), object.get("enum")) {
+                // Both: keep the const only if the enum lists it.
+                if !object["enum"]
+                    .as_array()
+                    .is_some_and(|e| e.contains(&values[0]))
+                {
+                    return Ok(Expr::Nothing);
+                }
+            }
+            return self.enumeration(object, &values, &types, pointer);
+        }
+        let mut alternatives = Vec::new();
+        let has_integer = types.iter().any(|t| t == "integer");
+        for name in &types {
+            let expr = match name.as_str() {
+                "null" => Expr::Literal("null".into()),
+                "boolean" => Expr::Regex("true|false".into()),
+                "string" => self.string(object, pointer)?,
+                "number" if !has_integer => self.number(object, pointer, false)?,
+                "number" => continue,
+                "integer" => self.number(object, pointer, true)?,
+                "object" => self.object(object, pointer)?,
+                "array" => self.array(object, pointer)?,
+                other => {
+                    return Err(error(
+                        SchemaErrorKind::Invalid,
+                        pointer,
+                        "type",
+                        format!("unknown type {other:?}"),
+                    ))
+                }
+            };
+            alternatives.push(expr);
+        }
+        Ok(alt(alternatives))
+    }
+
+    fn apply_not(&mut self, not: &Value, types: &mut Vec<String>, pointer: &str) -> Result<()> {
+        match not {
+            Value::Bool(false) => return Ok(()),
+            Value::Bool(true) => {
+                types.clear();
+                return Ok(());
+            }
+            Value::Object(inner) if inner.is_empty() => {
+                types.clear();
+                return Ok(());
+            }
+            Value::Object(inner) if inner.len() == 1 && inner.contains_key("type") => {
+                let excluded = type_names(&inner["type"]);
+                types.retain(|t| {
+                    !excluded
+                        .iter()
+                        .any(|e| e == t || (e == "number" && t == "integer"))
+                });
+                if excluded.iter().any(|e| e == "integer") && types.iter().any(|t| t == "number") {
+                    return self.unsupported(pointer, "not", "`not: {type: integer}` on numbers");
+                }
+                return Ok(());
+            }
+            _ => {}
+        }
+        self.unsupported(pointer, "not", "rein can only enforce `not` on whole types")
+    }
+
+    /// A finite set of values, each written out.
+    fn enumeration(
+        &mut self,
+        object: &Map<String, Value>,
+        values: &[Value],
+        types: &[String],
+        pointer: &str,
+    ) -> Result<Expr> {
+        if values.len() > self.limits.enum_values {
+            return Err(error(
+                SchemaErrorKind::Limit,
+                pointer,
+                "enum",
+                format!("more than {} values", self.limits.enum_values),
+            ));
+        }
+        let checked = ["type", "enum", "const", "nullable", "$schema"];
+        for keyword in object.keys() {
+            if ASSERTIONS.contains(&keyword.as_str()) && !checked.contains(&keyword.as_str()) {
+                return self
+                    .unsupported(
+                        pointer,
+                        keyword,
+                        "rein cannot combine this keyword with `enum`/`const`",
+                    )
+                    .map(|_| Expr::Nothing)
+                    .and_then(|_| self.enumeration_values(values, types));
+            }
+        }
+        self.enumeration_values(values, types)
+    }
+
+    fn enumeration_values(&mut self, values: &[Value], types: &[String]) -> Result<Expr> {
+        let mut alternatives = Vec::new();
+        for value in values {
+            let fits = types.iter().any(|t| match (t.as_str(), value) {
+                ("null", Value::Null)
+                | ("boolean", Value::Bool(_))
+                | ("string", Value::String(_)) => true,
+                ("object", Value::Object(_))
+                | ("array", Value::Array(_))
+                | ("number", Value::Number(_)) => true,
+                ("integer", Value::Number(n)) => n.is_i64() || n.is_u64(),
+                _ => false,
+            });
+            if fits {
+                alternatives.push(self.literal_value(value));
+            }
+        }
+        Ok(alt(alternatives))
+    }
+
+    /// Exactly `value`, with flexible whitespace inside objects and arrays.
+    fn literal_value(&self, value: &Value) -> Expr {
+        match value {
+            Value::Object(members) if !members.is_empty() => {
+                let mut items = vec![self.punct(false, "{", true)];
+                for (index, (key, item)) in members.iter().enumerate() {
+                    if index > 0 {
+                        items.push(self.comma());
+                    }
+                    items.push(self.key(key));
+                    items.push(self.literal_value(item));
+                }
+                items.push(self.punct(true, "}", false));
+                seq(items)
+            }
+            Value::Array(entries) if !entries.is_empty() => {
+                let mut items = vec![self.punct(false, "[", true)];
+                for (index, item) in entries.iter().enumerate() {
+                    if index > 0 {
+                        items.push(self.comma());
+                    }
+                    items.push(self.literal_value(item));
+                }
+                items.push(self.punct(true, "]", false));
+                seq(items)
+            }
+            Value::Object(_) => self.punct(false, "{", false).then_close(self, "}"),
+            Value::Array(_) => self.punct(false, "[", false).then_close(self, "]"),
+            Value::String(text) => Expr::Literal(encode_string(text)),
+            Value::Number(number) => Expr::Literal(match number.as_f64() {
+                Some(f) if !(number.is_i64() || number.is_u64()) => {
+                    crate::json_text::python_float(f)
+                }
+                _ => number.to_string(),
+            }),
+            other => Expr::Literal(other.to_string()),
+        }
+    }
+
+    fn string(&mut self, object: &Map<String, Value>, pointer: &str) -> Result<Expr> {
+        let min = self.count(object, "minLength", pointer)?.unwrap_or(0);
+        let max = self.count(object, "maxLength", pointer)?;
+        if max.is_some_and(|max| max < min) {
+            return Ok(Expr::Nothing);
+        }
+        if min > self.limits.string_length || max.is_some_and(|m| m > self.limits.string_length) {
+            return Err(error(
+                SchemaErrorKind::Limit,
+                pointer,
+                if min > self.limits.string_length {
+                    "minLength"
+                } else {
+                    "maxLength"
+                },
+                format!(
+                    "string lengths above {} are not supported",
+                    self.limits.string_length
+                ),
+            ));
+        }
+        let lengths = match (min, max) {
+            (0, None) => "*".to_string(),
+            (min, None) => format!("{{{min},}}"),
+            (min, Some(max)) => format!("{{{min},{max}}}"),
+        };
+        let has_lengths = min > 0 || max.is_some();
+        let mut content = format!("{CHAR_UNIT}{lengths}");
+        let mut constrained = false;
+        if let Some(format) = object.get("format").and_then(Value::as_str) {
+            match formats::regex(format) {
+                Ok(Some(regex)) => {
+                    content = regex;
+                    constrained = true;
+                }
+                Ok(None) => {}
+                Err(()) => self.unsupported(
+                    pointer,
+                    "format",
+                    format!("format {format:?} is not enforced by rein"),
+                )?,
+            }
+        }
+        if let Some(pattern_value) = object.get("pattern") {
+            let text = pattern_value.as_str().ok_or_else(|| {
+                error(
+                    SchemaErrorKind::Invalid,
+                    pointer,
+                    "pattern",
+                    "`pattern` must be a string",
+                )
+            })?;
+            if constrained {
+                self.unsupported(
+                    pointer,
+                    "pattern",
+                    "rein cannot combine `pattern` with `format`",
+                )?;
+            } else {
+                match pattern::translate(text) {
+                    Ok(regex) => {
+                        content = regex;
+                        constrained = true;
+                    }
+                    Err(message) => self.unsupported(pointer, "pattern", message)?,
+                }
+            }
+        }
+        if constrained && has_lengths {
+            self.unsupported(
+                pointer,
+                if min > 0 { "minLength" } else { "maxLength" },
+                "rein cannot combine string lengths with `pattern` or `format`",
+            )?;
+        }
+        Ok(Expr::Regex(format!("\"(?:{content})\"")))
+    }
+
+    fn count(
+        &self,
+        object: &Map<String, Value>,
+        keyword: &str,
+        pointer: &str,
+    ) -> Result<Option<u64>> {
+        match object.get(keyword) {
+            None => Ok(None),
+            Some(value) => match (value.as_u64(), value.as_f64()) {
+                (Some(n), _) => Ok(Some(n)),
+                (None, Some(f)) if f >= 0.0 && f.fract() == 0.0 => Ok(Some(f as u64)),
+                _ => Err(error(
+                    SchemaErrorKind::Invalid,
+                    pointer,
+                    keyword,
+                    "must be a non-negative integer",
+                )),
+            },
+        }
+    }
+
+    fn number(
+        &mut self,
+        object: &Map<String, Value>,
+        pointer: &str,
+        integer: bool,
+    ) -> Result<Expr> {
+        let mut low: Option<(f64, bool, &str)> = None;
+        let mut high: Option<(f64, bool, &str)> = None;
+        let tighter_low = |current: Option<(f64, bool, &'static str)>,
+                           v: f64,
+                           inclusive: bool,
+                           k: &'static str| match current {
+            Some((c, ci, _)) if c > v || (c == v && !ci) => current,
+            _ => Some((v, inclusive, k)),
+        };
+        let tighter_high = |current: Option<(f64, bool, &'static str)>,
+                            v: f64,
+                            inclusive: bool,
+                            k: &'static str| match current {
+            Some((c, ci, _)) if c < v || (c == v && !ci) => current,
+            _ => Some((v, inclusive, k)),
+        };
+        let get = |k: &str| object.get(k).and_then(Value::as_f64);
+        let draft4 = self.draft == Draft::Draft4;
+        if let Some(v) = get("minimum") {
+            let exclusive = draft4 && object.get("exclusiveMinimum") == Some(&Value::Bool(true));
+            low = tighter_low(low, v, !exclusive, "minimum");
+        }
+        if let Some(v) = get("maximum") {
+            let exclusive = draft4 && object.get("exclusiveMaximum") == Some(&Value::Bool(true));
+            high = tighter_high(high, v, !exclusive, "maximum");
+        }
+        if let Some(v) = get("exclusiveMinimum") {
+            low = tighter_low(low, v, false, "exclusiveMinimum");
+        }
+        if let Some(v) = get("exclusiveMaximum") {
+            high = tighter_high(high, v, false, "exclusiveMaximum");
+        }
+        let mut to_bound =
+            |bound: Option<(f64, bool, &str)>, upper: bool| -> Result<Option<numbers::Bound>> {
+                let Some((value, inclusive, keyword)) = bound else {
+                    return Ok(None);
+                };
+                if value.abs() > 1e30 {
+                    return Err(error(
+                        SchemaErrorKind::Unsupported,
+                        pointer,
+                        keyword,
+                        "bounds beyond 1e30 are not supported",
+                    ));
+                }
+                if value.fract() == 0.0 {
+                    return Ok(Some(numbers::Bound {
+                        value: value as i128,
+                        inclusive,
+                    }));
+                }
+                if integer {
+                    // The nearest integer inside the bound.
+                    let rounded = if upper { value.floor() } else { value.ceil() };
+                    return Ok(Some(numbers::Bound {
+                        value: rounded as i128,
+                        inclusive: true,
+                    }));
+                }
+                self.unsupported(
+                    pointer,
+                    keyword,
+                    "rein enforces non-integer bounds only on integers",
+                )?;
+                Ok(None)
+            };
+        let low = to_bound(low, false)?;
+        let high = to_bound(high, true)?;
+        if let Some(multiple) = object.get("multipleOf") {
+            let k = multiple.as_f64().unwrap_or(0.0);
+            if k > 0.0 && k.fract() == 0.0 && (k == 1.0 || k <= 1000.0) {
+                if k == 1.0 {
+                    if !integer {
+                        return self.number_with_bounds(low, high, true);
+                    }
+                } else if low.is_none() && high.is_none() {
+                    return self.multiple_of(k as u32, pointer);
+                } else {
+                    self.unsupported(
+                        pointer,
+                        "multipleOf",
+                        "rein cannot combine `multipleOf` with bounds",
+                    )?;
+                }
+            } else {
+                self.unsupported(
+                    pointer,
+                    "multipleOf",
+                    "rein enforces `multipleOf` only for integers up to 1000",
+                )?;
+            }
+        }
+        self.number_with_bounds(low, high, integer)
+    }
+
+    fn number_with_bounds(
+        &self,
+        low: Option<numbers::Bound>,
+        high: Option<numbers::Bound>,
+        integer: bool,
+    ) -> Result<Expr> {
+        if low.is_none() && high.is_none() {
+            return Ok(Expr::Regex(
+                if integer {
+                    numbers::INTEGER
+                } else {
+                    numbers::NUMBER
+                }
+                .to_string(),
+            ));
+        }
+        Ok(match numbers::range(low, high, integer) {
+            Some(pattern) => Expr::Regex(pattern),
+            None => Expr::Nothing,
+        })
+    }
+
+    /// Integers divisible by `k`: a right-linear grammar over remainders.
+    fn multiple_of(&mut self, k: u32, pointer: &str) -> Result<Expr> {
+        let first = self.rules.len();
+        for r in 0..k {
+            self.new_rule(format!("{pointer} remainder {r}"), pointer)?;
+        }
+        for r in 0..k {
+            let mut alternatives = Vec::new();
+            if r == 0 {
+                alternatives.push(Expr::Empty);
+            }
+            for digit in 0..10u32 {
+                let next = (r * 10 + digit) % k;
+                alternatives.push(seq(vec![
+                    Expr::Literal(digit.to_string()),
+                    Expr::Rule(RuleId((first as u32) + next)),
+                ]));
+            }
+            self.rules[first + r as usize].body = alt(alternatives);
+        }
+        let mut leading = Vec::new();
+        for digit in 1..10u32 {
+            leading.push(seq(vec![
+                Expr::Literal(digit.to_string()),
+                Expr::Rule(RuleId(first as u32 + digit % k)),
+            ]));
+        }
+        let positive = alt(leading);
+        Ok(alt(vec![
+            Expr::Literal("0".into()),
+            positive.clone(),
+            seq(vec![Expr::Literal("-".into()), positive]),
+        ]))
+    }
+
+    fn object(&mut self, object: &Map<String, Value>, pointer: &str) -> Result<Expr> {
+        let empty = Map::new();
+        let properties = match object.get("properties") {
+            Some(Value::Object(p)) => p,
+            Some(_) => {
+                return Err(error(
+                    SchemaErrorKind::Invalid,
+                    pointer,
+                    "properties",
+                    "must be an object",
+                ))
+            }
+            None => &empty,
+        };
+        let required: Vec<&str> = object
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let min = self.count(object, "minProperties", pointer)?.unwrap_or(0);
+        let max = self.count(object, "maxProperties", pointer)?;
+        let additional = object
+            .get("additionalProperties")
+            .cloned()
+            .unwrap_or(Value::Bool(true));
+        let patterns = match object.get("patternProperties") {
+            Some(Value::Object(p)) if !p.is_empty() => Some(p),
+            _ => None,
+        };
+        // Required names without a declared schema get the additional schema.
+        let mut members: Vec<(String, Value, bool)> = properties
+            .iter()
+            .map(|(name, schema)| {
+                (
+                    name.clone(),
+                    schema.clone(),
+                    required.contains(&name.as_str()),
+                )
+            })
+            .collect();
+        for name in &required {
+            if !properties.contains_key(*name) {
+                if patterns.is_some() {
+                    self.unsupported(
+                        pointer,
+                        "required",
+                        "a required name matched only by patternProperties",
+                    )?;
+                }
+                members.push((name.to_string(), additional.clone(), true));
+            }
+        }
+        if let Some(names) = object.get("propertyNames") {
+            if names != &Value::Bool(true) && names.as_object().is_none_or(|o| !o.is_empty()) {
+                self.unsupported(
+                    pointer,
+                    "propertyNames",
+                    "rein cannot enforce `propertyNames`",
+                )?;
+            }
+        }
+        let extras_allowed = additional != Value::Bool(false);
+        let extra = if patterns.is_some() {
+            if extras_allowed {
+                self.unsupported(
+                    pointer,
+                    "patternProperties",
+                    "rein enforces patternProperties only with `additionalProperties: false`",
+                )?;
+                None
+            } else {
+                let mut alternatives = Vec::new();
+                for (index, (pattern_text, schema)) in patterns.into_iter().flatten().enumerate() {
+                    if index > 0 {
+                        self.unsupported(pointer, "patternProperties", "more than one pattern")?;
+                        break;
+                    }
+                    if !members.is_empty() {
+                        self.unsupported(
+                            pointer,
+                            "patternProperties",
+                            "patternProperties next to properties",
+                        )?;
+                        break;
+                    }
+                    let key = match pattern::translate(pattern_text) {
+                        Ok(regex) => regex,
+                        Err(message) => {
+                            self.unsupported(pointer, "patternProperties", message)?;
+                            break;
+                        }
+                    };
+                    let value = self.schema(
+                        schema,
+                        &child(&child(pointer, "patternProperties"), pattern_text),
+                    )?;
+                    alternatives.push(seq(vec![
+                        Expr::Regex(format!("\"{key}\"{ws}:{ws}", ws = self.ws)),
+                        value,
+                    ]));
+                }
+                Some(alt(alternatives))
+            }
+        } else if extras_allowed {
+            let value = self.schema(&additional, &child(pointer, "additionalProperties"))?;
+            if value == Expr::Nothing {
+                None
+            } else {
+                let names: Vec<&str> = members.iter().map(|(n, _, _)| n.as_str()).collect();
+                Some(seq(vec![self.other_key(&names), value]))
+            }
+        } else {
+            None
+        };
+        let mut compiled = Vec::new();
+        for (name, schema, is_required) in &members {
+            let value = self.schema(schema, &child(&child(pointer, "properties"), name))?;
+            if value == Expr::Nothing && *is_required {
+                return Ok(Expr::Nothing);
+            }
+            compiled.push((seq(vec![self.key(name), value]), *is_required));
+        }
+        self.members(compiled, extra, min, max, pointer)
+    }
+
+    /// A key (with its colon) that is none of `names`.
+    fn other_key(&self, names: &[&str]) -> Expr {
+        let ws = &self.ws;
+        if names.is_empty() {
+            return Expr::Regex(format!("\"{CHAR_UNIT}*\"{ws}:{ws}"));
+        }
+        // A trie of the names: leave it anywhere with a different character,
+        // or stop at a node that ends no name.
+        let mut trie: Vec<(std::collections::BTreeMap<char, usize>, bool)> =
+            vec![(Default::default(), false)];
+        for name in names {
+            let mut node = 0;
+            for c in name.chars() {
+                node = match trie[node].0.get(&c) {
+                    Some(&next) => next,
+                    None => {
+                        trie.push((Default::default(), false));
+                        let next = trie.len() - 1;
+                        trie[node].0.insert(c, next);
+                        next
+                    }
+                };
+            }
+            trie[node].1 = true;
+        }
+        fn walk(trie: &[(std::collections::BTreeMap<char, usize>, bool)], node: usize) -> String {
+            use regex_syntax::hir::{ClassUnicode, ClassUnicodeRange};
+            let (children, terminal) = &trie[node];
+            let mut alternatives = Vec::new();
+            if !terminal {
+                alternatives.push(String::new());
+            }
+            let mut others =
+                ClassUnicode::new(children.keys().map(|&c| ClassUnicodeRange::new(c, c)));
+            others.negate();
+            if others.ranges().first().is_some() {
+                alternatives.push(format!(
+                    "(?:{}){CHAR_UNIT}*",
+                    crate::json_text::encode_class(&others)
+                ));
+            }
+            for (&c, &next) in children {
+                let mut spelled = String::new();
+                crate::json_text::encode_char(c, &mut spelled);
+                alternatives.push(format!(
+                    "{}{}",
+                    regex_syntax::escape(&spelled),
+                    walk(trie, next)
+                ));
+            }
+            format!("(?:{})", alternatives.join("|"))
+        }
+        Expr::Regex(format!("\"{}\"{ws}:{ws}", walk(&trie, 0)))
+    }
+
+    /// Members in order, optional ones skippable, then extras; the count
+    /// of members kept between `min` and `max`.
+    fn members(
+        &mut self,
+        members: Vec<(Expr, bool)>,
+        extra: Option<Expr>,
+        min: u64,
+        max: Option<u64>,
+        pointer: &str,
+    ) -> Result<Expr> {
+        if max.is_some_and(|max| max < min) {
+            return Ok(Expr::Nothing);
+        }
+        let mut cap = max.unwrap_or(min);
+        if extra.is_none() {
+            cap = cap.min(members.len() as u64);
+        }
+        if cap > 1000 {
+            return Err(error(
+                SchemaErrorKind::Limit,
+                pointer,
+                if max.is_some() {
+                    "maxProperties"
+                } else {
+                    "minProperties"
+                },
+                "rein counts object members only up to 1000",
+            ));
+        }
+        let cap = cap as usize;
+        // state[i][c]: the rest from member i with c members written.
+        let mut next: Vec<Expr> = Vec::new();
+        // Tail: extras.
+        let satisfied = |c: usize| c as u64 >= min;
+        let at_max = |c: usize| max.is_some_and(|m| c as u64 >= m);
+        let close = self.punct(true, "}", false);
+        let tail_rules: Vec<RuleId> = (0..=cap)
+            .map(|c| self.new_rule(format!("{pointer} extras {c}"), pointer))
+            .collect::<Result<_>>()?;
+        for c in (0..=cap).rev() {
+            let mut alternatives = Vec::new();
+            if satisfied(c) && c > 0 {
+                alternatives.push(close.clone());
+            }
+            if let Some(extra) = &extra {
+                if !at_max(c) {
+                    let following = Expr::Rule(tail_rules[(c + 1).min(cap)]);
+                    let separator = if c == 0 { Expr::Empty } else { self.comma() };
+                    alternatives.push(seq(vec![separator, extra.clone(), following]));
+                }
+            }
+            self.rules[tail_rules[c].0 as usize].body = alt(alternatives);
+        }
+        for c in 0..=cap {
+            next.push(Expr::Rule(tail_rules[c]));
+        }
+        for (member, required) in members.into_iter().rev() {
+            let mut current = Vec::with_capacity(cap + 1);
+            for c in 0..=cap {
+                let mut alternatives = Vec::new();
+                if !at_max(c) {
+                    let separator = if c == 0 { Expr::Empty } else { self.comma() };
+                    alternatives.push(seq(vec![
+                        separator,
+                        member.clone(),
+                        next[(c + 1).min(cap)].clone(),
+                    ]));
+                }
+                if !required {
+                    alternatives.push(next[c].clone());
+                }
+                let body = alt(alternatives);
+                // Share big bodies through rules so the size stays linear.
+                let id = self.new_rule(format!("{pointer} member {c}"), pointer)?;
+                self.rules[id.0 as usize].body = body;
+                current.push(Expr::Rule(id));
+            }
+            next = current;
+        }
+        // `{` then the members; an empty object closes without a comma rule.
+        let open = self.punct(false, "{", true);
+        let start = next[0].clone();
+        Ok(alt(vec![
+            if satisfied(0) {
+                self.punct(false, "{", false).then_close(self, "}")
+            } else {
+                Expr::Nothing
+            },
+            seq(vec![open, start]),
+        ]))
+    }
+
+    fn array(&mut self, object: &Map<String, Value>, pointer: &str) -> Result<Expr> {
+        let min = self.count(object, "minItems", pointer)?.unwrap_or(0);
+        let max = self.count(object, "maxItems", pointer)?;
+        if max.is_some_and(|max| max < min) {
+            return Ok(Expr::Nothing);
+        }
+        if min > self.limits.repeat {
+            return Err(error(
+                SchemaErrorKind::Limit,
+                pointer,
+                "minItems",
+                format!("more than {} items", self.limits.repeat),
+            ));
+        }
+        if max.is_some_and(|m| m > self.limits.repeat) {
+            return Err(error(
+                SchemaErrorKind::Limit,
+                pointer,
+                "maxItems",
+                format!("more than {} items", self.limits.repeat),
+            ));
+        }
+        if object.contains_key("contains") {
+            self.unsupported(pointer, "contains", "rein cannot enforce `contains`")?;
+        }
+        let (prefix, rest): (Vec<Value>, Value) =
+            match (object.get("prefixItems"), object.get("items")) {
+                (Some(Value::Array(prefix)), items) => {
+                    (prefix.clone(), items.cloned().unwrap_or(Value::Bool(true)))
+                }
+                (_, Some(Value::Array(prefix))) => (
+                    prefix.clone(),
+                    object
+                        .get("additionalItems")
+                        .cloned()
+                        .unwrap_or(Value::Bool(true)),
+                ),
+                (_, Some(items)) => (Vec::new(), items.clone()),
+                (_, None) => (Vec::new(), Value::Bool(true)),
+            };
+        let mut prefix_exprs = Vec::new();
+        for (index, schema) in prefix.iter().enumerate() {
+            let keyword = if object.contains_key("prefixItems") {
+                "prefixItems"
+            } else {
+                "items"
+            };
+            prefix_exprs
+                .push(self.schema(schema, &child(&child(pointer, keyword), &index.to_string()))?);
+        }
+        let rest_pointer = if object.get("items").is_some_and(Value::is_array) {
+            child(pointer, "additionalItems")
+        } else {
+            child(pointer, "items")
+        };
+        let rest = self.schema(&rest, &rest_pointer)?;
+        let k = prefix_exprs.len() as u64;
+        // tail(j): items j.. when j items are written (j >= 1).
+        let tail_from_rest = |me: &Self, j: u64| -> Expr {
+            let low = min.saturating_sub(j);
+            let high = max.map(|m| m.saturating_sub(j));
+            if rest == Expr::Nothing || high == Some(0) {
+                return if j >= min { Expr::Empty } else { Expr::Nothing };
+            }
+            Expr::Repeat {
+                inner: Box::new(seq(vec![me.comma(), rest.clone()])),
+                min: low as u32,
+                max: high.map(|h| h as u32),
+            }
+        };
+        let mut tail = tail_from_rest(self, k.max(1));
+        for j in (1..k).rev() {
+            if max.is_some_and(|m| j >= m) {
+                tail = if j >= min { Expr::Empty } else { Expr::Nothing };
+                continue;
+            }
+            let more = seq(vec![self.comma(), prefix_exprs[j as usize].clone(), tail]);
+            tail = if j >= min {
+                alt(vec![Expr::Empty, more])
+            } else {
+                more
+            };
+        }
+        let first = prefix_exprs
+            .first()
+            .cloned()
+            .unwrap_or_else(|| rest.clone());
+        let non_empty = if max == Some(0) {
+            Expr::Nothing
+        } else {
+            seq(vec![
+                self.punct(false, "[", true),
+                first,
+                tail,
+                self.punct(true, "]", false),
+            ])
+        };
+        Ok(alt(vec![
+            if min == 0 {
+                self.punct(false, "[", false).then_close(self, "]")
+            } else {
+                Expr::Nothing
+            },
+            non_empty,
+        ]))
+    }
+
+    // References and merging --------------------------------------------
+
+    fn resolve(&self, reference: &str, pointer: &str) -> Result<(String, &'a Value)> {
+        let fragment = match reference.split_once('#') {
+            Some((base, fragment)) => {
+                let root_id = self
+                    .root
+                    .get("$id")
+                    .or_else(|| self.root.get("id"))
+                    .and_then(Value::as_str);
+                if !base.is_empty() && root_id.map(|id| id.trim_end_matches('#')) != Some(base) {
+                    return Err(error(
+                        SchemaErrorKind::BadReference,
+                        pointer,
+                        "$ref",
+                        format!("{reference:?} points outside this document"),
+                    ));
+                }
+                fragment
+            }
+            None => {
+                return Err(error(
+                    SchemaErrorKind::BadReference,
+                    pointer,
+                    "$ref",
+                    format!("{reference:?} points outside this document"),
+                ))
+            }
+        };
+        let decoded = percent_decode(fragment);
+        if !decoded.is_empty() && !decoded.starts_with('/') {
+            return Err(error(
+                SchemaErrorKind::BadReference,
+                pointer,
+                "$ref",
+                format!("anchor references such as {reference:?} are not supported"),
+            ));
+        }
+        match self.root.pointer(&decoded) {
+            Some(target) => Ok((format!("#{decoded}"), target)),
+            None => Err(error(
+                SchemaErrorKind::BadReference,
+                pointer,
+                "$ref",
+                format!("{reference:?} does not resolve"),
+            )),
+        }
+    }
+
+    fn reference(&mut self, reference: &str, pointer: &str) -> Result<Expr> {
+        let (target_pointer, target) = self.resolve(reference, pointer)?;
+        if let Some(&id) = self.refs.get(&target_pointer) {
+            return Ok(Expr::Rule(id));
+        }
+        let id = self.new_rule(target_pointer.clone(), &target_pointer)?;
+        self.refs.insert(target_pointer.clone(), id);
+        let body = self.schema(target, &target_pointer)?;
+        self.rules[id.0 as usize].body = body;
+        Ok(Expr::Rule(id))
+    }
+
+    /// Merges schemas that must all hold into one object, inlining `$ref`s.
+    fn merge_all(&mut self, parts: &[Value], pointer: &str) -> Result<Value> {
+        let mut merged = Map::new();
+        let mut pending: Vec<Value> = parts.to_vec();
+        let mut steps = 0;
+        while let Some(part) = pending.pop() {
+            steps += 1;
+            if steps > 256 {
+                return Err(error(
+                    SchemaErrorKind::Limit,
+                    pointer,
+                    "allOf",
+                    "`allOf`/`$ref` expands more than 256 parts",
+                ));
+            }
+            let mut part = match part {
+                Value::Bool(true) => continue,
+                Value::Bool(false) => return Ok(Value::Bool(false)),
+                Value::Object(object) => object,
+                _ => {
+                    return Err(error(
+                        SchemaErrorKind::Invalid,
+                        pointer,
+                        "allOf",
+                        "a part is not a schema",
+                    ))
+                }
+            };
+            if let Some(reference) = part.remove("$ref") {
+                let reference = reference.as_str().unwrap_or_default().to_string();
+                let target = self.resolve(&reference, pointer)?.1.clone();
+                if !self.draft.ref_has_siblings() {
+                    part.clear();
+                }
+                pending.push(target);
+            }
+            if let Some(Value::Array(more)) = part.remove("allOf") {
+                pending.extend(more);
+            }
+            merged = merge::merge(&merged, &part)
+                .map_err(|c| error(SchemaErrorKind::Unsupported, pointer, &c.keyword, c.reason))?;
+        }
+        // Groups kept aside by the merge come back as one `allOf`, compiled
+        // by distributing: {anyOf: [..]} ∧ rest.
+        if let Some(Value::Array(groups)) = merged.remove("allOf") {
+            let mut out = Value::Object(merged);
+            for group in groups {
+                out = distribute(out, group);
+            }
+            return Ok(out);
+        }
+        Ok(Value::Object(merged))
+    }
+
+    /// Whether no value can match both `a` and `b` (a conservative check:
+    /// `false` means "maybe not").
+    fn disjoint(&self, a: &Value, b: &Value, depth: usize) -> bool {
+        if depth > 8 {
+            return false;
+        }
+        let a = self.follow(a);
+        let b = self.follow(b);
+        let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else {
+            return a == &Value::Bool(false) || b == &Value::Bool(false);
+        };
+        let types = |o: &Map<String, Value>| -> Option<Vec<String>> {
+            if let Some(c) = o.get("const") {
+                return Some(vec![json_type(c)]);
+            }
+            if let Some(Value::Array(values)) = o.get("enum") {
+                return Some(values.iter().map(json_type).collect());
+            }
+            let mut names = type_names(o.get("type")?);
+            if o.get("nullable") == Some(&Value::Bool(true)) {
+                names.push("null".into());
+            }
+            Some(names)
+        };
+        if let (Some(ta), Some(tb)) = (types(a), types(b)) {
+            let overlap = ta.iter().any(|x| {
+                tb.iter().any(|y| {
+                    x == y
+                        || matches!(
+                            (x.as_str(), y.as_str()),
+                            ("number", "integer") | ("integer", "number")
+                        )
+                })
+            });
+            if !overlap {
+                return true;
+            }
+        }
+        let values = |o: &Map<String, Value>| -> Option<Vec<Value>> {
+            o.get("const")
+                .map(|c| vec![c.clone()])
+                .or_else(|| o.get("enum").and_then(Value::as_array).cloned())
+        };
+        if let (Some(va), Some(vb)) = (values(a), values(b)) {
+            if !va.iter().any(|v| vb.contains(v)) {
+                return true;
+            }
+        }
+        // Objects told apart by a property both require.
+        let required = |o: &Map<String, Value>| -> Vec<String> {
+            o.get("required")
+                .and_then(Value::as_array)
+                .map(|r| {
+                    r.iter()
+                        .filter_map(|s| s.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let property = |o: &Map<String, Value>, name: &str| {
+            o.get("properties").and_then(|p| p.get(name)).cloned()
+        };
+        let (ra, rb) = (required(a), required(b));
+        for name in &ra {
+            if let (true, Some(pa), Some(pb)) =
+                (rb.contains(name), property(a, name), property(b, name))
+            {
+                if self.disjoint(&pa, &pb, depth + 1) {
+                    return true;
+                }
+            }
+        }
+        // A required name the other side forbids.
+        let forbids = |o: &Map<String, Value>, name: &str| {
+            o.get("additionalProperties") == Some(&Value::Bool(false))
+                && property(o, name).is_none()
+                && !o.contains_key("patternProperties")
+                && o.get("type").is_some_and(|t| type_names(t) == ["object"])
+        };
+        ra.iter().any(|n| forbids(b, n)) || rb.iter().any(|n| forbids(a, n))
+    }
+
+    fn follow<'v>(&'v self, value: &'v Value) -> &'v Value {
+        let mut value = value;
+        for _ in 0..8 {
+            match value.get("$ref").and_then(Value::as_str) {
+                Some(reference)
+                    if value.as_object().is_some_and(|o| o.len() == 1)
+                        || !self.draft.ref_has_siblings() =>
+                {
+                    match self.resolve(reference, "#") {
+                        Ok((_, target)) => value = target,
+                        Err(_) => return value,
+                    }
+                }
+                _ => return value,
+            }
+        }
+        value
+    }
+}
+
+fn json_type(value: &Value) -> String {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+    .to_string()
+}
+
+/// `base ∧ group` where `group` is `{anyOf: [...]}` or `{oneOf: [...]}`:
+/// the group with `base` merged into each branch by `allOf`.
+fn distribute(base: Value, group: Value) -> Value {
+    let Value::Object(group) = group else {
+        return base;
+    };
+    let Some((keyword, Value::Array(branches))) = group.into_iter().next() else {
+        return base;
+    };
+    let branches = branches
+        .into_iter()
+        .map(|branch| merge::all_of(&base, &branch))
+        .collect();
+    Value::Object(Map::from_iter([(keyword, Value::Array(branches))]))
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() && text.is_char_boundary(i + 3) {
+            if let Ok(byte) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+}
+
+/// Helpers for the empty `{}` / `[]` terminals.
+trait Close {
+    fn then_close(self, compiler: &Compiler<'_>, close: &str) -> Expr;
+}
+
+impl Close for Expr {
+    /// `{` directly followed (whitespace allowed) by `}`.
+    fn then_close(self, compiler: &Compiler<'_>, close: &str) -> Expr {
+        match self {
+            Expr::Regex(open) => Expr::Regex(format!(
+                "{open}{}{}",
+                compiler.ws,
+                regex_syntax::escape(close)
+            )),
+            Expr::Literal(open) => Expr::Literal(format!("{open}{close}")),
+            other => seq(vec![other, Expr::Literal(close.to_string())]),
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! JSON Schema → rein grammar IR, and output validation.
+//!
+//! rein-schema compiles a JSON Schema (drafts 4, 6, 7, 2019-09 and 2020-12,
+//! picked by `$schema`, 2020-12 by default) into a [`rein_core::grammar::Grammar`]
+//! whose language is the set of JSON texts that validate — exactly, or the
+//! compile fails with an error naming the keyword and its JSON pointer. The
+//! trade-off is deliberate: a keyword rein cannot enforce (`uniqueItems`,
+//! `contains`, overlapping `oneOf` branches, …) is refused rather than
+//! silently dropped, unless [`Options::lenient`] asks to drop it and list
+//! it in [`CompiledSchema::ignored`].
+//!
+//! Generated documents are canonical where the schema does not care:
+//! properties in schema order, strings in the common escape-minimal
+//! encoding, bounded whitespace ([`Whitespace`]). Every output can be
+//! checked independently with [`Validator`] (the `jsonschema` crate).
+//!
+//! ```
+//! use rein_schema::{compile, Options};
+//! let schema = serde_json::json!({"type": "object",
+//!     "properties": {"age": {"type": "integer", "minimum": 0}}, "required": ["age"]});
+//! let compiled = compile(&schema, &Options::default()).unwrap();
+//! assert!(compiled.ignored().is_empty());
+//! ```
+//!
+//! Modules: [`compiler`] walks schemas; [`merge`] intersects `allOf`
+//! parts; [`json_text`], [`pattern`], [`numbers`] and [`formats`] build the
+//! regex terminals; [`validate`] wraps `jsonschema`.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod compiler;
+pub mod draft;
+pub mod error;
+pub mod formats;
+pub mod json_text;
+pub mod merge;
+pub mod numbers;
+pub mod pattern;
+pub mod validate;
+
+use std::sync::Arc;
+
+use rein_core::grammar::{Expr, Grammar, Rule, RuleId};
+use rein_core::{Constraint, Vocabulary};
+use serde_json::Value;
+
+pub use draft::Draft;
+pub use error::{Ignored, SchemaError, SchemaErrorKind};
+pub use json_text::python_dumps;
+pub use validate::Validator;
+
+/// Whitespace between JSON tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Whitespace {
+    /// Spaces, tabs and newlines wherever JSON allows them, at most `max`
+    /// in a row, so a model cannot loop on whitespace forever.
+    Flexible {
+        /// The longest run of whitespace. Default 20.
+        max: u32,
+    },
+    /// No whitespace at all: `{"a":1,"b":[1,2]}`.
+    Compact,
+}
+
+/// Compile options.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Whitespace between tokens. Default: flexible, at most 20 in a row.
+    pub whitespace: Whitespace,
+    /// Skip keywords rein cannot enforce (listed in
+    /// [`CompiledSchema::ignored`]) instead of failing. Default off: the
+    /// grammar is then exactly the schema.
+    pub lenient: bool,
+    /// Compile `oneOf` as `anyOf` when rein cannot prove its branches
+    /// disjoint. Default off (an error).
+    pub one_of_as_any_of: bool,
+    /// How deep schemas may nest, counting `$ref` and `allOf` expansion.
+    /// Default 128; deeper schemas are an error, never a stack overflow.
+    pub max_depth: usize,
+    /// The most grammar rules a schema may need. Default 200,000.
+    pub max_rules: usize,
+    /// The most values in one `enum`. Default 200,000.
+    pub max_enum_values: usize,
+    /// The largest `minItems`/`maxItems` enforced. Default 10,000.
+    pub max_items: u64,
+    /// The largest `minLength`/`maxLength` enforced. Default 10,000.
+    pub max_string_length: u64,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            whitespace: Whitespace::Flexible { max: 20 },
+            lenient: false,
+            one_of_as_any_of: false,
+            max_depth: 128,
+            max_rules: 200_000,
+            max_enum_values: 200_000,
+            max_items: 10_000,
+            max_string_length: 10_000,
+        }
+    }
+}
+
+/// A compiled schema: its grammar and what was ignored.
+#[derive(Clone, Debug)]
+pub struct CompiledSchema {
+    grammar: Grammar,
+    ignored: Vec<Ignored>,
+    draft: Draft,
+}
+
+impl CompiledSchema {
+    /// The grammar whose language is the schema's valid documents.
+    pub fn grammar(&self) -> &Grammar {
+        &self.grammar
+    }
+
+    /// Keywords skipped under [`Options::lenient`] (empty otherwise).
+    pub fn ignored(&self) -> &[Ignored] {
+        &self.ignored
+    }
+
+    /// The draft the schema was read as.
+    pub fn draft(&self) -> Draft {
+        self.draft
+    }
+
+    /// The grammar as a constraint over `vocabulary`.
+    pub fn constraint(&self, vocabulary: Arc<Vocabulary>) -> Result<Constraint, SchemaError> {
+        Constraint::from_grammar(vocabulary, &self.grammar, "JSON schema")
+            .map_err(|error| SchemaError::new(SchemaErrorKind::Grammar, "#", "", error.to_string()))
+    }
+}
+
+/// Compiles `schema` into a grammar.
+pub fn compile(schema: &Value, options: &Options) -> Result<CompiledSchema, SchemaError> {
+    let limits = compiler::Limits {
+        depth: options.max_depth,
+        rules: options.max_rules,
+        enum_values: options.max_enum_values,
+        repeat: options.max_items,
+        string_length: options.max_string_length,
+    };
+    let mut compiler = compiler::Compiler::new(schema, options, limits);
+    let draft = compiler.draft();
+    let root = compiler.schema(schema, "#")?;
+    let mut rules = std::mem::take(&mut compiler.rules);
+    let ignored = std::mem::take(&mut compiler.ignored);
+    rules.push(Rule {
+        name: "root".to_string(),
+        body: root,
+        location: rein_core::grammar::Location { line: 1, column: 1 },
+    });
+    let root = RuleId(rules.len() as u32 - 1);
+    prune_unproductive(&mut rules);
+    if rules[root.0 as usize].body == Expr::Nothing {
+        return Err(SchemaError::new(
+            SchemaErrorKind::Unsatisfiable,
+            "#",
+            "",
+            "no JSON value satisfies the schema (or a `$ref` cycle has no base case)",
+        ));
+    }
+    let grammar = Grammar::from_rules(rules, root)
+        .map_err(|error| SchemaError::new(SchemaErrorKind::Grammar, "#", "", error.to_string()))?;
+    Ok(CompiledSchema {
+        grammar,
+        ignored,
+        draft,
+    })
+}
+
+/// Replaces references to rules that derive nothing by `Nothing`, and
+/// simplifies, so that only productive rules stay reachable.
+fn prune_unproductive(rules: &mut [Rule]) {
+    let mut productive = vec![false; rules.len()];
+    loop {
+        let mut changed = false;
+        for (index, rule) in rules.iter().enumerate() {
+            if !productive[index] && derives(&rule.body, &productive) {
+                productive[index] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    for rule in rules.iter_mut() {
+        let body = std::mem::replace(&mut rule.body, Expr::Nothing);
+        rule.body = without_dead(body, &productive);
+    }
+}
+
+fn derives(expression: &Expr, productive: &[bool]) -> bool {
+    match expression {
+        Expr::Nothing => false,
+        Expr::Rule(id) => productive[id.0 as usize],
+        Expr::Sequence(items) => items.iter().all(|i| derives(i, productive)),
+        Expr::Alternation(items) => items.iter().any(|i| derives(i, productive)),
+        Expr::Repeat { inner, min, .. } => *min == 0 || derives(inner, productive),
+        _ => true,
+    }
+}
+
+fn without_dead(expression: Expr, productive: &[bool]) -> Expr {
+    match expression {
+        Expr::Rule(id) if !productive[id.0 as usize] => Expr::Nothing,
+        Expr::Sequence(items) => compiler::seq(
+            items
+                .into_iter()
+                .map(|i| without_dead(i, productive))
+                .collect(),
+        ),
+        Expr::Alternation(items) => compiler::alt(
+            items
+                .into_iter()
+                .map(|i| without_dead(i, productive))
+                .collect(),
+        ),
+        Expr::Repeat { inner, min, max } => match without_dead(*inner, productive) {
+            Expr::Nothing if min == 0 => Expr::Empty,
+            Expr::Nothing => Expr::Nothing,
+            inner => Expr::Repeat {
+                inner: Box::new(inner),
+                min,
+                max,
+            },
+        },
+        other => other,
+    }
+}

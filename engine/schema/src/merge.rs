@@ -1,0 +1,226 @@
+//! `allOf`: merging schema objects into one by intersecting keywords.
+//!
+//! Merging is exact for the keywords it knows — types intersect, bounds
+//! tighten, `required` and `enum` combine, a property named in several
+//! parts gets an `allOf` of their schemas, `additionalProperties: false` on
+//! one part forbids the other parts' extra properties — and refuses the
+//! rest (two different `pattern`s, two tuple `items`) with an error naming
+//! the keyword. `anyOf`/`oneOf` are kept as groups for the compiler to
+//! distribute over.
+
+use serde_json::{Map, Value};
+
+/// Why two keywords could not be merged.
+pub struct Conflict {
+    /// The keyword.
+    pub keyword: String,
+    /// Why.
+    pub reason: String,
+}
+
+fn conflict(keyword: &str, reason: impl Into<String>) -> Conflict {
+    Conflict {
+        keyword: keyword.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// Both `a` and `b` must hold: a schema object requiring both.
+pub fn merge(
+    a: &Map<String, Value>,
+    b: &Map<String, Value>,
+) -> Result<Map<String, Value>, Conflict> {
+    let mut out = a.clone();
+    for (key, right) in b {
+        let Some(left) = a.get(key) else {
+            out.insert(key.clone(), right.clone());
+            continue;
+        };
+        if left == right {
+            continue;
+        }
+        let merged = match key.as_str() {
+            "type" => {
+                let types = intersect_types(left, right);
+                Value::Array(types.into_iter().map(Value::String).collect())
+            }
+            "required" => {
+                let mut names: Vec<Value> = left.as_array().cloned().unwrap_or_default();
+                for name in right.as_array().into_iter().flatten() {
+                    if !names.contains(name) {
+                        names.push(name.clone());
+                    }
+                }
+                Value::Array(names)
+            }
+            "minimum" | "minLength" | "minItems" | "minProperties" | "exclusiveMinimum"
+                if left.is_number() && right.is_number() =>
+            {
+                if as_f64(left) >= as_f64(right) {
+                    left.clone()
+                } else {
+                    right.clone()
+                }
+            }
+            "maximum" | "maxLength" | "maxItems" | "maxProperties" | "exclusiveMaximum"
+                if left.is_number() && right.is_number() =>
+            {
+                if as_f64(left) <= as_f64(right) {
+                    left.clone()
+                } else {
+                    right.clone()
+                }
+            }
+            "enum" => {
+                let right = right.as_array().cloned().unwrap_or_default();
+                Value::Array(
+                    left.as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter(|v| right.contains(v))
+                        .cloned()
+                        .collect(),
+                )
+            }
+            "const" => {
+                return Err(conflict(
+                    "const",
+                    "two different `const` values: nothing matches",
+                ))
+            }
+            "properties" => merge_properties(a, b)?,
+            "items" if left.is_object() || left.is_boolean() => all_of(left, right),
+            "additionalProperties" | "propertyNames" | "not" | "contains" => {
+                if key == "not" {
+                    Value::Object(Map::from_iter([(
+                        "anyOf".to_string(),
+                        Value::Array(vec![left.clone(), right.clone()]),
+                    )]))
+                } else {
+                    all_of(left, right)
+                }
+            }
+            "anyOf" | "oneOf" => {
+                // Keep both groups: the second becomes an `allOf` part.
+                let mut parts = out
+                    .get("allOf")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                parts.push(Value::Object(Map::from_iter([(
+                    key.clone(),
+                    right.clone(),
+                )])));
+                out.insert("allOf".to_string(), Value::Array(parts));
+                continue;
+            }
+            "$schema" | "$id" | "id" | "title" | "description" | "default" | "examples"
+            | "$comment" | "definitions" | "$defs" | "readOnly" | "writeOnly" | "deprecated" => {
+                continue
+            }
+            _ => {
+                return Err(conflict(
+                    key,
+                    "two parts of `allOf` give different values and rein cannot intersect them",
+                ))
+            }
+        };
+        out.insert(key.clone(), merged);
+    }
+    // `additionalProperties` of one part constrains the other's properties.
+    if let Some(Value::Object(properties)) = out.get("properties").cloned() {
+        let mut properties = properties;
+        for (name, schema) in properties.iter_mut() {
+            for part in [a, b] {
+                let declared = part
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .is_some_and(|p| p.contains_key(name));
+                if declared || part.contains_key("patternProperties") {
+                    continue;
+                }
+                if let Some(extra) = part.get("additionalProperties") {
+                    *schema = all_of(schema, extra);
+                }
+            }
+        }
+        out.insert("properties".to_string(), Value::Object(properties));
+    }
+    if a.contains_key("patternProperties") && b.contains_key("patternProperties") {
+        return Err(conflict(
+            "patternProperties",
+            "`allOf` parts each with `patternProperties`",
+        ));
+    }
+    Ok(out)
+}
+
+fn merge_properties(a: &Map<String, Value>, b: &Map<String, Value>) -> Result<Value, Conflict> {
+    let left = a
+        .get("properties")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let right = b
+        .get("properties")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let mut out = left.clone();
+    for (name, schema) in right {
+        let merged = match left.get(&name) {
+            Some(existing) if *existing == schema => schema,
+            Some(existing) => all_of(existing, &schema),
+            None => schema,
+        };
+        out.insert(name, merged);
+    }
+    Ok(Value::Object(out))
+}
+
+/// `{"allOf": [a, b]}`, skipping `true`.
+pub fn all_of(a: &Value, b: &Value) -> Value {
+    match (a, b) {
+        (Value::Bool(true), x) | (x, Value::Bool(true)) => x.clone(),
+        _ => Value::Object(Map::from_iter([(
+            "allOf".to_string(),
+            Value::Array(vec![a.clone(), b.clone()]),
+        )])),
+    }
+}
+
+fn as_f64(value: &Value) -> f64 {
+    value.as_f64().unwrap_or(f64::NAN)
+}
+
+/// The JSON type names a `type` value allows (`integer` inside `number`).
+pub fn type_names(value: &Value) -> Vec<String> {
+    match value {
+        Value::String(name) => vec![name.clone()],
+        Value::Array(names) => names
+            .iter()
+            .filter_map(|n| n.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn intersect_types(a: &Value, b: &Value) -> Vec<String> {
+    let (a, b) = (type_names(a), type_names(b));
+    let mut out = Vec::new();
+    for x in &a {
+        for y in &b {
+            let meet = match (x.as_str(), y.as_str()) {
+                (x, y) if x == y => Some(x),
+                ("number", "integer") | ("integer", "number") => Some("integer"),
+                _ => None,
+            };
+            if let Some(meet) = meet {
+                if !out.iter().any(|t: &String| t == meet) {
+                    out.push(meet.to_string());
+                }
+            }
+        }
+    }
+    out
+}

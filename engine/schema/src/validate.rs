@@ -1,0 +1,48 @@
+//! Output validation with the `jsonschema` crate, an implementation
+//! independent of rein's compiler: the check users run on what rein
+//! generated, and what the tests hold rein's outputs to.
+
+use serde_json::Value;
+
+use crate::draft::Draft;
+use crate::error::{SchemaError, SchemaErrorKind};
+
+/// A compiled validator for one schema (formats asserted).
+pub struct Validator {
+    inner: jsonschema::Validator,
+}
+
+impl Validator {
+    /// Builds the validator for `schema` under the draft its `$schema` names.
+    pub fn new(schema: &Value) -> Result<Validator, SchemaError> {
+        let draft = Draft::of(schema);
+        let inner = jsonschema::options()
+            .with_draft(draft.validator_draft())
+            .should_validate_formats(true)
+            .build(schema)
+            .map_err(|error| {
+                SchemaError::new(
+                    SchemaErrorKind::Invalid,
+                    "#",
+                    "",
+                    format!("jsonschema: {error}"),
+                )
+            })?;
+        Ok(Validator { inner })
+    }
+
+    /// `Ok` when `instance` is valid, else the first problem found.
+    pub fn validate(&self, instance: &Value) -> Result<(), String> {
+        match self.inner.iter_errors(instance).next() {
+            None => Ok(()),
+            Some(error) => Err(format!("{}: {error}", error.instance_path())),
+        }
+    }
+
+    /// Parses `text` as JSON and validates it.
+    pub fn validate_text(&self, text: &str) -> Result<(), String> {
+        let value: Value =
+            serde_json::from_str(text).map_err(|error| format!("not JSON: {error}"))?;
+        self.validate(&value)
+    }
+}
