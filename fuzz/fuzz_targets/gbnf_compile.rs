@@ -1,7 +1,7 @@
 //! The GBNF lexer, parser, lowering to the grammar IR and flattening to
 //! productions, then a short token walk: any text gives a grammar or a
 //! located error, never a panic, a hang or a stack overflow, and a compiled
-//! grammar never offers a token it then refuses.
+//! grammar's mask is exactly the set of tokens it can commit.
 #![no_main]
 
 use std::sync::{Arc, OnceLock};
@@ -39,6 +39,11 @@ fuzz_target!(|data: &[u8]| {
         matcher.fill_mask(&mut mask).unwrap();
         let allowed: Vec<u32> = mask.iter().collect();
         assert!(!allowed.is_empty(), "an empty mask");
+        // The lexer-walk mask is exactly what the byte-level recognizer
+        // can scan.
+        for id in 0..constraint.vocabulary().len() as u32 {
+            assert_eq!(mask.contains(id), matcher.is_allowed(id), "token {id}");
+        }
         let token = allowed[(step * 7919 + data.len()) % allowed.len()];
         matcher.commit(token).expect("an allowed token commits");
         if matcher.is_finished() {
