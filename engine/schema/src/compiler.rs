@@ -1155,7 +1155,8 @@ impl<'a> Compiler<'a> {
                 "rein counts object members only up to 1000",
             ));
         }
-        let cap = cap as usize;
+        // State 0 (nothing written yet) and 1 (a comma comes next) always differ.
+        let cap = cap.max(1) as usize;
         // state[i][c]: the rest from member i with c members written.
         let mut next: Vec<Expr> = Vec::new();
         // Tail: extras.

@@ -34,6 +34,7 @@ pub mod draft;
 pub mod error;
 pub mod formats;
 pub mod json_text;
+pub mod maskbench;
 pub mod merge;
 pub mod numbers;
 pub mod pattern;

@@ -1,0 +1,44 @@
+//! Runs MaskBench files through rein with commits only (no masks) and
+//! prints the summary and each failure: `maskbench_quick TOKENIZER DIR [LIST]`.
+
+use std::time::Duration;
+
+use rein_schema::maskbench::{run_file, BenchFile, RunOptions, Summary, Verdict};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let tokenizer = rein_tokenizer::Tokenizer::from_path(&args[1])?;
+    let vocabulary = tokenizer.vocabulary().clone();
+    let mut names: Vec<String> = match args.get(3) {
+        Some(list) => std::fs::read_to_string(list)?
+            .lines()
+            .map(str::to_string)
+            .collect(),
+        None => std::fs::read_dir(&args[2])?
+            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect(),
+    };
+    names.sort();
+    let masks = std::env::var("MASKS").is_ok();
+    let options = RunOptions {
+        masks,
+        timeout: Duration::from_secs(20),
+        ..RunOptions::default()
+    };
+    let encode = |text: &str| tokenizer.encode(text).map_err(|e| e.to_string());
+    let mut summary = Summary::default();
+    for name in &names {
+        let text = std::fs::read_to_string(format!("{}/{name}", args[2]))?;
+        let Ok(file) = BenchFile::parse(&text) else {
+            continue;
+        };
+        let report = run_file(&file, &vocabulary, &encode, &options);
+        match &report.verdict {
+            Verdict::Passing => {}
+            other => println!("{name}\t{other:?}"),
+        }
+        summary.add(&report);
+    }
+    println!("{}", summary.to_json());
+    Ok(())
+}

@@ -1,0 +1,27 @@
+//! Compiles a schema file and walks a document through it, byte by byte:
+//! `schema_debug TOKENIZER SCHEMA.json DOCUMENT`.
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let tokenizer = rein_tokenizer::Tokenizer::from_path(&args[1])?;
+    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&args[2])?)?;
+    let compiled = rein_schema::compile(&schema, &rein_schema::Options::default())?;
+    for (index, rule) in compiled.grammar().rules().iter().enumerate() {
+        println!("{index} {}: {:?}", rule.name, rule.body);
+    }
+    let constraint = compiled.constraint(tokenizer.vocabulary().clone())?;
+    let mut matcher = constraint.matcher();
+    for token in tokenizer.encode(&args[3])? {
+        let result = matcher.commit(token);
+        println!(
+            "{:?} {:?}",
+            tokenizer.vocabulary().display_token(token),
+            result
+        );
+        if result.is_err() {
+            break;
+        }
+    }
+    println!("can end: {}", matcher.can_end());
+    Ok(())
+}
