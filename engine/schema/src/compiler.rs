@@ -1103,14 +1103,27 @@ impl<'a> Compiler<'a> {
             if !terminal {
                 alternatives.push(String::new());
             }
-            let mut others =
-                ClassUnicode::new(children.keys().map(|&c| ClassUnicodeRange::new(c, c)));
-            others.negate();
-            if others.ranges().first().is_some() {
+            let plain = children.keys().all(|&c| c >= ' ' && c != '"' && c != '\\');
+            if plain {
+                // The usual case: the children are plain characters, so
+                // "any other character" is one class plus every escape.
+                let mut class = String::from(r#"[^"\\\x00-\x1F"#);
+                for &c in children.keys() {
+                    class.push_str(&regex_syntax::escape(&c.to_string()));
+                }
                 alternatives.push(format!(
-                    "(?:{}){CHAR_UNIT}*",
-                    crate::json_text::encode_class(&others)
+                    r#"(?:{class}]|\\["\\bfnrt]|\\u00[01][0-9a-fA-F]){CHAR_UNIT}*"#
                 ));
+            } else {
+                let mut others =
+                    ClassUnicode::new(children.keys().map(|&c| ClassUnicodeRange::new(c, c)));
+                others.negate();
+                if others.ranges().first().is_some() {
+                    alternatives.push(format!(
+                        "(?:{}){CHAR_UNIT}*",
+                        crate::json_text::encode_class(&others)
+                    ));
+                }
             }
             for (&c, &next) in children {
                 let mut spelled = String::new();
