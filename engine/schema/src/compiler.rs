@@ -1152,6 +1152,8 @@ impl<'a> Compiler<'a> {
         if max.is_some_and(|max| max < min) {
             return Ok(Expr::Nothing);
         }
+        // `{}` only when nothing is required.
+        let empty_allowed = min == 0 && members.iter().all(|(_, required)| !required);
         let mut cap = max.unwrap_or(min);
         if extra.is_none() {
             cap = cap.min(members.len() as u64);
@@ -1223,7 +1225,7 @@ impl<'a> Compiler<'a> {
         let open = self.punct(false, "{", true);
         let start = next[0].clone();
         Ok(alt(vec![
-            if satisfied(0) {
+            if empty_allowed {
                 self.punct(false, "{", false).then_close(self, "}")
             } else {
                 Expr::Nothing

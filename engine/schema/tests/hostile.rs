@@ -1,0 +1,136 @@
+//! Hostile schemas compile within limits or fail with a clear error —
+//! never a hang, a crash or a stack overflow.
+
+use std::sync::Arc;
+
+use rein_core::{TokenKind, Vocabulary};
+use rein_schema::{compile, Options, SchemaErrorKind};
+use serde_json::{json, Value};
+
+fn bytes_vocabulary() -> Arc<Vocabulary> {
+    let mut builder = Vocabulary::builder();
+    for byte in 0..=255u8 {
+        builder.push(vec![byte], TokenKind::Text);
+    }
+    let eos = builder.push(b"</s>".to_vec(), TokenKind::Special);
+    builder.eos_token(eos);
+    Arc::new(builder.build().unwrap())
+}
+
+#[test]
+fn thousand_deep_nesting_is_a_depth_error() {
+    let mut schema = json!({"type": "integer"});
+    for _ in 0..1000 {
+        schema = json!({"type": "object", "properties": {"a": schema}, "required": ["a"]});
+    }
+    let error = compile(&schema, &Options::default()).unwrap_err();
+    assert_eq!(error.kind(), SchemaErrorKind::Limit);
+    assert!(error.to_string().contains("more than 128 deep"), "{error}");
+    assert!(error.pointer().starts_with("#/properties/a/properties/a"));
+}
+
+#[test]
+fn hundred_thousand_value_enum_compiles() {
+    let values: Vec<Value> = (0..100_000).map(|i| json!(format!("v{i}"))).collect();
+    let schema = json!({"enum": values});
+    let compiled = compile(&schema, &Options::default()).unwrap();
+    let constraint = compiled.constraint(bytes_vocabulary()).unwrap();
+    let mut matcher = constraint.matcher();
+    for &byte in b"\"v99999\"" {
+        matcher.commit(u32::from(byte)).unwrap();
+    }
+    assert!(matcher.can_end());
+    let mut matcher = constraint.matcher();
+    let rejected = b"\"v100000\""
+        .iter()
+        .any(|&b| matcher.commit(u32::from(b)).is_err());
+    assert!(rejected || !matcher.can_end());
+}
+
+#[test]
+fn a_million_items_is_a_limit_error() {
+    let error = compile(
+        &json!({"type": "array", "minItems": 1_000_000}),
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert_eq!(error.kind(), SchemaErrorKind::Limit);
+    assert_eq!(error.keyword(), "minItems");
+}
+
+#[test]
+fn ref_cycles_without_a_base_case_are_unsatisfiable() {
+    let schemas = [
+        json!({"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "$ref": "#/$defs/a"}),
+        json!({"$defs": {"node": {"type": "object", "properties": {"next": {"$ref": "#/$defs/node"}},
+            "required": ["next"]}}, "$ref": "#/$defs/node"}),
+    ];
+    for schema in schemas {
+        let error = compile(&schema, &Options::default()).unwrap_err();
+        assert_eq!(error.kind(), SchemaErrorKind::Unsatisfiable, "{error}");
+    }
+    // With a base case, recursion is fine.
+    let list = json!({"$defs": {"node": {"type": "object", "properties": {"next": {"$ref": "#/$defs/node"}}}},
+        "$ref": "#/$defs/node"});
+    assert!(compile(&list, &Options::default()).is_ok());
+}
+
+#[test]
+fn self_referencing_allof_stops_at_the_depth_limit() {
+    let schema = json!({"$defs": {"a": {"allOf": [{"$ref": "#/$defs/a"}, {"type": "object"}]}}, "$ref": "#/$defs/a"});
+    let error = compile(&schema, &Options::default()).unwrap_err();
+    assert_eq!(error.kind(), SchemaErrorKind::Limit, "{error}");
+}
+
+#[test]
+fn catastrophic_patterns_compile_or_fail_cleanly() {
+    for pattern in ["^(a+)+$", "^(a|aa)*b$", "(x+x+)+y"] {
+        let schema = json!({"type": "string", "pattern": pattern});
+        let compiled = compile(&schema, &Options::default()).unwrap();
+        let constraint = compiled.constraint(bytes_vocabulary()).unwrap();
+        let mut matcher = constraint.matcher();
+        for &byte in b"\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" {
+            let _ = matcher.commit(u32::from(byte));
+        }
+    }
+    // An exponential DFA hits a limit and says so.
+    let schema = json!({"type": "string", "pattern": "(a|b)*a(a|b){40}"});
+    let result =
+        compile(&schema, &Options::default()).and_then(|c| c.constraint(bytes_vocabulary()));
+    if let Err(error) = result {
+        assert!(!error.to_string().is_empty());
+    }
+}
+
+#[test]
+fn unenforceable_keywords_name_keyword_and_pointer() {
+    let schema =
+        json!({"type": "object", "properties": {"tags": {"type": "array", "uniqueItems": true}}});
+    let error = compile(&schema, &Options::default()).unwrap_err();
+    assert_eq!(error.kind(), SchemaErrorKind::Unsupported);
+    assert_eq!(
+        error.to_string(),
+        "#/properties/tags/uniqueItems: rein cannot enforce unique array items"
+    );
+    let lenient = Options {
+        lenient: true,
+        ..Options::default()
+    };
+    let compiled = compile(&schema, &lenient).unwrap();
+    assert_eq!(compiled.ignored().len(), 1);
+    assert_eq!(compiled.ignored()[0].keyword, "uniqueItems");
+}
+
+#[test]
+fn overlapping_one_of_is_refused_unless_asked() {
+    let schema = json!({"oneOf": [{"type": "string"}, {"type": "string", "maxLength": 3}]});
+    let error = compile(&schema, &Options::default()).unwrap_err();
+    assert_eq!(error.keyword(), "oneOf");
+    let options = Options {
+        one_of_as_any_of: true,
+        ..Options::default()
+    };
+    assert!(compile(&schema, &options).is_ok());
+    let disjoint = json!({"oneOf": [{"type": "string"}, {"type": "integer"}]});
+    assert!(compile(&disjoint, &Options::default()).is_ok());
+}

@@ -1,0 +1,83 @@
+//! Documents sampled from compiled schemas validate with `jsonschema`:
+//! random walks over a byte vocabulary choose among allowed tokens, then
+//! finish along the shortest completion.
+
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use rein_core::{TokenKind, TokenMask, Vocabulary};
+use rein_schema::{compile, Options, Validator, Whitespace};
+use serde_json::{json, Value};
+
+fn bytes_vocabulary() -> Arc<Vocabulary> {
+    let mut builder = Vocabulary::builder();
+    for byte in 0..=255u8 {
+        builder.push(vec![byte], TokenKind::Text);
+    }
+    let eos = builder.push(b"</s>".to_vec(), TokenKind::Special);
+    builder.eos_token(eos);
+    Arc::new(builder.build().unwrap())
+}
+
+fn schemas() -> Vec<Value> {
+    vec![
+        json!({"type": "object", "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": 5},
+            "age": {"type": "integer", "minimum": -3, "maximum": 130},
+            "score": {"type": "number", "exclusiveMinimum": 0, "maximum": 10},
+            "tags": {"type": "array", "items": {"enum": ["a", "b\"", 3, null]}, "maxItems": 3},
+            "kind": {"const": "x"}},
+            "required": ["name", "age"], "additionalProperties": false}),
+        json!({"type": "object", "properties": {"id": {"type": "string", "format": "uuid"},
+            "when": {"type": "string", "format": "date-time"}, "ip": {"type": "string", "format": "ipv4"},
+            "code": {"type": "string", "pattern": "^[A-Z]{2}-\\d+$"}}, "required": ["id", "code"],
+            "additionalProperties": {"type": "boolean"}, "minProperties": 3}),
+        json!({"$defs": {"tree": {"type": "object", "properties": {"value": {"type": "integer", "multipleOf": 7},
+            "children": {"type": "array", "items": {"$ref": "#/$defs/tree"}, "maxItems": 2}},
+            "required": ["value"]}}, "$ref": "#/$defs/tree"}),
+        json!({"anyOf": [{"type": "string", "format": "date"}, {"type": "array", "prefixItems": [{"type": "boolean"}, {"type": "null"}], "items": false}]}),
+        json!({"allOf": [{"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]},
+            {"properties": {"a": {"minimum": 5}, "b": {"type": "string", "pattern": "z"}}}]}),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    #[test]
+    fn sampled_documents_validate(index in 0usize..5, seed in any::<u64>(), compact in any::<bool>()) {
+        let schema = &schemas()[index];
+        let options = Options {
+            whitespace: if compact { Whitespace::Compact } else { Whitespace::Flexible { max: 3 } },
+            ..Options::default()
+        };
+        let compiled = compile(schema, &options).unwrap();
+        let vocabulary = bytes_vocabulary();
+        let constraint = compiled.constraint(vocabulary.clone()).unwrap();
+        let mut matcher = constraint.matcher();
+        let mut mask = TokenMask::new(vocabulary.len());
+        let mut state = seed | 1;
+        let mut output = Vec::new();
+        for _ in 0..60 {
+            matcher.fill_mask(&mut mask).unwrap();
+            let allowed: Vec<u32> = mask.iter().filter(|&t| t < 256).collect();
+            if allowed.is_empty() {
+                break;
+            }
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+            let token = allowed[(state % allowed.len() as u64) as usize];
+            matcher.commit(token).unwrap();
+            output.push(token as u8);
+        }
+        if !matcher.can_end() {
+            let rest = matcher.shortest_completion().expect("every prefix can be completed");
+            for &byte in &rest {
+                matcher.commit(u32::from(byte)).unwrap();
+            }
+            output.extend(rest);
+        }
+        prop_assert!(matcher.can_end());
+        let text = String::from_utf8(output).unwrap();
+        let validator = Validator::new(schema).unwrap();
+        prop_assert!(validator.validate_text(&text).is_ok(), "{} -> {:?}", text, validator.validate_text(&text));
+    }
+}
