@@ -9,7 +9,9 @@
 //! probability (`Sampler::sample_argmax`), so they are not probabilities.
 //! A first token that begins several labels has its mass split evenly among
 //! them — exact when labels differ in their first token, an approximation
-//! otherwise.
+//! otherwise. Under greedy decoding the label is the most probable one (the
+//! single best first token can begin a label with less total mass); when
+//! sampling, it is the sampled label.
 //!
 //! `--reasoning` lets the model write a line of reasoning first
 //! (`grammars/reasoning-answer.gbnf` with the labels put in); the label and
@@ -216,13 +218,28 @@ impl Task for ClassifyTask {
             .choices
             .get(sample)
             .ok_or_else(|| "the model returned no output".to_string())?;
-        let label = choice.text.trim();
-        if !self.labels.iter().any(|known| known == label) {
-            return Err(format!("the output {label:?} is not one of the labels"));
+        let generated = choice.text.trim();
+        if !self.labels.iter().any(|known| known == generated) {
+            return Err(format!("the output {generated:?} is not one of the labels"));
         }
+        let probabilities = generation
+            .first_token
+            .as_ref()
+            .map(|first| label_probabilities(&self.vocabulary, &self.labels, first));
+        // Greedy decoding follows the single best token, which can begin a
+        // less likely label than the one whose tokens hold the most mass;
+        // the most probable label is the better greedy answer. Sampling
+        // keeps the sampled label (votes count samples).
+        let label = match (&probabilities, self.decoding.temperature) {
+            (Some(probabilities), None) => probabilities
+                .iter()
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(label, _)| label.as_str())
+                .unwrap_or(generated),
+            _ => generated,
+        };
         let mut fields = vec![("label".to_string(), Value::String(label.to_string()))];
-        if let Some(first) = &generation.first_token {
-            let probabilities = label_probabilities(&self.vocabulary, &self.labels, first);
+        if let Some(probabilities) = probabilities {
             let map: serde_json::Map<String, Value> = probabilities
                 .into_iter()
                 .map(|(label, p)| (label, Value::from(round(p))))
