@@ -24,6 +24,8 @@ use crate::Outcome;
 pub enum BenchCommand {
     /// Time mask computation for regexes and label sets.
     Mask(MaskArgs),
+    /// Run the MaskBench protocol over JSONSchemaBench files.
+    Maskbench(crate::maskbench::MaskbenchArgs),
 }
 
 /// Arguments of `rein bench mask`.
@@ -132,6 +134,7 @@ fn builtin_cases() -> Vec<Case> {
 pub fn run(command: &BenchCommand) -> Result<Outcome> {
     match command {
         BenchCommand::Mask(args) => run_mask(args),
+        BenchCommand::Maskbench(args) => crate::maskbench::run(args),
     }
 }
 

@@ -91,6 +91,16 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     }
     if matcher.can_end() {
         println!("accepted: {} tokens, {} bytes", tokens.len(), offset);
+        if let Some(path) = &args.constraint.schema {
+            // An independent check of the same text with the `jsonschema` crate.
+            let schema = crate::constraint_args::read_schema(path)?;
+            let validator = rein_schema::Validator::new(&schema)?;
+            if let Err(problem) = validator.validate_text(&text) {
+                println!("invalid by jsonschema: {problem}");
+                return Ok(Outcome::Rejected);
+            }
+            println!("valid by jsonschema");
+        }
         Ok(Outcome::Success)
     } else {
         let example = matcher.shortest_completion().unwrap_or_default();

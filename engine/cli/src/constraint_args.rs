@@ -24,6 +24,10 @@ pub struct ConstraintArgs {
     /// special tokens `<|name|>` / `<[id]>`); `root` is the start rule.
     #[arg(long, value_name = "FILE.gbnf")]
     pub grammar: Option<PathBuf>,
+    /// A JSON Schema (drafts 4 to 2020-12): the output is a JSON document
+    /// that validates against it.
+    #[arg(long, value_name = "FILE.json")]
+    pub schema: Option<PathBuf>,
 }
 
 impl ConstraintArgs {
@@ -39,6 +43,12 @@ impl ConstraintArgs {
             // `FILE:line:column: message`, as compilers write it.
             return Constraint::grammar(vocabulary.clone(), &source)
                 .map_err(|error| anyhow::anyhow!("{}:{error}", path.display()));
+        }
+        if let Some(path) = &self.schema {
+            let schema = read_schema(path)?;
+            return rein_schema::compile(&schema, &rein_schema::Options::default())
+                .and_then(|compiled| compiled.constraint(vocabulary.clone()))
+                .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()));
         }
         let labels = self.labels()?;
         Ok(Constraint::choice(vocabulary.clone(), &labels)?)
@@ -64,6 +74,9 @@ impl ConstraintArgs {
 
     /// A short description for reports.
     pub fn describe(&self) -> String {
+        if let Some(path) = &self.schema {
+            return format!("schema {}", path.display());
+        }
         match (&self.regex, &self.choice, &self.choice_file, &self.grammar) {
             (Some(pattern), _, _, _) => format!("regex {pattern}"),
             (_, Some(labels), _, _) => format!("choice of {} labels", labels.len()),
@@ -72,4 +85,18 @@ impl ConstraintArgs {
             _ => "nothing".to_string(),
         }
     }
+}
+
+/// Reads a JSON Schema file; errors name the file, line and column.
+pub fn read_schema(path: &std::path::Path) -> Result<serde_json::Value> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read --schema {}", path.display()))?;
+    serde_json::from_str(&text).map_err(|error| {
+        anyhow::anyhow!(
+            "{}:{}:{}: not valid JSON: {error}",
+            path.display(),
+            error.line(),
+            error.column()
+        )
+    })
 }

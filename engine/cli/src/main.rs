@@ -14,6 +14,7 @@ mod constraint_args;
 mod extract;
 mod generate;
 mod labels;
+mod maskbench;
 mod model_args;
 mod ner;
 mod peer;

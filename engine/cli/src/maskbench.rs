@@ -1,0 +1,277 @@
+//! `rein bench maskbench`: the MaskBench protocol over a folder of
+//! JSONSchemaBench files, for rein and optionally llguidance in the same
+//! process, on the same files and tokenizer.
+//!
+//! The protocol itself (serialization, per-token masks, verdicts, the
+//! summary and its JSON keys) lives in `rein_schema::maskbench`; this
+//! module reads files, runs the peer the same way, and prints both
+//! columns with their ratios. Single thread.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context, Result};
+use clap::Args;
+use llguidance::api::TopLevelGrammar;
+use llguidance::toktrie::TokEnv;
+use llguidance::ParserFactory;
+use rein_schema::maskbench::{run_file, BenchFile, RunOptions, Summary, Verdict};
+use rein_schema::python_dumps;
+use rein_tokenizer::Tokenizer;
+use serde_json::Value;
+
+use crate::Outcome;
+
+/// Arguments of `rein bench maskbench`.
+#[derive(Args, Debug)]
+pub struct MaskbenchArgs {
+    /// The tokenizer (MaskBench's figures use Llama 3's).
+    #[arg(long, value_name = "PATH")]
+    tokenizer: PathBuf,
+    /// The folder of MaskBench files (`../shared/maskbench`).
+    #[arg(long, value_name = "DIR")]
+    data: PathBuf,
+    /// Only the files named in LIST, one file name per line.
+    #[arg(long, value_name = "LIST")]
+    files_from: Option<PathBuf>,
+    /// Also run this peer over the same files.
+    #[arg(long, value_enum)]
+    peer: Option<MaskbenchPeer>,
+    /// Write `{"rein": {...}, "llguidance": {...}}` here.
+    #[arg(long, value_name = "OUT")]
+    json: Option<PathBuf>,
+    /// The time one schema may take, per engine, in milliseconds.
+    #[arg(long, value_name = "N", default_value_t = 60_000)]
+    timeout_ms: u64,
+    /// Commit tokens without computing masks (fast acceptance check; TBM
+    /// is then not measured).
+    #[arg(long)]
+    no_masks: bool,
+    /// Print each schema that does not pass, with why.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+/// Peers `rein bench maskbench` can run.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum MaskbenchPeer {
+    /// The `llguidance` crate's JSON Schema support.
+    Llguidance,
+}
+
+pub fn run(args: &MaskbenchArgs) -> Result<Outcome> {
+    let tokenizer = Tokenizer::from_path(&args.tokenizer)?;
+    let vocabulary = tokenizer.vocabulary().clone();
+    let names = file_names(&args.data, args.files_from.as_deref())?;
+    let options = RunOptions {
+        masks: !args.no_masks,
+        timeout: Duration::from_millis(args.timeout_ms),
+        ..RunOptions::default()
+    };
+    let encode = |text: &str| tokenizer.encode(text).map_err(|e| e.to_string());
+    let peer = match args.peer {
+        Some(MaskbenchPeer::Llguidance) => Some(LlguidanceJson::new(&args.tokenizer)?),
+        None => None,
+    };
+    let mut rein = Summary::default();
+    let mut llguidance = Summary::default();
+    for name in &names {
+        let path = args.data.join(name);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let file = BenchFile::parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        let report = run_file(&file, &vocabulary, &encode, &options);
+        if args.verbose && report.verdict != Verdict::Passing {
+            println!("rein\t{name}\t{}", describe(&report.verdict));
+        }
+        rein.add(&report);
+        if let Some(peer) = &peer {
+            let (verdict, tokens, tbm, ttfm) = peer.run(&file, &encode, &options);
+            if args.verbose && verdict != Verdict::Passing {
+                println!("llguidance\t{name}\t{}", describe(&verdict));
+            }
+            llguidance.add_parts(&verdict, tokens, &tbm, ttfm);
+        }
+    }
+    print_table(&rein, peer.as_ref().map(|_| &llguidance));
+    if let Some(out) = &args.json {
+        let mut json = serde_json::Map::new();
+        json.insert("rein".into(), rein.to_json());
+        if peer.is_some() {
+            json.insert("llguidance".into(), llguidance.to_json());
+        }
+        std::fs::write(out, serde_json::to_string_pretty(&Value::Object(json))?)
+            .with_context(|| format!("cannot write {}", out.display()))?;
+    }
+    Ok(Outcome::Success)
+}
+
+fn describe(verdict: &Verdict) -> String {
+    match verdict {
+        Verdict::Passing => "passing".into(),
+        Verdict::CompileError(message) => format!("compile error: {message}"),
+        Verdict::ValidationError(test, token) => {
+            format!("validation error: valid test {test} rejected at token {token}")
+        }
+        Verdict::InvalidationError(test) => {
+            format!("invalidation error: invalid test {test} accepted")
+        }
+        Verdict::Timeout => "timeout".into(),
+    }
+}
+
+fn file_names(data: &Path, list: Option<&Path>) -> Result<Vec<String>> {
+    let mut names: Vec<String> = match list {
+        Some(list) => std::fs::read_to_string(list)
+            .with_context(|| format!("cannot read --files-from {}", list.display()))?
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_string)
+            .collect(),
+        None => std::fs::read_dir(data)
+            .with_context(|| format!("cannot read --data {}", data.display()))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".json"))
+            .collect(),
+    };
+    names.sort();
+    Ok(names)
+}
+
+fn print_table(rein: &Summary, peer: Option<&Summary>) {
+    let rows: [(&str, Box<dyn Fn(&Summary) -> f64>); 17] = [
+        ("schemas", Box::new(|s: &Summary| s.schemas as f64)),
+        ("passing", Box::new(|s: &Summary| s.passing as f64)),
+        (
+            "compile_error",
+            Box::new(|s: &Summary| s.compile_error as f64),
+        ),
+        (
+            "validation_error",
+            Box::new(|s: &Summary| s.validation_error as f64),
+        ),
+        (
+            "invalidation_error",
+            Box::new(|s: &Summary| s.invalidation_error as f64),
+        ),
+        ("timeout", Box::new(|s: &Summary| s.timeout as f64)),
+        ("tokens", Box::new(|s: &Summary| s.tokens as f64)),
+        ("tbm_avg_us", Box::new(|s: &Summary| s.tbm()[0])),
+        ("tbm_p50_us", Box::new(|s: &Summary| s.tbm()[1])),
+        ("tbm_p90_us", Box::new(|s: &Summary| s.tbm()[2])),
+        ("tbm_p99_us", Box::new(|s: &Summary| s.tbm()[3])),
+        ("tbm_max_us", Box::new(|s: &Summary| s.tbm()[4])),
+        ("ttfm_avg_us", Box::new(|s: &Summary| s.ttfm()[0])),
+        ("ttfm_p50_us", Box::new(|s: &Summary| s.ttfm()[1])),
+        ("ttfm_p90_us", Box::new(|s: &Summary| s.ttfm()[2])),
+        ("ttfm_p99_us", Box::new(|s: &Summary| s.ttfm()[3])),
+        ("ttfm_max_us", Box::new(|s: &Summary| s.ttfm()[4])),
+    ];
+    match peer {
+        None => println!("{:<20} {:>12}", "", "rein"),
+        Some(_) => println!(
+            "{:<20} {:>12} {:>12} {:>8}",
+            "", "rein", "llguidance", "ratio"
+        ),
+    }
+    for (name, get) in rows.iter() {
+        let ours = get(rein);
+        match peer {
+            None => println!("{name:<20} {ours:>12.1}"),
+            Some(peer) => {
+                let theirs = get(peer);
+                let ratio = if theirs > 0.0 {
+                    ours / theirs
+                } else {
+                    f64::NAN
+                };
+                println!("{name:<20} {ours:>12.1} {theirs:>12.1} {ratio:>8.2}");
+            }
+        }
+    }
+}
+
+/// llguidance's own JSON Schema compiler behind the same protocol.
+struct LlguidanceJson {
+    factory: ParserFactory,
+}
+
+impl LlguidanceJson {
+    fn new(tokenizer: &Path) -> Result<LlguidanceJson> {
+        let tokenizer = toktrie_hf_tokenizers::ByteTokenizer::from_file(tokenizer)?;
+        let env: TokEnv = tokenizer.into_tok_env(None)?;
+        let mut factory = ParserFactory::new_simple(&env)?;
+        factory.quiet();
+        Ok(LlguidanceJson { factory })
+    }
+
+    /// `(verdict, tokens, TBM µs, TTFM µs)` for one file.
+    fn run(
+        &self,
+        file: &BenchFile,
+        encode: &dyn Fn(&str) -> Result<Vec<u32>, String>,
+        options: &RunOptions,
+    ) -> (Verdict, usize, Vec<f64>, Option<f64>) {
+        let started = Instant::now();
+        let micros = |d: Duration| d.as_secs_f64() * 1e6;
+        let grammar = TopLevelGrammar::from_json_schema(file.schema.clone());
+        let matcher = match self.factory.create_parser(grammar) {
+            Ok(parser) => llguidance::Matcher::new(Ok(parser)),
+            Err(error) => return (Verdict::CompileError(error.to_string()), 0, vec![], None),
+        };
+        if let Some(error) = matcher.get_error() {
+            return (Verdict::CompileError(error), 0, vec![], None);
+        }
+        let (mut tokens_seen, mut tbm, mut ttfm) = (0, Vec::new(), None);
+        let (mut validation, mut invalidation) = (None, None);
+        for (index, (valid, instance)) in file.tests.iter().enumerate() {
+            let Ok(tokens) = encode(&python_dumps(instance)) else {
+                continue;
+            };
+            let mut matcher = matcher.deep_clone();
+            let mut rejected_at = None;
+            for (position, &token) in tokens.iter().enumerate() {
+                if started.elapsed() > options.timeout {
+                    return (Verdict::Timeout, tokens_seen, tbm, ttfm);
+                }
+                tokens_seen += 1;
+                let allowed = if options.masks {
+                    let before = Instant::now();
+                    let mask = matcher.compute_mask();
+                    let elapsed = before.elapsed();
+                    if ttfm.is_none() {
+                        ttfm = Some(micros(started.elapsed()));
+                    } else {
+                        tbm.push(micros(elapsed));
+                    }
+                    mask.is_ok_and(|m| m.is_allowed(token)) && matcher.consume_token(token).is_ok()
+                } else {
+                    matcher.consume_token(token).is_ok() && !matcher.is_error()
+                };
+                if !allowed {
+                    rejected_at = Some(position);
+                    break;
+                }
+            }
+            let accepted = rejected_at.is_none() && matcher.is_accepting().unwrap_or(false);
+            match (valid, accepted) {
+                (true, false) if validation.is_none() => {
+                    validation = Some((index, rejected_at.unwrap_or(tokens.len())))
+                }
+                (false, true) if invalidation.is_none() => invalidation = Some(index),
+                _ => {}
+            }
+        }
+        if !options.masks {
+            ttfm = Some(micros(started.elapsed()));
+        }
+        let verdict = match (invalidation, validation) {
+            (Some(test), _) => Verdict::InvalidationError(test),
+            (None, Some((test, token))) => Verdict::ValidationError(test, token),
+            (None, None) => Verdict::Passing,
+        };
+        (verdict, tokens_seen, tbm, ttfm)
+    }
+}
