@@ -33,11 +33,20 @@ pub const MAX_PRODUCTIONS: usize = 1 << 20;
 
 /// The most DFA states a regular piece of a rule may compile to and still
 /// become one lexeme; larger pieces keep their structure.
-pub const MAX_LEXEME_STATES: usize = 2_000;
+pub const MAX_LEXEME_STATES: usize = 500;
 
 /// The longest regex a regular piece of a rule may print to (inlining
-/// rules can multiply sizes) and still be tried as one lexeme.
-const MAX_LEXEME_PATTERN_BYTES: usize = 16 << 10;
+/// rules can multiply sizes) and still be tried as one lexeme. Lexemes are
+/// meant to be small — a string body, a key with its colon, whitespace —
+/// and determinizing big pieces costs more compile time than their masks
+/// save.
+const MAX_LEXEME_PATTERN_BYTES: usize = 512;
+
+/// A `/regex/` terminal longer than this stays a terminal of its own rather
+/// than being inlined into a bigger lexeme: it is one lexeme already, and
+/// long regexes (a JSON Schema string with its pattern and length) are the
+/// expensive ones to determinize again.
+const MAX_INLINED_REGEX_BYTES: usize = 64;
 
 /// A grammar symbol.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -104,8 +113,10 @@ impl Cfg {
             regex_config: RegexConfig::new(),
             lexeme_config: RegexConfig::new()
                 .max_states(MAX_LEXEME_STATES)
-                .max_compile_time(std::time::Duration::from_millis(200)),
+                .max_compile_time(std::time::Duration::from_millis(50)),
             lexical: vec![Lexical::Unknown; grammar.rules().len()],
+            wanted: Vec::new(),
+            defined: vec![false; grammar.rules().len()],
             location: Location { line: 1, column: 1 },
         };
         let start = builder.fresh("start");
@@ -113,10 +124,16 @@ impl Cfg {
             lhs: start,
             rhs: vec![Symbol::Nonterminal(grammar.root().0)],
         };
-        for (index, rule) in grammar.rules().iter().enumerate() {
+        // Rules are flattened from the root down, and only when a production
+        // refers to them: a rule inlined into a lexeme is never flattened
+        // (or compiled) on its own.
+        builder.wanted.push(grammar.root().0);
+        builder.defined[grammar.root().0 as usize] = true;
+        while let Some(index) = builder.wanted.pop() {
+            let rule = &grammar.rules()[index as usize];
             builder.location = rule.location;
             let context = format!("rule `{}`", rule.name);
-            builder.define(index as u32, &rule.body, &rule.name, &context)?;
+            builder.define(index, &rule.body, &rule.name, &context)?;
         }
         let mut by_lhs = vec![Vec::new(); builder.names.len()];
         for (index, production) in builder.productions.iter().enumerate() {
@@ -208,6 +225,10 @@ struct Builder<'a> {
     lexeme_config: RegexConfig,
     /// Each rule as one regex, once known (see [`Lexical`]).
     lexical: Vec<Lexical>,
+    /// Rules referenced by a production and not flattened yet.
+    wanted: Vec<u32>,
+    /// Rules referenced by a production (flattened or wanted).
+    defined: Vec<bool>,
     /// Where the rule being flattened is defined, for errors.
     location: Location,
 }
@@ -302,13 +323,14 @@ impl Builder<'_> {
                     .filter(|item| !matches!(item, Expr::Empty))
                     .collect();
                 let mut symbols = Vec::with_capacity(items.len());
+                let regular: Vec<bool> = items
+                    .iter()
+                    .map(|item| self.pattern(item).is_some())
+                    .collect();
                 let mut index = 0;
                 while index < items.len() {
                     // The longest regular run starting here, as one lexeme.
-                    let run = items[index..]
-                        .iter()
-                        .take_while(|item| self.pattern(item).is_some())
-                        .count();
+                    let run = regular[index..].iter().take_while(|&&yes| yes).count();
                     if run >= 2 {
                         let run_expr = Expr::Sequence(
                             items[index..index + run]
@@ -405,8 +427,10 @@ impl Builder<'_> {
             Expr::Empty => String::from("(?:)"),
             Expr::Literal(text) => format!("(?:{})", regex_syntax::escape(text)),
             Expr::Class(ranges) => class_pattern(ranges),
-            Expr::Regex(pattern) => format!("(?:{pattern})"),
-            Expr::Special(_) | Expr::Nothing => return None,
+            Expr::Regex(pattern) if pattern.len() <= MAX_INLINED_REGEX_BYTES => {
+                format!("(?:{pattern})")
+            }
+            Expr::Regex(_) | Expr::Special(_) | Expr::Nothing => return None,
             Expr::Rule(id) => format!("(?:{})", self.rule_pattern(id.0)?),
             Expr::Sequence(items) => {
                 let mut out = String::from("(?:");
@@ -501,7 +525,13 @@ impl Builder<'_> {
         context: &str,
     ) -> Result<Symbol, GrammarError> {
         match expression {
-            Expr::Rule(id) => Ok(Symbol::Nonterminal(id.0)),
+            Expr::Rule(id) => {
+                if !self.defined[id.0 as usize] {
+                    self.defined[id.0 as usize] = true;
+                    self.wanted.push(id.0);
+                }
+                Ok(Symbol::Nonterminal(id.0))
+            }
             Expr::Literal(text) => self.terminal(
                 format!("L{text}"),
                 |_| {
