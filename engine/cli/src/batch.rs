@@ -60,7 +60,7 @@ impl InputArgs {
                 .with_context(|| format!("cannot read --input {}", path.display()))?;
             return Ok(jsonl_documents(&path.display().to_string(), &text));
         }
-        Ok(self.files.iter().map(|path| read_file(path)).collect())
+        Ok(self.files.iter().map(read_file).collect())
     }
 }
 

@@ -140,8 +140,11 @@ fn file_names(data: &Path, list: Option<&Path>) -> Result<Vec<String>> {
     Ok(names)
 }
 
+/// A summary field by name, read as a number.
+type Column = (&'static str, Box<dyn Fn(&Summary) -> f64>);
+
 fn print_table(rein: &Summary, peer: Option<&Summary>) {
-    let rows: [(&str, Box<dyn Fn(&Summary) -> f64>); 17] = [
+    let rows: [Column; 17] = [
         ("schemas", Box::new(|s: &Summary| s.schemas as f64)),
         ("passing", Box::new(|s: &Summary| s.passing as f64)),
         (

@@ -33,6 +33,10 @@ use crate::stats::{StepSource, StepStats};
 /// How many entries per sequence the state table keeps.
 const ENTRIES_PER_SEQUENCE: usize = 3;
 
+/// The first step's allowed tokens with their logits (for label
+/// probabilities).
+type FirstStep = Vec<(TokenId, f32)>;
+
 /// Per-request masking state; one per constrained request.
 pub(crate) struct StepProcessor {
     constraint: Constraint,
@@ -45,7 +49,8 @@ pub(crate) struct StepProcessor {
     stats: Arc<StepStats>,
     failure: Mutex<Option<String>>,
     dead_end: AtomicBool,
-    first_step: Option<Mutex<Option<Vec<(TokenId, f32)>>>>,
+    /// When asked for, the first step's allowed tokens with their logits.
+    first_step: Option<Mutex<Option<FirstStep>>>,
     /// The longest generated-token list of every sequence seen (its tip).
     tips: Mutex<Vec<Vec<TokenId>>>,
 }

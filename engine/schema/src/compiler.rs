@@ -720,12 +720,12 @@ impl<'a> Compiler<'a> {
         let mut constrained = false;
         if let Some(format) = object.get("format").and_then(Value::as_str) {
             match formats::regex(format) {
-                Ok(Some(regex)) => {
+                formats::FormatRegex::Enforced(regex) => {
                     content = regex;
                     constrained = true;
                 }
-                Ok(None) => {}
-                Err(()) => self.unsupported(
+                formats::FormatRegex::Annotation => {}
+                formats::FormatRegex::Unsupported => self.unsupported(
                     pointer,
                     "format",
                     format!("format {format:?} is not enforced by rein"),
@@ -1118,7 +1118,7 @@ impl<'a> Compiler<'a> {
                 let mut others =
                     ClassUnicode::new(children.keys().map(|&c| ClassUnicodeRange::new(c, c)));
                 others.negate();
-                if others.ranges().first().is_some() {
+                if !others.ranges().is_empty() {
                     alternatives.push(format!(
                         "(?:{}){CHAR_UNIT}*",
                         crate::json_text::encode_class(&others)
@@ -1195,9 +1195,12 @@ impl<'a> Compiler<'a> {
             }
             self.rules[tail_rules[c].0 as usize].body = alt(alternatives);
         }
-        for c in 0..=cap {
-            next.push(Expr::Rule(tail_rules[c]));
-        }
+        next.extend(
+            tail_rules
+                .iter()
+                .take(cap + 1)
+                .map(|&rule| Expr::Rule(rule)),
+        );
         for (member, required) in members.into_iter().rev() {
             let mut current = Vec::with_capacity(cap + 1);
             for c in 0..=cap {

@@ -5,11 +5,20 @@
 //! passes a strict validator; rare valid spellings (leap seconds, IPv6 with
 //! an IPv4 tail, quoted e-mail local parts) are not generated.
 
-/// The regex for `format`, if rein enforces it; `Err` for formats that
-/// validators check but rein cannot; `Ok(None)` for unknown formats, which
-/// are annotations.
-pub fn regex(format: &str) -> Result<Option<String>, ()> {
-    Ok(Some(match format {
+/// What rein does with a `format` value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FormatRegex {
+    /// Enforced: the string's contents must match this regex.
+    Enforced(String),
+    /// Validators check it, rein cannot enforce it.
+    Unsupported,
+    /// An unknown format: an annotation only.
+    Annotation,
+}
+
+/// What rein does with `format` (see [`FormatRegex`]).
+pub fn regex(format: &str) -> FormatRegex {
+    FormatRegex::Enforced(match format {
         "date" => DATE.to_string(),
         "time" => TIME.to_string(),
         "date-time" => format!("{DATE}[Tt]{TIME}"),
@@ -34,9 +43,9 @@ pub fn regex(format: &str) -> Result<Option<String>, ()> {
         | "uri-template"
         | "json-pointer"
         | "relative-json-pointer"
-        | "regex" => return Err(()),
-        _ => return Ok(None),
-    }))
+        | "regex" => return FormatRegex::Unsupported,
+        _ => return FormatRegex::Annotation,
+    })
 }
 
 const URI_CHARS: &str = r"(?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})";

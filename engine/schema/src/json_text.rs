@@ -55,7 +55,7 @@ pub fn encode_class(class: &ClassUnicode) -> Hir {
     let mut raw = class.clone();
     raw.difference(&special);
     let mut alternatives = Vec::new();
-    if raw.ranges().first().is_some() {
+    if !raw.ranges().is_empty() {
         alternatives.push(Hir::class(Class::Unicode(raw)));
     }
     for range in special.ranges() {
