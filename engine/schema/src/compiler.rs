@@ -72,6 +72,14 @@ const ASSERTIONS: &[&str] = &[
 
 const ALL_TYPES: [&str; 6] = ["null", "boolean", "object", "array", "string", "number"];
 
+/// A bounded `multipleOf` range with fewer multiples than this is spelled
+/// out value by value.
+const MAX_ENUMERATED_MULTIPLES: i128 = 1000;
+
+/// The most digits of an open-ended multiple: 15 digits stay below 2^53,
+/// where every validator reads the number exactly.
+const MAX_MULTIPLE_DIGITS: u32 = 15;
+
 /// The limits of one compilation.
 pub(crate) struct Limits {
     pub depth: usize,
@@ -869,14 +877,8 @@ impl<'a> Compiler<'a> {
                     if !integer {
                         return self.number_with_bounds(low, high, true);
                     }
-                } else if low.is_none() && high.is_none() {
-                    return self.multiple_of(k as u32, pointer);
                 } else {
-                    self.unsupported(
-                        pointer,
-                        "multipleOf",
-                        "rein cannot combine `multipleOf` with bounds",
-                    )?;
+                    return self.multiple_of(k as u32, low, high, pointer);
                 }
             } else {
                 self.unsupported(
@@ -912,38 +914,109 @@ impl<'a> Compiler<'a> {
     }
 
     /// Integers divisible by `k`: a right-linear grammar over remainders.
-    fn multiple_of(&mut self, k: u32, pointer: &str) -> Result<Expr> {
+    /// Integers divisible by `k` within optional bounds.
+    ///
+    /// A range holding at most [`MAX_ENUMERATED_MULTIPLES`] multiples is
+    /// spelled out. Otherwise the multiples are a right-linear grammar over
+    /// (remainder, digits left): at most [`MAX_MULTIPLE_DIGITS`] digits, so
+    /// every output stays inside the range where JSON numbers are exact
+    /// doubles (RFC 8259 section 6) and a validator agrees it is a multiple.
+    /// A lower bound just below the first non-negative or first positive
+    /// multiple keeps that half; any other open range is refused rather than
+    /// approximated.
+    fn multiple_of(
+        &mut self,
+        k: u32,
+        low: Option<numbers::Bound>,
+        high: Option<numbers::Bound>,
+        pointer: &str,
+    ) -> Result<Expr> {
+        let k128 = i128::from(k);
+        let first_at_or_above = |bound: numbers::Bound| {
+            let from = if bound.inclusive {
+                bound.value
+            } else {
+                bound.value + 1
+            };
+            from.div_euclid(k128) * k128 + if from.rem_euclid(k128) == 0 { 0 } else { k128 }
+        };
+        let last_at_or_below = |bound: numbers::Bound| {
+            let to = if bound.inclusive {
+                bound.value
+            } else {
+                bound.value - 1
+            };
+            to.div_euclid(k128) * k128
+        };
+        if let (Some(low), Some(high)) = (low, high) {
+            let (first, last) = (first_at_or_above(low), last_at_or_below(high));
+            if first > last {
+                return Ok(Expr::Nothing);
+            }
+            if (last - first) / k128 < MAX_ENUMERATED_MULTIPLES {
+                let values = (0..=(last - first) / k128)
+                    .map(|i| Expr::Literal((first + i * k128).to_string()))
+                    .collect();
+                return Ok(alt(values));
+            }
+        }
+        // Whether negative multiples and zero are in range.
+        let (negative, zero) = match (low, high) {
+            (None, None) => (true, true),
+            (Some(low), None) if first_at_or_above(low) == 0 => (false, true),
+            (Some(low), None) if first_at_or_above(low) == k128 => (false, false),
+            _ => {
+                self.unsupported(
+                    pointer,
+                    "multipleOf",
+                    "rein combines `multipleOf` with bounds only for small ranges or a lower bound at 0",
+                )?;
+                return self.number_with_bounds(low, high, true);
+            }
+        };
+        // rules[first + r * (D + 1) + d]: the rest of a number whose digits
+        // so far leave remainder r, with at most d more digits.
         let first = self.rules.len();
+        let digits = MAX_MULTIPLE_DIGITS;
+        let id = |r: u32, d: u32| RuleId((first as u32) + r * (digits + 1) + d);
         for r in 0..k {
-            self.new_rule(format!("{pointer} remainder {r}"), pointer)?;
+            for d in 0..=digits {
+                self.new_rule(format!("{pointer} remainder {r} digits {d}"), pointer)?;
+            }
         }
         for r in 0..k {
-            let mut alternatives = Vec::new();
-            if r == 0 {
-                alternatives.push(Expr::Empty);
+            for d in 0..=digits {
+                let mut alternatives = Vec::new();
+                if r == 0 {
+                    alternatives.push(Expr::Empty);
+                }
+                if d > 0 {
+                    for digit in 0..10u32 {
+                        alternatives.push(seq(vec![
+                            Expr::Literal(digit.to_string()),
+                            Expr::Rule(id((r * 10 + digit) % k, d - 1)),
+                        ]));
+                    }
+                }
+                self.rules[id(r, d).0 as usize].body = alt(alternatives);
             }
-            for digit in 0..10u32 {
-                let next = (r * 10 + digit) % k;
-                alternatives.push(seq(vec![
+        }
+        let positive = alt((1..10u32)
+            .map(|digit| {
+                seq(vec![
                     Expr::Literal(digit.to_string()),
-                    Expr::Rule(RuleId((first as u32) + next)),
-                ]));
-            }
-            self.rules[first + r as usize].body = alt(alternatives);
+                    Expr::Rule(id(digit % k, digits - 1)),
+                ])
+            })
+            .collect());
+        let mut alternatives = vec![positive.clone()];
+        if zero {
+            alternatives.push(Expr::Literal("0".into()));
         }
-        let mut leading = Vec::new();
-        for digit in 1..10u32 {
-            leading.push(seq(vec![
-                Expr::Literal(digit.to_string()),
-                Expr::Rule(RuleId(first as u32 + digit % k)),
-            ]));
+        if negative {
+            alternatives.push(seq(vec![Expr::Literal("-".into()), positive]));
         }
-        let positive = alt(leading);
-        Ok(alt(vec![
-            Expr::Literal("0".into()),
-            positive.clone(),
-            seq(vec![Expr::Literal("-".into()), positive]),
-        ]))
+        Ok(alt(alternatives))
     }
 
     fn object(&mut self, object: &Map<String, Value>, pointer: &str) -> Result<Expr> {
