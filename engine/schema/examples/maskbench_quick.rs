@@ -33,6 +33,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             continue;
         };
         let report = run_file(&file, &vocabulary, &encode, &options);
+        if std::env::var("PER_FILE").is_ok() {
+            let worst = report.tbm_us.iter().copied().fold(0.0, f64::max);
+            println!(
+                "{name}\tttfm_us {:.0}\ttbm_max_us {worst:.0}",
+                report.ttfm_us.unwrap_or(0.0)
+            );
+        }
         match &report.verdict {
             Verdict::Passing => {}
             other => println!("{name}\t{other:?}"),

@@ -8,8 +8,10 @@
 //! never use exponents, so `1e2` is rejected where `100` is accepted; a
 //! non-integer bound on a number is refused rather than approximated.
 
-/// An unbounded JSON number.
-pub const NUMBER: &str = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?";
+/// An unbounded JSON number, its exponent at most two digits: `1E400`
+/// is valid JSON text, but it overflows a double and validators (serde_json
+/// among them) refuse to read it, so rein never writes exponents past ±99.
+pub const NUMBER: &str = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]{1,2})?";
 
 /// An unbounded JSON integer (no fraction, no exponent, no `-0`).
 pub const INTEGER: &str = r"(?:0|-?[1-9][0-9]*)";

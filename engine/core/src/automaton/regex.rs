@@ -17,6 +17,7 @@
 //!   `a|ab` would reject `ab`; "all" semantics keep every alternative alive.
 
 use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use regex_automata::hybrid::dfa::{Cache, DFA as LazyDfa};
@@ -110,9 +111,72 @@ impl RegexConfig {
         self
     }
 
+    /// The limits that decide whether a pattern compiles, as a memo key
+    /// (the time limit only decides how long a failure takes).
+    fn memo_key(&self, pattern: &str) -> MemoKey {
+        MemoKey {
+            pattern: pattern.to_string(),
+            limits: [
+                self.max_pattern_bytes,
+                self.nest_limit as usize,
+                self.max_nfa_bytes,
+                self.max_dfa_bytes,
+                self.max_states,
+                usize::from(self.case_insensitive),
+            ],
+        }
+    }
+
+    /// Checks that `pattern` parses and its NFA fits the limits, without
+    /// determinizing it: the cheap half of [`build`](RegexConfig::build),
+    /// for regexes that may end up inlined into a larger lexeme and never
+    /// be compiled on their own. A pattern that passes can still fail
+    /// [`build`](RegexConfig::build) (an empty language, a DFA past the
+    /// limits).
+    pub fn check(&self, pattern: &str) -> Result<(), CompileError> {
+        if memo().lookup(&self.memo_key(pattern)).is_some() {
+            return Ok(());
+        }
+        self.nfa(pattern).map(drop)
+    }
+
     /// Compiles `pattern`, to be matched against the whole output.
+    ///
+    /// Compiled DFAs are memoized process-wide by pattern and limits (up to
+    /// [`MEMO_BYTES`] of tables): generated grammars repeat the same
+    /// lexemes — a JSON string, a number, bounded whitespace — schema after
+    /// schema, and determinizing them again would dominate compile time.
     pub fn build(&self, pattern: &str) -> Result<ByteDfa, CompileError> {
+        let key = self.memo_key(pattern);
+        if let Some(dfa) = memo().lookup(&key) {
+            return Ok(dfa);
+        }
+        let dfa = self.build_uncached(pattern)?;
+        memo().insert(key, &dfa);
+        Ok(dfa)
+    }
+
+    fn build_uncached(&self, pattern: &str) -> Result<ByteDfa, CompileError> {
         let started = Instant::now();
+        let nfa = self.nfa(pattern)?;
+        let dfa = LazyDfa::builder()
+            .configure(
+                LazyDfa::config()
+                    .match_kind(MatchKind::All)
+                    .byte_classes(true)
+                    .cache_capacity(self.max_dfa_bytes)
+                    .skip_cache_capacity_check(true)
+                    // Never clear the cache (it would invalidate the state ids
+                    // being explored): running out of room is an error.
+                    .minimum_cache_clear_count(Some(0)),
+            )
+            .build_from_nfa(nfa)
+            .map_err(|error| dfa_error(&error.to_string()))?;
+        self.copy_table(&dfa, started)
+    }
+
+    /// Parses `pattern` and compiles its Thompson NFA within the limits.
+    fn nfa(&self, pattern: &str) -> Result<thompson::NFA, CompileError> {
         if pattern.len() > self.max_pattern_bytes {
             return Err(CompileError::limit(
                 "max_pattern_bytes",
@@ -131,7 +195,7 @@ impl RegexConfig {
             .build()
             .parse(pattern)
             .map_err(|error| syntax_error(pattern, &error))?;
-        let nfa = thompson::Compiler::new()
+        thompson::Compiler::new()
             .configure(
                 thompson::Config::new()
                     .nfa_size_limit(Some(self.max_nfa_bytes))
@@ -143,21 +207,7 @@ impl RegexConfig {
                     "max_nfa_bytes",
                     format!("the regex is too large to compile: {error}"),
                 )
-            })?;
-        let dfa = LazyDfa::builder()
-            .configure(
-                LazyDfa::config()
-                    .match_kind(MatchKind::All)
-                    .byte_classes(true)
-                    .cache_capacity(self.max_dfa_bytes)
-                    .skip_cache_capacity_check(true)
-                    // Never clear the cache (it would invalidate the state ids
-                    // being explored): running out of room is an error.
-                    .minimum_cache_clear_count(Some(0)),
-            )
-            .build_from_nfa(nfa)
-            .map_err(|error| dfa_error(&error.to_string()))?;
-        self.copy_table(&dfa, started)
+            })
     }
 
     /// Explores `dfa` from its anchored start state into a [`RawDfa`].
@@ -294,6 +344,55 @@ fn syntax_error(pattern: &str, error: &regex_syntax::Error) -> CompileError {
             let text = other.to_string();
             let line = text.lines().last().unwrap_or("invalid regex").to_string();
             CompileError::syntax(pattern.chars().count().min(1), line)
+        }
+    }
+}
+
+/// The most table bytes [`RegexConfig::build`]'s process-wide memo keeps;
+/// past it the memo starts over.
+pub const MEMO_BYTES: usize = 64 << 20;
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct MemoKey {
+    pattern: String,
+    limits: [usize; 6],
+}
+
+/// Compiled regexes shared by every grammar in the process.
+#[derive(Default)]
+struct Memo {
+    dfas: Mutex<(HashMap<MemoKey, ByteDfa>, usize)>,
+}
+
+fn memo() -> &'static Memo {
+    static MEMO: OnceLock<Memo> = OnceLock::new();
+    MEMO.get_or_init(Memo::default)
+}
+
+impl Memo {
+    fn lookup(&self, key: &MemoKey) -> Option<ByteDfa> {
+        let dfas = self
+            .dfas
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        dfas.0.get(key).cloned()
+    }
+
+    fn insert(&self, key: MemoKey, dfa: &ByteDfa) {
+        let bytes = dfa.memory_usage() + key.pattern.len();
+        if bytes > MEMO_BYTES / 16 {
+            return;
+        }
+        let mut dfas = self
+            .dfas
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if dfas.1 + bytes > MEMO_BYTES {
+            dfas.0.clear();
+            dfas.1 = 0;
+        }
+        if dfas.0.insert(key, dfa.clone()).is_none() {
+            dfas.1 += bytes;
         }
     }
 }

@@ -559,7 +559,7 @@ impl Builder<'_> {
                 let terminal = self.terminal(
                     format!("R{pattern}"),
                     |builder| match builder.grammar.regex_dfa(pattern) {
-                        // Checking the grammar compiled its regexes already.
+                        // GBNF grammars compile their regexes when checked.
                         Some(dfa) => Ok(Terminal::Bytes(Box::new(dfa.clone()))),
                         None => builder
                             .regex_config

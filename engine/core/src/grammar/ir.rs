@@ -122,7 +122,7 @@ impl Grammar {
                 format!("the root rule #{} does not exist", root.0),
             ));
         }
-        let mut regexes = RegexTerminals::new();
+        let mut regexes = RegexTerminals::new(false);
         let mut expressions = 0usize;
         for (index, rule) in rules.iter().enumerate() {
             check_expression(&rule.body, rules.len(), &mut regexes, &mut expressions).map_err(
@@ -247,26 +247,43 @@ pub fn normalize_class(ranges: &[(char, char)], negated: bool) -> Vec<(char, cha
 
 /// The regex terminals of one grammar, each compiled once, all within one
 /// shared [`REGEX_TIME_BUDGET`].
+///
+/// Compiler-built grammars ([`Grammar::from_rules`]) only parse their
+/// regexes here: most are small pieces that flattening inlines into larger
+/// lexemes, so determinizing each on its own would be wasted work; the ones
+/// matched on their own are compiled (and their errors reported) when the
+/// grammar is flattened. GBNF grammars are small and compile eagerly, so
+/// `rein check --grammar` reports every regex error.
 struct RegexTerminals {
     config: RegexConfig,
     dfas: HashMap<String, ByteDfa>,
     started: Instant,
+    eager: bool,
 }
 
 impl RegexTerminals {
-    fn new() -> RegexTerminals {
+    fn new(eager: bool) -> RegexTerminals {
         RegexTerminals {
             config: RegexConfig::new(),
             dfas: HashMap::new(),
             started: Instant::now(),
+            eager,
         }
     }
 
-    /// Compiles `pattern` unless it already is; the error names the kind
-    /// and says what is wrong.
+    /// Compiles `pattern` unless it already is (or, when not eager, checks
+    /// that it parses); the error names the kind and says what is wrong.
     fn compile(&mut self, pattern: &str) -> Result<(), (GrammarErrorKind, String)> {
         if self.dfas.contains_key(pattern) {
             return Ok(());
+        }
+        if !self.eager {
+            return self.config.check(pattern).map_err(|error| {
+                (
+                    GrammarErrorKind::BadRegex,
+                    format!("bad regex /{}/: {error}", abbreviated(pattern)),
+                )
+            });
         }
         let remaining = REGEX_TIME_BUDGET.saturating_sub(self.started.elapsed());
         if remaining.is_zero() {
@@ -278,13 +295,25 @@ impl RegexTerminals {
         let config = self.config.clone().max_compile_time(remaining);
         let dfa = config.build(pattern).map_err(|error| {
             let message = match error.kind() {
-                CompileErrorKind::EmptyLanguage => format!("regex /{pattern}/ matches nothing"),
-                _ => format!("bad regex /{pattern}/: {error}"),
+                CompileErrorKind::EmptyLanguage => {
+                    format!("regex /{}/ matches nothing", abbreviated(pattern))
+                }
+                _ => format!("bad regex /{}/: {error}", abbreviated(pattern)),
             };
             (GrammarErrorKind::BadRegex, message)
         })?;
         self.dfas.insert(pattern.to_string(), dfa);
         Ok(())
+    }
+}
+
+/// `pattern` cut to its first 80 characters, for error messages: a
+/// generated regex can be many kilobytes long.
+pub(crate) fn abbreviated(pattern: &str) -> std::borrow::Cow<'_, str> {
+    const SHOWN: usize = 80;
+    match pattern.char_indices().nth(SHOWN) {
+        Some((end, _)) => format!("{}…", &pattern[..end]).into(),
+        None => pattern.into(),
     }
 }
 
@@ -374,7 +403,7 @@ impl<'a> Lowering<'a> {
             source,
             ids: HashMap::new(),
             expressions: 0,
-            regexes: RegexTerminals::new(),
+            regexes: RegexTerminals::new(true),
         }
     }
 
@@ -617,7 +646,15 @@ mod tests {
             RuleId(0),
         )
         .unwrap();
-        assert!(ok.regex_dfa("[0-9]+").is_some());
+        // Built grammars only parse their regexes; flattening compiles them.
+        assert!(ok.regex_dfa("[0-9]+").is_none());
+        let empty =
+            Grammar::from_rules(vec![rule("root", Expr::Regex("[a&&b]".into()))], RuleId(0))
+                .unwrap();
+        let error = crate::grammar::cfg::Cfg::new(&empty)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("matches no output"), "{error}");
         let message = |rules: Vec<Rule>| {
             Grammar::from_rules(rules, RuleId(0))
                 .unwrap_err()
