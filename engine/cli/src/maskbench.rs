@@ -7,6 +7,7 @@
 //! module reads files, runs the peer the same way, and prints both
 //! columns with their ratios. Single thread.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -15,7 +16,7 @@ use clap::Args;
 use llguidance::api::TopLevelGrammar;
 use llguidance::toktrie::TokEnv;
 use llguidance::ParserFactory;
-use rein_schema::maskbench::{run_file, BenchFile, RunOptions, Summary, Verdict};
+use rein_schema::maskbench::{run_file, BenchFile, FileReport, RunOptions, Summary, Verdict};
 use rein_schema::python_dumps;
 use rein_tokenizer::Tokenizer;
 use serde_json::Value;
@@ -50,6 +51,12 @@ pub struct MaskbenchArgs {
     /// Print each schema that does not pass, with why.
     #[arg(long, short)]
     verbose: bool,
+    /// Also write every schema's verdict and raw timings here, one JSON
+    /// line per schema and engine (`engine`, `file`, `verdict`, `tokens`,
+    /// `ttfm_us`, `tbm_us`), so runs over shards of MaskBench can be merged
+    /// into one set of percentiles (`scripts/maskbench_merge.py`).
+    #[arg(long, value_name = "OUT")]
+    timings: Option<PathBuf>,
 }
 
 /// Peers `rein bench maskbench` can run.
@@ -75,6 +82,23 @@ pub fn run(args: &MaskbenchArgs) -> Result<Outcome> {
     };
     let mut rein = Summary::default();
     let mut llguidance = Summary::default();
+    let mut timings = match &args.timings {
+        Some(out) => Some(std::io::BufWriter::new(
+            std::fs::File::create(out)
+                .with_context(|| format!("cannot write {}", out.display()))?,
+        )),
+        None => None,
+    };
+    let mut record = |engine: &str, name: &str, report: &FileReport| -> Result<()> {
+        if let Some(out) = &mut timings {
+            let line = serde_json::json!({
+                "engine": engine, "file": name, "verdict": verdict_name(&report.verdict),
+                "tokens": report.tokens, "ttfm_us": report.ttfm_us, "tbm_us": report.tbm_us,
+            });
+            writeln!(out, "{line}").context("cannot write the timings")?;
+        }
+        Ok(())
+    };
     for name in &names {
         let path = args.data.join(name);
         let text = std::fs::read_to_string(&path)
@@ -85,13 +109,25 @@ pub fn run(args: &MaskbenchArgs) -> Result<Outcome> {
             println!("rein\t{name}\t{}", describe(&report.verdict));
         }
         rein.add(&report);
+        record("rein", name, &report)?;
         if let Some(peer) = &peer {
-            let (verdict, tokens, tbm, ttfm) = peer.run(&file, &encode, &options);
+            let (verdict, tokens, tbm_us, ttfm_us) = peer.run(&file, &encode, &options);
             if args.verbose && verdict != Verdict::Passing {
                 println!("llguidance\t{name}\t{}", describe(&verdict));
             }
-            llguidance.add_parts(&verdict, tokens, &tbm, ttfm);
+            let report = FileReport {
+                verdict,
+                tokens,
+                tbm_us,
+                ttfm_us,
+            };
+            llguidance.add(&report);
+            record("llguidance", name, &report)?;
         }
+    }
+    drop(record);
+    if let Some(mut out) = timings {
+        out.flush().context("cannot write the timings")?;
     }
     print_table(&rein, peer.as_ref().map(|_| &llguidance));
     if let Some(out) = &args.json {
@@ -104,6 +140,17 @@ pub fn run(args: &MaskbenchArgs) -> Result<Outcome> {
             .with_context(|| format!("cannot write {}", out.display()))?;
     }
     Ok(Outcome::Success)
+}
+
+/// The summary key a verdict counts under.
+fn verdict_name(verdict: &Verdict) -> &'static str {
+    match verdict {
+        Verdict::Passing => "passing",
+        Verdict::CompileError(_) => "compile_error",
+        Verdict::ValidationError(..) => "validation_error",
+        Verdict::InvalidationError(_) => "invalidation_error",
+        Verdict::Timeout => "timeout",
+    }
 }
 
 fn describe(verdict: &Verdict) -> String {
