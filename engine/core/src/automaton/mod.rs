@@ -13,14 +13,19 @@
 //! Compilation is bounded: [`RegexConfig`] caps the pattern, the NFA, the
 //! determinization and the final number of states, and each cap, when hit,
 //! is a [`CompileError`] that says which limit and how to raise it.
+//!
+//! DFAs combine by intersection and difference ([`ProductConfig`]), for
+//! languages no single regex states.
 
 mod error;
 mod labels;
+mod product;
 mod regex;
 
 use std::collections::VecDeque;
 
 pub use error::{CompileError, CompileErrorKind};
+pub use product::ProductConfig;
 pub use regex::RegexConfig;
 
 /// A byte DFA where every non-dead state can reach acceptance.
@@ -76,6 +81,18 @@ impl ByteDfa {
     /// Builds the DFA that accepts exactly one of `labels`.
     pub fn labels<S: AsRef<str>>(labels: &[S]) -> Result<ByteDfa, CompileError> {
         labels::build(labels)
+    }
+
+    /// The DFA accepting what both `self` and `other` accept, with the
+    /// default [`ProductConfig`].
+    pub fn intersection(&self, other: &ByteDfa) -> Result<ByteDfa, CompileError> {
+        ProductConfig::default().build(&[self, other], &[])
+    }
+
+    /// The DFA accepting what `self` accepts and `other` does not, with the
+    /// default [`ProductConfig`].
+    pub fn difference(&self, other: &ByteDfa) -> Result<ByteDfa, CompileError> {
+        ProductConfig::default().build(&[self], &[other])
     }
 
     /// The start state.
@@ -198,6 +215,56 @@ impl ByteDfa {
     /// Whether `state` accepts and no byte can follow: the output must end.
     pub fn must_end(&self, state: u32) -> bool {
         self.is_accepting(state) && (0..=255u8).all(|byte| self.next(state, byte) == DEAD)
+    }
+
+    /// The length in bytes of the longest accepted string, or `None` when
+    /// accepted strings are unbounded (a cycle is reachable: every live
+    /// state can still reach acceptance). Iterative, so deep automata
+    /// cannot overflow the stack.
+    pub fn longest_match(&self) -> Option<usize> {
+        // Post-order depth-first search; `on_path` finds cycles.
+        let count = self.state_count();
+        let mut longest: Vec<Option<usize>> = vec![None; count];
+        let mut on_path = vec![false; count];
+        let mut stack: Vec<(u32, usize)> = vec![(self.start, 0)];
+        on_path[self.start as usize / self.stride] = true;
+        while let Some(&mut (state, ref mut class)) = stack.last_mut() {
+            let index = state as usize / self.stride;
+            if *class < self.stride {
+                let next = self.transitions[state as usize + *class];
+                *class += 1;
+                if next == DEAD {
+                    continue;
+                }
+                let next_index = next as usize / self.stride;
+                if on_path[next_index] {
+                    return None;
+                }
+                if longest[next_index].is_none() {
+                    on_path[next_index] = true;
+                    stack.push((next, 0));
+                }
+                continue;
+            }
+            let mut best = if self.is_accepting(state) {
+                Some(0)
+            } else {
+                None
+            };
+            for class in 0..self.stride {
+                let next = self.transitions[state as usize + class];
+                if next != DEAD {
+                    if let Some(length) = longest[next as usize / self.stride] {
+                        best = Some(best.map_or(length + 1, |b: usize| b.max(length + 1)));
+                    }
+                }
+            }
+            // Live states always reach acceptance; 0 is a safe floor.
+            longest[index] = Some(best.unwrap_or(0));
+            on_path[index] = false;
+            stack.pop();
+        }
+        longest[self.start as usize / self.stride]
     }
 
     /// A shortest byte string leading from `state` to acceptance, or `None`
@@ -362,6 +429,18 @@ pub(crate) mod tests {
         let after_a = dfa.next(dfa.start(), b'a');
         assert_eq!(dfa.next(after_a, b'b'), DEAD);
         assert_ne!(dfa.next(after_a, b'd'), DEAD);
+    }
+
+    #[test]
+    fn longest_match_is_finite_only_without_cycles() {
+        assert_eq!(
+            ByteDfa::regex("[0-9]{4}-[0-9]{2}").unwrap().longest_match(),
+            Some(7)
+        );
+        assert_eq!(ByteDfa::regex("a|bcd|ef").unwrap().longest_match(), Some(3));
+        assert_eq!(ByteDfa::regex("é{0,3}").unwrap().longest_match(), Some(6));
+        assert_eq!(ByteDfa::regex("ab*c").unwrap().longest_match(), None);
+        assert_eq!(ByteDfa::regex("(?:ab)+|x").unwrap().longest_match(), None);
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! Every IR rule becomes a nonterminal; nested alternations, sequences and
 //! repetitions get fresh nonterminals; every distinct terminal (literal,
 //! character class, regex) becomes one byte-level [`ByteDfa`], scanned byte
-//! by byte, and special tokens stay token-level terminals.
+//! by byte, and special tokens stay token-level terminals. Ready-made
+//! automata ([`Expr::Automaton`]) are terminals as they are: they have no
+//! regex to print, so they never join a larger lexeme.
 //!
 //! **Lexemes.** Whatever part of a rule is regular — it uses no special
 //! token and reaches no rule that recurses back to it — is compiled into
@@ -386,7 +388,12 @@ impl Builder<'_> {
     ) -> Result<Option<Symbol>, GrammarError> {
         if matches!(
             expression,
-            Expr::Rule(_) | Expr::Literal(_) | Expr::Class(_) | Expr::Regex(_) | Expr::Empty
+            Expr::Rule(_)
+                | Expr::Literal(_)
+                | Expr::Class(_)
+                | Expr::Regex(_)
+                | Expr::Automaton(_)
+                | Expr::Empty
         ) {
             return Ok(None);
         }
@@ -430,7 +437,7 @@ impl Builder<'_> {
             Expr::Regex(pattern) if pattern.len() <= MAX_INLINED_REGEX_BYTES => {
                 format!("(?:{pattern})")
             }
-            Expr::Regex(_) | Expr::Special(_) | Expr::Nothing => return None,
+            Expr::Regex(_) | Expr::Special(_) | Expr::Automaton(_) | Expr::Nothing => return None,
             Expr::Rule(id) => format!("(?:{})", self.rule_pattern(id.0)?),
             Expr::Sequence(items) => {
                 let mut out = String::from("(?:");
@@ -517,6 +524,30 @@ impl Builder<'_> {
         result
     }
 
+    /// `terminal`, or `ε | terminal` when its DFA also matches the empty
+    /// string.
+    fn optional_if_empty(
+        &mut self,
+        terminal: Symbol,
+        base: &str,
+        context: &str,
+    ) -> Result<Symbol, GrammarError> {
+        let matches_empty = match terminal {
+            Symbol::Terminal(id) => matches!(
+                &self.terminals[id as usize],
+                Terminal::Bytes(dfa) if dfa.is_accepting(dfa.start())
+            ),
+            Symbol::Nonterminal(_) => false,
+        };
+        if !matches_empty {
+            return Ok(terminal);
+        }
+        let optional = self.fresh(base);
+        self.add(optional, Vec::new(), context)?;
+        self.add(optional, vec![terminal], context)?;
+        Ok(Symbol::Nonterminal(optional))
+    }
+
     /// One symbol standing for `expression`.
     fn symbol(
         &mut self,
@@ -569,22 +600,15 @@ impl Builder<'_> {
                     },
                     context,
                 )?;
-                let matches_empty = match terminal {
-                    Symbol::Terminal(id) => matches!(
-                        &self.terminals[id as usize],
-                        Terminal::Bytes(dfa) if dfa.is_accepting(dfa.start())
-                    ),
-                    Symbol::Nonterminal(_) => false,
-                };
-                // A regex that also matches the empty string is `ε | regex`.
-                if matches_empty {
-                    let optional = self.fresh(base);
-                    self.add(optional, Vec::new(), context)?;
-                    self.add(optional, vec![terminal], context)?;
-                    Ok(Symbol::Nonterminal(optional))
-                } else {
-                    Ok(terminal)
-                }
+                self.optional_if_empty(terminal, base, context)
+            }
+            Expr::Automaton(automaton) => {
+                let terminal = self.terminal(
+                    format!("A{}", automaton.identity()),
+                    |_| Ok(Terminal::Bytes(Box::new(automaton.dfa().clone()))),
+                    context,
+                )?;
+                self.optional_if_empty(terminal, base, context)
             }
             Expr::Special(token) => {
                 let key = format!("S{token:?}");
@@ -809,6 +833,51 @@ mod tests {
         assert!(root
             .iter()
             .any(|&p| nested.productions[p as usize].rhs.len() == 3));
+    }
+
+    #[test]
+    fn automaton_terminals_stay_whole_terminals() {
+        use crate::grammar::earley::Chart;
+        use crate::grammar::ir::{DfaTerminal, Rule, RuleId};
+        use crate::grammar::Location;
+        // Two or three letters from a-c, but not `ab`; optional around it.
+        let letters = ByteDfa::regex("[a-c]{2,3}")
+            .unwrap()
+            .difference(&ByteDfa::regex("ab").unwrap())
+            .unwrap();
+        let terminal = Expr::Automaton(DfaTerminal::new("letters", letters));
+        let maybe_empty = Expr::Automaton(DfaTerminal::new(
+            "digits",
+            ByteDfa::regex("[0-9]{0,2}").unwrap(),
+        ));
+        let body = Expr::Sequence(vec![
+            Expr::Literal("<".into()),
+            terminal.clone(),
+            Expr::Regex("-+".into()),
+            maybe_empty,
+            Expr::Alternation(vec![terminal, Expr::Literal(">".into())]),
+        ]);
+        let rules = vec![Rule {
+            name: "root".into(),
+            body,
+            location: Location { line: 1, column: 1 },
+        }];
+        let grammar = Grammar::from_rules(rules, RuleId(0)).unwrap();
+        let g = Cfg::new(&grammar).unwrap();
+        // The same automaton twice is one terminal.
+        // `<`, the letters, `-+`, the digits, `>`.
+        assert_eq!(g.terminals.len(), 5, "{:?}", g.terminals);
+        for (text, accepted) in [
+            ("<ba->", true),
+            ("<ccc--12>", true),
+            ("<ac-7cb", true),
+            ("<ab->", false),
+            ("<a->", false),
+            ("<ba-123>", false),
+            ("<ba-ab", false),
+        ] {
+            assert_eq!(Chart::recognizes(&g, text.as_bytes()), accepted, "{text:?}");
+        }
     }
 
     #[test]

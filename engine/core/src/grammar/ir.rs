@@ -2,8 +2,9 @@
 //! and JSON Schema.
 //!
 //! Rules are numbered ([`RuleId`]) and referenced by number; terminals are
-//! literals, character classes (always positive, sorted, merged), regexes
-//! and special tokens. Lowering from GBNF resolves names and checks the
+//! literals, character classes (always positive, sorted, merged), regexes,
+//! special tokens and ready-made automata ([`DfaTerminal`], for languages
+//! that compilers build by intersecting or subtracting regexes). Lowering from GBNF resolves names and checks the
 //! grammar, each error with the `line:column` of its cause; compilers that
 //! build rules directly ([`Grammar::from_rules`]) go through the same
 //! checks, located at each rule's [`Rule::location`]:
@@ -16,6 +17,7 @@
 //!   more than [`REGEX_TIME_BUDGET`] to compile all together.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::error::{GrammarError, GrammarErrorKind, Location, Span};
@@ -58,6 +60,8 @@ pub enum Expr {
     Regex(String),
     /// A special token.
     Special(SpecialToken),
+    /// Bytes matched by a ready-made automaton, as one terminal.
+    Automaton(DfaTerminal),
     /// A rule.
     Rule(RuleId),
     /// Items in order.
@@ -75,6 +79,61 @@ pub enum Expr {
     },
     /// Matches nothing (an empty character class).
     Nothing,
+}
+
+/// A terminal given directly as a [`ByteDfa`], for languages no single
+/// regex states (a `pattern` cut to a length, an object key matching one
+/// regex but not another). Shared, so cloning an expression is cheap; two
+/// terminals are equal when they share the same automaton, which is what
+/// deduplication needs (separately built equal languages simply stay two
+/// terminals).
+#[derive(Clone)]
+pub struct DfaTerminal {
+    label: String,
+    dfa: Arc<ByteDfa>,
+}
+
+impl DfaTerminal {
+    /// Wraps `dfa`; `label` names it in debug output and errors.
+    pub fn new(label: impl Into<String>, dfa: ByteDfa) -> DfaTerminal {
+        DfaTerminal {
+            label: label.into(),
+            dfa: Arc::new(dfa),
+        }
+    }
+
+    /// The automaton (matched against the whole terminal).
+    pub fn dfa(&self) -> &ByteDfa {
+        &self.dfa
+    }
+
+    /// The label given at construction.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// An identity for the automaton, equal for equal terminals and unique
+    /// among the terminals alive at the same time.
+    pub fn identity(&self) -> usize {
+        Arc::as_ptr(&self.dfa) as usize
+    }
+}
+
+impl PartialEq for DfaTerminal {
+    fn eq(&self, other: &DfaTerminal) -> bool {
+        Arc::ptr_eq(&self.dfa, &other.dfa)
+    }
+}
+
+impl Eq for DfaTerminal {}
+
+impl std::fmt::Debug for DfaTerminal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DfaTerminal")
+            .field("label", &self.label)
+            .field("states", &self.dfa.state_count())
+            .finish()
+    }
 }
 
 /// A named rule.
@@ -339,7 +398,9 @@ fn check_expression(
 ) -> Result<(), (GrammarErrorKind, String)> {
     count_expression(expressions)?;
     match expression {
-        Expr::Empty | Expr::Literal(_) | Expr::Special(_) | Expr::Nothing => Ok(()),
+        Expr::Empty | Expr::Literal(_) | Expr::Special(_) | Expr::Automaton(_) | Expr::Nothing => {
+            Ok(())
+        }
         Expr::Class(ranges) => {
             let pairs: Vec<(char, char)> = ranges.clone();
             if ranges.is_empty() || normalize_class(&pairs, false) != *ranges {
@@ -562,7 +623,12 @@ pub fn productive_rules(grammar: &Grammar) -> Vec<bool> {
 
 fn is_productive(expression: &Expr, productive: &[bool]) -> bool {
     match expression {
-        Expr::Empty | Expr::Literal(_) | Expr::Class(_) | Expr::Regex(_) | Expr::Special(_) => true,
+        Expr::Empty
+        | Expr::Literal(_)
+        | Expr::Class(_)
+        | Expr::Regex(_)
+        | Expr::Special(_)
+        | Expr::Automaton(_) => true,
         Expr::Nothing => false,
         Expr::Rule(id) => productive[id.0 as usize],
         Expr::Sequence(items) => items.iter().all(|i| is_productive(i, productive)),

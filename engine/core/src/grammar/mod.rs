@@ -17,4 +17,4 @@ pub mod ir;
 pub mod mask_walk;
 
 pub use error::{GrammarError, GrammarErrorKind, Location, Span};
-pub use ir::{Expr, Grammar, Rule, RuleId, SpecialToken};
+pub use ir::{DfaTerminal, Expr, Grammar, Rule, RuleId, SpecialToken};

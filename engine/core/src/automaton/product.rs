@@ -1,0 +1,302 @@
+//! Boolean combinations of [`ByteDfa`]s: intersection and difference.
+//!
+//! Some languages are easy to state as regexes but not as *one* regex: a
+//! JSON Schema string that must match a `pattern` *and* have at most 20
+//! characters, or an object key that matches one `patternProperties` regex
+//! but none of the others and is not a named property. `regex-automata`
+//! cannot intersect or complement, so rein combines its own DFAs with the
+//! classic product construction: a state of the product is a tuple of
+//! component states, explored breadth-first from the tuple of start states.
+//!
+//! The trade-off: the product is not minimized, so it can be larger than
+//! needed (at worst the product of the component sizes). It is bounded by
+//! [`ProductConfig`] — states and wall-clock time — and running past either
+//! bound is a [`CompileError`] naming the limit, never a hang. Dead ends are
+//! pruned as for every [`ByteDfa`], so the result keeps the invariant that
+//! every state but the dead one can still reach acceptance; an empty result
+//! is [`CompileErrorKind::EmptyLanguage`](super::CompileErrorKind).
+//!
+//! Complement is only ever relative (`a` minus `b`): the product accepts a
+//! subset of its first included DFA, so it never accepts bytes (invalid
+//! UTF-8, say) that no component allowed.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use super::{ByteDfa, CompileError, RawDfa, DEAD};
+
+/// Limits for a product construction; exceeding one is an error.
+#[derive(Clone, Debug)]
+pub struct ProductConfig {
+    max_states: usize,
+    max_compile_time: Duration,
+}
+
+impl Default for ProductConfig {
+    fn default() -> ProductConfig {
+        ProductConfig {
+            max_states: 100_000,
+            max_compile_time: Duration::from_secs(5),
+        }
+    }
+}
+
+impl ProductConfig {
+    /// The default limits: 100,000 states, 5 s.
+    pub fn new() -> ProductConfig {
+        ProductConfig::default()
+    }
+
+    /// States the product may have, the dead state included.
+    pub fn max_states(mut self, states: usize) -> ProductConfig {
+        self.max_states = states;
+        self
+    }
+
+    /// Wall-clock time the construction may take, checked every 64 states.
+    pub fn max_compile_time(mut self, time: Duration) -> ProductConfig {
+        self.max_compile_time = time;
+        self
+    }
+
+    /// The DFA accepting exactly the strings every DFA of `include` accepts
+    /// and no DFA of `exclude` does. `include` must not be empty.
+    pub fn build(
+        &self,
+        include: &[&ByteDfa],
+        exclude: &[&ByteDfa],
+    ) -> Result<ByteDfa, CompileError> {
+        if include.is_empty() {
+            return Err(CompileError::unsupported(
+                "a product needs at least one included automaton (complements are relative)",
+            ));
+        }
+        let started = Instant::now();
+        let components: Vec<&ByteDfa> = include.iter().chain(exclude).copied().collect();
+        let required = include.len();
+        // The product's byte classes: bytes that no component tells apart.
+        let mut classes = [0u8; 256];
+        let mut signatures: HashMap<Vec<u8>, u8> = HashMap::new();
+        let mut representatives = Vec::new();
+        for byte in 0..=255u8 {
+            let signature: Vec<u8> = components
+                .iter()
+                .map(|dfa| dfa.classes[byte as usize])
+                .collect();
+            let next_class = signatures.len();
+            let class = *signatures.entry(signature).or_insert_with(|| {
+                representatives.push(byte);
+                // At most 256 distinct signatures, one per byte.
+                next_class as u8
+            });
+            classes[byte as usize] = class;
+        }
+        let stride = representatives.len();
+
+        let mut exploration = Exploration {
+            config: self,
+            components: &components,
+            required,
+            ids: HashMap::new(),
+            pending: Vec::new(),
+            transitions: vec![0u32; stride],
+            accepting: vec![false],
+            stride,
+        };
+        let start: Vec<u32> = components.iter().map(|dfa| dfa.start()).collect();
+        let start = exploration.intern(start)?;
+        let mut explored = 0usize;
+        while let Some((tuple, from)) = exploration.pending.pop() {
+            explored += 1;
+            if explored % 64 == 0 && started.elapsed() > self.max_compile_time {
+                return Err(CompileError::limit(
+                    "max_compile_time",
+                    format!(
+                        "combining automata took longer than {:?}",
+                        self.max_compile_time
+                    ),
+                ));
+            }
+            for (class, &byte) in representatives.iter().enumerate() {
+                let next: Vec<u32> = components
+                    .iter()
+                    .zip(&tuple)
+                    .map(|(dfa, &state)| {
+                        if state == DEAD {
+                            DEAD
+                        } else {
+                            dfa.next(state, byte)
+                        }
+                    })
+                    .collect();
+                let to = exploration.intern(next)?;
+                exploration.transitions[from as usize * stride + class] = to;
+            }
+        }
+        RawDfa {
+            classes,
+            stride,
+            transitions: exploration.transitions,
+            accepting: exploration.accepting,
+            start,
+        }
+        .finish()
+    }
+}
+
+/// The product's states found so far.
+struct Exploration<'a> {
+    config: &'a ProductConfig,
+    /// Included components first, then excluded ones.
+    components: &'a [&'a ByteDfa],
+    /// How many components are included.
+    required: usize,
+    /// Raw state index of each tuple of component states.
+    ids: HashMap<Vec<u32>, u32>,
+    /// Tuples found but not expanded yet, with their index.
+    pending: Vec<(Vec<u32>, u32)>,
+    transitions: Vec<u32>,
+    accepting: Vec<bool>,
+    stride: usize,
+}
+
+impl Exploration<'_> {
+    /// The raw index of `tuple`, adding a row when it is new; the dead
+    /// state when an included component is dead.
+    fn intern(&mut self, tuple: Vec<u32>) -> Result<u32, CompileError> {
+        if tuple[..self.required].contains(&DEAD) {
+            return Ok(0);
+        }
+        if let Some(&index) = self.ids.get(&tuple) {
+            return Ok(index);
+        }
+        if self.accepting.len() >= self.config.max_states {
+            return Err(CompileError::limit(
+                "max_states",
+                format!(
+                    "combining automata needs more than {} states",
+                    self.config.max_states
+                ),
+            ));
+        }
+        let index = self.accepting.len() as u32;
+        let accepts = |(dfa, &state): (&&ByteDfa, &u32)| state != DEAD && dfa.is_accepting(state);
+        let (included, excluded) = self.components.split_at(self.required);
+        let accepting = included.iter().zip(&tuple).all(accepts)
+            && !excluded.iter().zip(&tuple[self.required..]).any(accepts);
+        self.accepting.push(accepting);
+        self.transitions.extend(std::iter::repeat_n(0, self.stride));
+        self.ids.insert(tuple.clone(), index);
+        self.pending.push((tuple, index));
+        Ok(index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::automaton::tests::accepts;
+    use crate::automaton::CompileErrorKind;
+
+    /// Every string over `alphabet` of at most `length` characters.
+    fn strings(alphabet: &[char], length: usize) -> Vec<String> {
+        let mut all = vec![String::new()];
+        let mut frontier = vec![String::new()];
+        for _ in 0..length {
+            let mut longer = Vec::new();
+            for prefix in &frontier {
+                for &c in alphabet {
+                    longer.push(format!("{prefix}{c}"));
+                }
+            }
+            all.extend(longer.iter().cloned());
+            frontier = longer;
+        }
+        all
+    }
+
+    /// Checks the product of regexes against the regexes themselves on
+    /// every short string.
+    fn check(include: &[&str], exclude: &[&str]) {
+        let compile = |patterns: &[&str]| -> Vec<ByteDfa> {
+            patterns
+                .iter()
+                .map(|p| ByteDfa::regex(p).unwrap())
+                .collect()
+        };
+        let (included, excluded) = (compile(include), compile(exclude));
+        let included_refs: Vec<&ByteDfa> = included.iter().collect();
+        let excluded_refs: Vec<&ByteDfa> = excluded.iter().collect();
+        let product = ProductConfig::new().build(&included_refs, &excluded_refs);
+        let alphabet = ['a', 'b', 'c', 'é', '"'];
+        let mut any = false;
+        for text in strings(&alphabet, 5) {
+            let expected = included.iter().all(|dfa| accepts(dfa, &text))
+                && !excluded.iter().any(|dfa| accepts(dfa, &text));
+            any |= expected;
+            let got = product.as_ref().is_ok_and(|dfa| accepts(dfa, &text));
+            assert_eq!(got, expected, "{text:?} in {include:?} minus {exclude:?}");
+        }
+        if !any {
+            // Nothing short matched: the language is empty or has only long
+            // strings; an empty language is an error, never a DFA.
+            if let Err(error) = product {
+                assert_eq!(error.kind(), &CompileErrorKind::EmptyLanguage);
+            }
+        }
+    }
+
+    #[test]
+    fn intersections_match_brute_force() {
+        check(&["[ab]*", "a*b*"], &[]);
+        check(&["(?:a|b)*a(?:a|b)", "[abc]{2,4}"], &[]);
+        check(&[r#""[^"]*""#, r#""(?:a|é)+"#], &[]);
+        check(&["a+", "b+"], &[]);
+        check(&[".*a.*", ".*b.*", ".{0,3}"], &[]);
+        check(&["(?:ab|c)*", ".*"], &[]);
+    }
+
+    #[test]
+    fn differences_match_brute_force() {
+        check(&["[abc]*"], &["a*"]);
+        check(&["[abé]{1,4}"], &["[ab]*é[ab]*", "aa"]);
+        check(&[".*"], &[".*ab.*"]);
+        check(&["(?:a|é)*"], &["(?:a|é)*"]);
+        check(&[r#""[a-c]*""#], &[r#""a""#, r#""bc""#]);
+    }
+
+    #[test]
+    fn pruned_and_empty_results() {
+        let error = ByteDfa::regex("a+")
+            .unwrap()
+            .intersection(&ByteDfa::regex("b+").unwrap())
+            .unwrap_err();
+        assert_eq!(error.kind(), &CompileErrorKind::EmptyLanguage);
+        // `ab` minus `a.` leaves nothing after `a`: that branch is dead.
+        let dfa = ByteDfa::regex("ab|cd")
+            .unwrap()
+            .difference(&ByteDfa::regex("a.").unwrap())
+            .unwrap();
+        assert_eq!(dfa.next(dfa.start(), b'a'), DEAD);
+        assert!(accepts(&dfa, "cd"));
+        assert!(ProductConfig::new().build(&[], &[&dfa]).is_err());
+    }
+
+    #[test]
+    fn limits_are_errors() {
+        let any = ByteDfa::regex("[a-z]{0,300}").unwrap();
+        let letters = ByteDfa::regex(".*a.{8}").unwrap();
+        let error = ProductConfig::new()
+            .max_states(50)
+            .build(&[&any, &letters], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("max_states"), "{error}");
+        let error = ProductConfig::new()
+            .max_compile_time(Duration::ZERO)
+            .build(&[&any, &letters], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("max_compile_time"), "{error}");
+    }
+}
