@@ -9,8 +9,8 @@
 //! simply not stored and are computed every time, which keeps memory bounded
 //! without making a hot entry slower.
 
+use foldhash::{HashMap, HashMapExt};
 use std::borrow::Borrow;
-use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};

@@ -143,11 +143,28 @@ impl TokenTrie {
         &self,
         from: usize,
         start: S,
+        step: impl FnMut(S, u8) -> Option<S>,
+        on_node: impl FnMut(usize, &[TokenId], S),
+    ) {
+        self.walk_below_with(from, start, &mut Vec::new(), step, on_node)
+    }
+
+    /// [`TokenTrie::walk_below`] with the caller's stack of states, for
+    /// callers that walk below many nodes (every lexeme boundary) and
+    /// should not allocate for each.
+    pub fn walk_below_with<S: Copy>(
+        &self,
+        from: usize,
+        start: S,
+        states: &mut Vec<S>,
         mut step: impl FnMut(S, u8) -> Option<S>,
         mut on_node: impl FnMut(usize, &[TokenId], S),
     ) {
         let base_depth = self.nodes[from].depth as usize;
-        let mut states: Vec<S> = vec![start; self.max_depth - base_depth + 1];
+        // The states on the path from `from` to the current node, grown as
+        // the walk descends.
+        states.clear();
+        states.push(start);
         let end = self.nodes[from].subtree_end as usize;
         let mut index = from + 1;
         while index < end {
@@ -156,7 +173,8 @@ impl TokenTrie {
             match step(states[depth - 1], node.byte) {
                 None => index = node.subtree_end as usize,
                 Some(state) => {
-                    states[depth] = state;
+                    states.truncate(depth);
+                    states.push(state);
                     let first = node.token_start as usize;
                     let last = self.nodes[index + 1].token_start as usize;
                     on_node(index, &self.node_tokens[first..last], state);

@@ -18,7 +18,7 @@
 //! parser work; the lexer-based fast path that makes grammar masks cheap is
 //! future work and must agree with it.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 use super::cfg::{Cfg, Symbol, Terminal};
 use super::ir::SpecialToken;

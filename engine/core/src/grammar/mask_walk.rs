@@ -29,7 +29,7 @@
 //! rules can be completed, and every live DFA state can reach acceptance, so
 //! "scannable" is "viable".
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -270,32 +270,48 @@ struct BoundaryGroup {
 }
 
 /// Collects boundary nodes into groups by their finished slots.
+///
+/// The finished slots are a function of the [`ProductLexer`] state, so a
+/// boundary reached in a state seen before joins that state's group
+/// without working out its slots again: identifier-like lexemes make
+/// almost every trie node a boundary.
 #[derive(Default)]
 struct Grouper {
     groups: Vec<BoundaryGroup>,
     index: HashMap<Box<[u32]>, usize>,
+    /// The group of each product state id, [`NO_GROUP`] if none yet.
+    group_of_state: Vec<u32>,
 }
 
+const NO_GROUP: u32 = u32::MAX;
+
 impl Grouper {
-    fn add(&mut self, node: usize, finished: &[u32]) {
-        // Neighbouring boundaries usually finish the same terminals.
-        if let Some(last) = self.groups.last_mut() {
-            if &*last.finished == finished {
-                last.nodes.push(node as u32);
+    /// Adds the boundary `node`, reached in product state `state`.
+    fn add(&mut self, node: usize, state: u32, product: &ProductLexer, finished: &mut Vec<u32>) {
+        let id = (state & !ACCEPTS) as usize;
+        if let Some(&slot) = self.group_of_state.get(id) {
+            if slot != NO_GROUP {
+                self.groups[slot as usize].nodes.push(node as u32);
                 return;
             }
         }
-        let slot = match self.index.get(finished) {
+        product.finished(state, finished);
+        let slot = match self.index.get(finished.as_slice()) {
             Some(&slot) => slot,
             None => {
                 self.groups.push(BoundaryGroup {
-                    finished: finished.into(),
+                    finished: finished.as_slice().into(),
                     nodes: Vec::new(),
                 });
-                self.index.insert(finished.into(), self.groups.len() - 1);
+                self.index
+                    .insert(finished.as_slice().into(), self.groups.len() - 1);
                 self.groups.len() - 1
             }
         };
+        if self.group_of_state.len() <= id {
+            self.group_of_state.resize(id + 1, NO_GROUP);
+        }
+        self.group_of_state[id] = slot as u32;
         self.groups[slot].nodes.push(node as u32);
     }
 }
@@ -420,6 +436,8 @@ pub(crate) fn fill_text_mask(
         shared,
         words: vocabulary.len().div_ceil(32),
         finished: Vec::new(),
+        reached: Vec::new(),
+        trie_states: Vec::new(),
     };
     let key: LexemeKey = frontier.key.clone().into();
     let nodes = [TokenTrie::ROOT as u32];
@@ -441,6 +459,10 @@ struct Walker<'a> {
     words: usize,
     /// The slots accepting at the current node.
     finished: Vec<u32>,
+    /// Scratch for [`Walker::walk`]: the boundaries one walk reached, and
+    /// the trie walk's stack of states.
+    reached: Vec<(usize, u32)>,
+    trie_states: Vec<u32>,
 }
 
 impl Walker<'_> {
@@ -538,10 +560,12 @@ impl Walker<'_> {
         boundaries: &mut Grouper,
     ) {
         let trie = self.trie;
-        let mut reached: Vec<(usize, u32)> = Vec::new();
-        trie.walk_below(
+        let mut reached = std::mem::take(&mut self.reached);
+        reached.clear();
+        trie.walk_below_with(
             from,
             start,
+            &mut self.trie_states,
             |state, byte| product.step(state, byte),
             |node, tokens, state| {
                 found.extend(tokens);
@@ -550,10 +574,10 @@ impl Walker<'_> {
                 }
             },
         );
-        for (node, state) in reached {
-            product.finished(state, &mut self.finished);
-            boundaries.add(node, &self.finished);
+        for &(node, state) in &reached {
+            boundaries.add(node, state, product, &mut self.finished);
         }
+        self.reached = reached;
     }
 }
 
