@@ -12,14 +12,15 @@
 
 use std::collections::HashMap;
 
-use rein_core::grammar::{Expr, Location, Rule, RuleId};
+use rein_core::automaton::CompileErrorKind;
+use rein_core::grammar::{DfaTerminal, Expr, Location, Rule, RuleId};
 use serde_json::{Map, Value};
 
 use crate::draft::Draft;
 use crate::error::{Ignored, SchemaError, SchemaErrorKind};
 use crate::json_text::{encode_string, CHAR_UNIT};
 use crate::merge::{self, type_names};
-use crate::{formats, numbers, pattern, Options, Whitespace};
+use crate::{formats, lengths, numbers, pattern, Options, Whitespace};
 
 /// Standard assertion keywords; any of these that rein does not handle is
 /// an error (or ignored, when lenient). Anything else is an extension.
@@ -101,7 +102,12 @@ pub(crate) struct Compiler<'a> {
     depth: usize,
     pub ignored: Vec<Ignored>,
     ws: String,
+    /// Combined string automata by (content regexes, minLength,
+    /// maxLength), so a repeated string schema shares one terminal.
+    strings: HashMap<StringKey, Expr>,
 }
+
+type StringKey = (Vec<String>, u64, Option<u64>);
 
 type Result<T> = std::result::Result<T, SchemaError>;
 
@@ -177,6 +183,7 @@ impl<'a> Compiler<'a> {
             depth: 0,
             ignored: Vec::new(),
             ws,
+            strings: HashMap::new(),
         }
     }
 
@@ -718,20 +725,12 @@ impl<'a> Compiler<'a> {
                 ),
             ));
         }
-        let lengths = match (min, max) {
-            (0, None) => "*".to_string(),
-            (min, None) => format!("{{{min},}}"),
-            (min, Some(max)) => format!("{{{min},{max}}}"),
-        };
         let has_lengths = min > 0 || max.is_some();
-        let mut content = format!("{CHAR_UNIT}{lengths}");
-        let mut constrained = false;
+        // The regexes the contents must match, each with its keyword.
+        let mut contents: Vec<(String, &str)> = Vec::new();
         if let Some(format) = object.get("format").and_then(Value::as_str) {
             match formats::regex(format) {
-                formats::FormatRegex::Enforced(regex) => {
-                    content = regex;
-                    constrained = true;
-                }
+                formats::FormatRegex::Enforced(regex) => contents.push((regex, "format")),
                 formats::FormatRegex::Annotation => {}
                 formats::FormatRegex::Unsupported => self.unsupported(
                     pointer,
@@ -749,30 +748,55 @@ impl<'a> Compiler<'a> {
                     "`pattern` must be a string",
                 )
             })?;
-            if constrained {
-                self.unsupported(
-                    pointer,
-                    "pattern",
-                    "rein cannot combine `pattern` with `format`",
-                )?;
-            } else {
-                match pattern::translate(text) {
-                    Ok(regex) => {
-                        content = regex;
-                        constrained = true;
-                    }
-                    Err(message) => self.unsupported(pointer, "pattern", message)?,
-                }
+            match pattern::translate(text) {
+                Ok(regex) => contents.push((regex, "pattern")),
+                Err(message) => self.unsupported(pointer, "pattern", message)?,
             }
         }
-        if constrained && has_lengths {
-            self.unsupported(
-                pointer,
-                if min > 0 { "minLength" } else { "maxLength" },
-                "rein cannot combine string lengths with `pattern` or `format`",
-            )?;
+        let lengths = match (min, max) {
+            (0, None) => "*".to_string(),
+            (min, None) => format!("{{{min},}}"),
+            (min, Some(max)) => format!("{{{min},{max}}}"),
+        };
+        match contents.as_slice() {
+            [] => return Ok(Expr::Regex(format!("\"(?:{CHAR_UNIT}{lengths})\""))),
+            [(content, _)] if !has_lengths => return Ok(Expr::Regex(format!("\"(?:{content})\""))),
+            _ => {}
         }
-        Ok(Expr::Regex(format!("\"(?:{content})\"")))
+        let key = (
+            contents
+                .iter()
+                .map(|(regex, _)| regex.clone())
+                .collect::<Vec<_>>(),
+            min,
+            max,
+        );
+        if let Some(expr) = self.strings.get(&key) {
+            return Ok(expr.clone());
+        }
+        let expr = match lengths::string_dfa(&key.0, min, max) {
+            Ok(dfa) => Expr::Automaton(DfaTerminal::new(format!("{pointer} string"), dfa)),
+            Err(problem) if problem.kind() == &CompileErrorKind::EmptyLanguage => Expr::Nothing,
+            Err(problem) => {
+                let keyword = match (has_lengths, max) {
+                    (true, Some(_)) => "maxLength",
+                    (true, None) => "minLength",
+                    (false, _) => contents[contents.len() - 1].1,
+                };
+                self.unsupported(
+                    pointer,
+                    keyword,
+                    format!(
+                        "rein cannot combine {} on one string: {problem}",
+                        combined_keywords(&contents, has_lengths)
+                    ),
+                )?;
+                // Lenient: the first regex alone.
+                Expr::Regex(format!("\"(?:{})\"", contents[0].0))
+            }
+        };
+        self.strings.insert(key, expr.clone());
+        Ok(expr)
     }
 
     fn count(
@@ -1632,6 +1656,18 @@ impl<'a> Compiler<'a> {
         }
         value
     }
+}
+
+/// `pattern`, `format` and lengths, as far as a string combines them.
+fn combined_keywords(contents: &[(String, &str)], has_lengths: bool) -> String {
+    let mut names: Vec<String> = contents
+        .iter()
+        .map(|(_, keyword)| format!("`{keyword}`"))
+        .collect();
+    if has_lengths {
+        names.push("string lengths".to_string());
+    }
+    names.join(" with ")
 }
 
 fn json_type(value: &Value) -> String {

@@ -24,7 +24,8 @@
 //!
 //! Modules: [`compiler`] walks schemas; [`merge`] intersects `allOf`
 //! parts; [`json_text`], [`pattern`], [`numbers`] and [`formats`] build the
-//! regex terminals; [`validate`] wraps `jsonschema`.
+//! regex terminals; [`lengths`] intersects them where one string has
+//! several; [`validate`] wraps `jsonschema`.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -34,6 +35,7 @@ pub mod draft;
 pub mod error;
 pub mod formats;
 pub mod json_text;
+pub mod lengths;
 pub mod maskbench;
 pub mod merge;
 pub mod numbers;

@@ -89,7 +89,17 @@ fn encode(hir: &Hir, pattern: &str) -> Result<Hir, String> {
         }
         HirKind::Repetition(repetition) => {
             let mut repetition = repetition.clone();
-            repetition.sub = Box::new(encode(&repetition.sub, pattern)?);
+            let sub = encode(&repetition.sub, pattern)?;
+            // `(a+)?` without its group would print as the lazy `a+?`: a
+            // repeated repetition keeps a group.
+            repetition.sub = Box::new(match sub.kind() {
+                HirKind::Repetition(_) => Hir::capture(regex_syntax::hir::Capture {
+                    index: 1,
+                    name: None,
+                    sub: Box::new(sub),
+                }),
+                _ => sub,
+            });
             Hir::repetition(repetition)
         }
         HirKind::Capture(capture) => encode(&capture.sub, pattern)?,
@@ -224,6 +234,10 @@ mod tests {
         assert!(accepts("^[\\w-]+$", "a-b_c"));
         assert!(accepts("^\\/x$", "/x"));
         assert!(accepts("^[^a]$", "\n"));
+        assert!(accepts("^a:([a-z]+)?:b$", "a::b"));
+        assert!(accepts("^a:([a-z]+)?:b$", "a:xy:b"));
+        assert!(accepts("^(?:x{2})*$", "xxxx"));
+        assert!(!accepts("^(?:x{2})*$", "xxx"));
     }
 
     #[test]

@@ -38,13 +38,18 @@ fn schemas() -> Vec<Value> {
         json!({"anyOf": [{"type": "string", "format": "date"}, {"type": "array", "prefixItems": [{"type": "boolean"}, {"type": "null"}], "items": false}]}),
         json!({"allOf": [{"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]},
             {"properties": {"a": {"minimum": 5}, "b": {"type": "string", "pattern": "z"}}}]}),
+        json!({"type": "object", "properties": {
+            "word": {"type": "string", "pattern": "^[a-z\"é]+$", "minLength": 2, "maxLength": 4},
+            "near": {"type": "string", "pattern": "q", "maxLength": 3},
+            "day": {"type": "string", "format": "date", "pattern": "-0[1-3]-"}},
+            "required": ["word", "near", "day"], "additionalProperties": false}),
     ]
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
     #[test]
-    fn sampled_documents_validate(index in 0usize..5, seed in any::<u64>(), compact in any::<bool>()) {
+    fn sampled_documents_validate(index in 0usize..6, seed in any::<u64>(), compact in any::<bool>()) {
         let schema = &schemas()[index];
         let options = Options {
             whitespace: if compact { Whitespace::Compact } else { Whitespace::Flexible { max: 3 } },

@@ -1,0 +1,137 @@
+//! Strings held to several regular constraints at once: `pattern`,
+//! `format` and `minLength`/`maxLength` together.
+//!
+//! Each constraint alone is a regex over the encoded string (see
+//! [`crate::json_text`]), but their conjunction is not one regex: rein
+//! compiles each to a [`ByteDfa`] over the whole quoted string and
+//! intersects them ([`ProductConfig`]). Lengths count *decoded* characters:
+//! the length automaton repeats [`CHAR_UNIT`], one canonical encoding of
+//! one character (`é`, `\n`, `\u0001`) per step, and canonical encodings
+//! split into units in exactly one way, so the count is exact.
+//!
+//! The trade-off is size: the product of a loose pattern with a long
+//! length bound can have many states, so a bound the regex already implies
+//! (a `uuid` is never longer than 36 characters) is dropped first, and the
+//! product is limited in states and time; past a limit the caller gets the
+//! error and refuses the keyword rather than approximating it.
+
+use std::time::Duration;
+
+use rein_core::automaton::{CompileError, ProductConfig, RegexConfig};
+use rein_core::ByteDfa;
+
+use crate::json_text::CHAR_UNIT;
+
+/// The most states one combined string automaton may have.
+const MAX_STATES: usize = 150_000;
+
+/// The most time one combined string automaton may take.
+const MAX_TIME: Duration = Duration::from_secs(3);
+
+/// The DFA of quoted strings whose contents match every regex of
+/// `contents` (over the canonical encoding, without quotes) and whose
+/// decoded length is between `min` and `max` characters. An empty language
+/// is [`CompileErrorKind::EmptyLanguage`](rein_core::automaton::CompileErrorKind).
+pub fn string_dfa(
+    contents: &[String],
+    min: u64,
+    max: Option<u64>,
+) -> Result<ByteDfa, CompileError> {
+    let regex = RegexConfig::new()
+        .max_states(MAX_STATES)
+        .max_compile_time(MAX_TIME);
+    let product = ProductConfig::new()
+        .max_states(MAX_STATES)
+        .max_compile_time(MAX_TIME);
+    let mut combined: Option<ByteDfa> = None;
+    for content in contents {
+        let dfa = regex.build(&format!("\"(?:{content})\""))?;
+        combined = Some(match combined {
+            None => dfa,
+            Some(previous) => product.build(&[&previous, &dfa], &[])?,
+        });
+    }
+    let any = || regex.build(&format!("\"{CHAR_UNIT}*\""));
+    let combined = match combined {
+        Some(dfa) => dfa,
+        None => any()?,
+    };
+    // Bounds the contents already imply need no product. Every character
+    // takes at least one byte, so at most `bytes - 2` characters (quotes).
+    let max = max.filter(|&max| {
+        combined
+            .longest_match()
+            .is_none_or(|bytes| bytes.saturating_sub(2) as u64 > max)
+    });
+    let empty_possible = combined.is_accepting(combined.next_bytes(combined.start(), b"\"\""));
+    let min = if min == 1 && !empty_possible { 0 } else { min };
+    let lengths = match (min, max) {
+        (0, None) => return Ok(combined),
+        (min, None) => format!("{{{min},}}"),
+        (min, Some(max)) => format!("{{{min},{max}}}"),
+    };
+    let length = regex.build(&format!("\"{CHAR_UNIT}{lengths}\""))?;
+    product.build(&[&combined, &length], &[])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json_text::encode_string;
+    use crate::pattern::translate;
+    use rein_core::automaton::CompileErrorKind;
+
+    fn accepts(dfa: &ByteDfa, text: &str) -> bool {
+        dfa.is_accepting(dfa.next_bytes(dfa.start(), encode_string(text).as_bytes()))
+    }
+
+    #[test]
+    fn lengths_count_decoded_characters() {
+        let dfa = string_dfa(&[translate("^[a-zé\n\"]+$").unwrap()], 2, Some(3)).unwrap();
+        for (text, accepted) in [
+            ("ab", true),
+            ("abc", true),
+            ("a", false),
+            ("abcd", false),
+            ("éé", true),
+            ("é\né", true),
+            ("\n\"\n", true),
+            ("\n\"\n\n", false),
+            ("aB", false),
+        ] {
+            assert_eq!(accepts(&dfa, text), accepted, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn pattern_and_format_intersect() {
+        let format = match crate::formats::regex("date") {
+            crate::formats::FormatRegex::Enforced(regex) => regex,
+            other => panic!("{other:?}"),
+        };
+        let dfa = string_dfa(&[format, translate("-12-").unwrap()], 0, None).unwrap();
+        assert!(accepts(&dfa, "2024-12-01"));
+        assert!(!accepts(&dfa, "2024-11-01"));
+        assert!(!accepts(&dfa, "x-12-"));
+        // A bound the format implies is dropped, a tighter one is kept.
+        let format = crate::formats::regex("uuid");
+        let crate::formats::FormatRegex::Enforced(uuid) = format else {
+            panic!("{format:?}");
+        };
+        let loose = string_dfa(std::slice::from_ref(&uuid), 1, Some(100)).unwrap();
+        assert!(accepts(&loose, "123e4567-e89b-12d3-a456-426614174000"));
+        let error = string_dfa(&[uuid], 0, Some(35)).unwrap_err();
+        assert_eq!(error.kind(), &CompileErrorKind::EmptyLanguage);
+    }
+
+    #[test]
+    fn unanchored_patterns_with_lengths() {
+        let dfa = string_dfa(&[translate("ab").unwrap()], 0, Some(4)).unwrap();
+        for (text, accepted) in [("ab", true), ("xaby", true), ("xxaby", false), ("a", false)] {
+            assert_eq!(accepts(&dfa, text), accepted, "{text:?}");
+        }
+        let long = string_dfa(&[translate("^a").unwrap()], 10, None).unwrap();
+        assert!(accepts(&long, "a\u{1}\u{2}345678é"));
+        assert!(!accepts(&long, "a12345678"));
+    }
+}

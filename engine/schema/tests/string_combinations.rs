@@ -1,0 +1,142 @@
+//! Strings with several constraints at once — `pattern`, `format` and
+//! `minLength`/`maxLength` — accept exactly what `jsonschema` accepts, on
+//! documents written the way rein writes strings.
+
+use std::sync::Arc;
+
+use rein_core::{TokenKind, Vocabulary};
+use rein_schema::{compile, python_dumps, CompiledSchema, Options, SchemaErrorKind, Validator};
+use serde_json::{json, Value};
+
+fn bytes_vocabulary() -> Arc<Vocabulary> {
+    let mut builder = Vocabulary::builder();
+    for byte in 0..=255u8 {
+        builder.push(vec![byte], TokenKind::Text);
+    }
+    let eos = builder.push(b"</s>".to_vec(), TokenKind::Special);
+    builder.eos_token(eos);
+    Arc::new(builder.build().unwrap())
+}
+
+/// Whether the compiled grammar accepts the whole of `text`.
+fn accepts(compiled: &CompiledSchema, text: &str) -> bool {
+    let constraint = compiled.constraint(bytes_vocabulary()).unwrap();
+    let mut matcher = constraint.matcher();
+    text.bytes()
+        .all(|byte| matcher.commit(u32::from(byte)).is_ok())
+        && matcher.can_end()
+}
+
+/// rein and `jsonschema` agree on every instance, and the instances cover
+/// both verdicts.
+fn agree(schema: &Value, instances: &[Value]) {
+    let compiled = compile(schema, &Options::default()).unwrap();
+    let validator = Validator::new(schema).unwrap();
+    let mut verdicts = [false, false];
+    for instance in instances {
+        let text = python_dumps(instance);
+        let expected = validator.validate(instance).is_ok();
+        assert_eq!(
+            accepts(&compiled, &text),
+            expected,
+            "{text} against {schema}"
+        );
+        verdicts[usize::from(expected)] = true;
+    }
+    assert_eq!(verdicts, [true, true], "instances of one verdict only");
+}
+
+#[test]
+fn pattern_with_lengths() {
+    let schema =
+        json!({"type": "string", "pattern": "^[a-z\"\\\\é]+$", "minLength": 2, "maxLength": 4});
+    agree(
+        &schema,
+        &[
+            json!("ab"),
+            json!("abcd"),
+            json!("a"),
+            json!("abcde"),
+            json!("é\"\\é"),
+            json!("éé\"\\é"),
+            json!("aB"),
+            json!(""),
+        ],
+    );
+    // Unanchored: the pattern may match anywhere, the length counts all.
+    let schema = json!({"type": "string", "pattern": "x\\d", "maxLength": 3});
+    agree(
+        &schema,
+        &[
+            json!("x1"),
+            json!("ax1"),
+            json!("\nx1"),
+            json!("aax1"),
+            json!("\u{1}\u{2}x1"),
+            json!("x"),
+        ],
+    );
+}
+
+#[test]
+fn format_with_lengths_and_pattern() {
+    let schema = json!({"type": "string", "format": "date", "pattern": "^2024-"});
+    agree(
+        &schema,
+        &[
+            json!("2024-02-29"),
+            json!("2023-02-28"),
+            json!("2024-02-30"),
+            json!("2024-"),
+        ],
+    );
+    let schema = json!({"type": "string", "format": "email", "maxLength": 12});
+    agree(
+        &schema,
+        &[
+            json!("ab@cd.ef"),
+            json!("abcdef@gh.ij"),
+            json!("abcdefg@hi.jk"),
+            json!("ab@"),
+        ],
+    );
+    // A bound the format implies changes nothing; one it excludes empties.
+    let schema = json!({"type": "string", "format": "uuid", "minLength": 1, "maxLength": 36});
+    agree(
+        &schema,
+        &[
+            json!("123e4567-e89b-12d3-a456-426614174000"),
+            json!("123e4567"),
+        ],
+    );
+    let schema = json!({"type": "object", "properties": {
+        "id": {"type": "string", "format": "uuid", "maxLength": 30}}});
+    agree(
+        &schema,
+        &[
+            json!({}),
+            json!({"id": "123e4567-e89b-12d3-a456-426614174000"}),
+        ],
+    );
+}
+
+#[test]
+fn oversized_combinations_are_refused_by_keyword() {
+    // Words times characters: past the product's state limit.
+    let schema = json!({"type": "object", "properties": {"summary": {
+        "type": "string", "pattern": "^(?:\\S+\\s+){0,49}\\S+$", "maxLength": 500}}});
+    let error = compile(&schema, &Options::default()).unwrap_err();
+    assert_eq!(error.kind(), SchemaErrorKind::Unsupported);
+    assert_eq!(error.keyword(), "maxLength");
+    assert_eq!(error.pointer(), "#/properties/summary");
+    assert!(error.to_string().contains("states"), "{error}");
+    // Lenient: the length is dropped and listed, the pattern kept.
+    let lenient = Options {
+        lenient: true,
+        ..Options::default()
+    };
+    let compiled = compile(&schema, &lenient).unwrap();
+    assert_eq!(compiled.ignored().len(), 1);
+    assert!(accepts(&compiled, r#"{"summary": "two words"}"#));
+    assert!(!accepts(&compiled, r#"{"summary": " leading"}"#));
+}
