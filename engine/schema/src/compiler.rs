@@ -20,7 +20,7 @@ use crate::draft::Draft;
 use crate::error::{Ignored, SchemaError, SchemaErrorKind};
 use crate::json_text::{encode_string, CHAR_UNIT};
 use crate::merge::{self, type_names};
-use crate::{formats, lengths, numbers, pattern, Options, Whitespace};
+use crate::{formats, keys, lengths, numbers, pattern, Options, Whitespace};
 
 /// Standard assertion keywords; any of these that rein does not handle is
 /// an error (or ignored, when lenient). Anything else is an extension.
@@ -1068,31 +1068,44 @@ impl<'a> Compiler<'a> {
             .get("additionalProperties")
             .cloned()
             .unwrap_or(Value::Bool(true));
-        let patterns = match object.get("patternProperties") {
-            Some(Value::Object(p)) if !p.is_empty() => Some(p),
-            _ => None,
+        let patterns = self.pattern_keys(object, pointer)?;
+        // The schema of a named key: its own and every matching pattern's.
+        let with_patterns = |name: &str, own: Value| -> Value {
+            let Some((keys, schemas)) = &patterns else {
+                return own;
+            };
+            let matching = keys.matching(name);
+            if matching.is_empty() {
+                return own;
+            }
+            let mut parts = vec![own];
+            parts.extend(matching.iter().map(|&i| schemas[i].1.clone()));
+            all_of_parts(parts)
         };
-        // Required names without a declared schema get the additional schema.
+        // Required names without a declared schema get the patterns' or
+        // the additional schema.
         let mut members: Vec<(String, Value, bool)> = properties
             .iter()
             .map(|(name, schema)| {
                 (
                     name.clone(),
-                    schema.clone(),
+                    with_patterns(name, schema.clone()),
                     required.contains(&name.as_str()),
                 )
             })
             .collect();
         for name in &required {
             if !properties.contains_key(*name) {
-                if patterns.is_some() {
-                    self.unsupported(
-                        pointer,
-                        "required",
-                        "a required name matched only by patternProperties",
-                    )?;
-                }
-                members.push((name.to_string(), additional.clone(), true));
+                let schema = match &patterns {
+                    Some((keys, schemas)) if !keys.matching(name).is_empty() => all_of_parts(
+                        keys.matching(name)
+                            .iter()
+                            .map(|&i| schemas[i].1.clone())
+                            .collect(),
+                    ),
+                    _ => additional.clone(),
+                };
+                members.push((name.to_string(), schema, true));
             }
         }
         if let Some(names) = object.get("propertyNames") {
@@ -1105,47 +1118,9 @@ impl<'a> Compiler<'a> {
             }
         }
         let extras_allowed = additional != Value::Bool(false);
-        let extra = if patterns.is_some() {
-            if extras_allowed {
-                self.unsupported(
-                    pointer,
-                    "patternProperties",
-                    "rein enforces patternProperties only with `additionalProperties: false`",
-                )?;
-                None
-            } else {
-                let mut alternatives = Vec::new();
-                for (index, (pattern_text, schema)) in patterns.into_iter().flatten().enumerate() {
-                    if index > 0 {
-                        self.unsupported(pointer, "patternProperties", "more than one pattern")?;
-                        break;
-                    }
-                    if !members.is_empty() {
-                        self.unsupported(
-                            pointer,
-                            "patternProperties",
-                            "patternProperties next to properties",
-                        )?;
-                        break;
-                    }
-                    let key = match pattern::translate(pattern_text) {
-                        Ok(regex) => regex,
-                        Err(message) => {
-                            self.unsupported(pointer, "patternProperties", message)?;
-                            break;
-                        }
-                    };
-                    let value = self.schema(
-                        schema,
-                        &child(&child(pointer, "patternProperties"), pattern_text),
-                    )?;
-                    alternatives.push(seq(vec![
-                        Expr::Regex(format!("\"{key}\"{ws}:{ws}", ws = self.ws)),
-                        value,
-                    ]));
-                }
-                Some(alt(alternatives))
-            }
+        let extra = if let Some((keys, schemas)) = &patterns {
+            let names: Vec<&str> = members.iter().map(|(n, _, _)| n.as_str()).collect();
+            self.pattern_extras(keys, schemas, &names, &additional, pointer)?
         } else if extras_allowed {
             let value = self.schema(&additional, &child(pointer, "additionalProperties"))?;
             if value == Expr::Nothing {
@@ -1166,6 +1141,92 @@ impl<'a> Compiler<'a> {
             compiled.push((seq(vec![self.key(name), value]), *is_required));
         }
         self.members(compiled, extra, min, max, pointer)
+    }
+
+    /// The object's `patternProperties`, compiled over quoted keys, with
+    /// each regex and its schema; `None` without any (or, when lenient,
+    /// when rein cannot enforce them: they are then ignored).
+    fn pattern_keys(
+        &mut self,
+        object: &Map<String, Value>,
+        pointer: &str,
+    ) -> Result<Option<PatternSchemas>> {
+        let patterns = match object.get("patternProperties") {
+            Some(Value::Object(p)) if !p.is_empty() => p,
+            _ => return Ok(None),
+        };
+        let mut translated = Vec::new();
+        for text in patterns.keys() {
+            match pattern::translate(text) {
+                Ok(regex) => translated.push(regex),
+                Err(message) => {
+                    self.unsupported(pointer, "patternProperties", message)?;
+                    return Ok(None);
+                }
+            }
+        }
+        match keys::PatternKeys::new(&translated) {
+            Ok(keys) => Ok(Some((
+                keys,
+                patterns
+                    .iter()
+                    .map(|(text, schema)| (text.clone(), schema.clone()))
+                    .collect(),
+            ))),
+            Err(message) => {
+                self.unsupported(pointer, "patternProperties", message)?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// The members other than `names`, key class by key class: keys that
+    /// match some patterns get all their schemas, keys that match none get
+    /// `additional`. `None` when no extra member is possible.
+    fn pattern_extras(
+        &mut self,
+        keys: &keys::PatternKeys,
+        schemas: &[(String, Value)],
+        names: &[&str],
+        additional: &Value,
+        pointer: &str,
+    ) -> Result<Option<Expr>> {
+        let unmatched = additional != &Value::Bool(false);
+        let classes = match keys.classes(names, unmatched) {
+            Ok(classes) => classes,
+            Err(message) => {
+                self.unsupported(pointer, "patternProperties", message)?;
+                // Lenient: no extra members at all (fewer documents, never
+                // an invalid one).
+                return Ok(None);
+            }
+        };
+        let colon = self.punct(true, ":", true);
+        let mut alternatives = Vec::new();
+        for class in classes {
+            let (schema, value_pointer) = match class.patterns.as_slice() {
+                [] => (additional.clone(), child(pointer, "additionalProperties")),
+                [only] => (
+                    schemas[*only].1.clone(),
+                    child(&child(pointer, "patternProperties"), &schemas[*only].0),
+                ),
+                several => (
+                    all_of_parts(several.iter().map(|&i| schemas[i].1.clone()).collect()),
+                    child(pointer, "patternProperties"),
+                ),
+            };
+            let value = self.schema(&schema, &value_pointer)?;
+            if value == Expr::Nothing {
+                continue;
+            }
+            let label = format!("{pointer} keys matching {:?}", class.patterns);
+            let key = Expr::Automaton(DfaTerminal::new(label, class.dfa));
+            alternatives.push(seq(vec![key, colon.clone(), value]));
+        }
+        Ok(match alt(alternatives) {
+            Expr::Nothing => None,
+            extra => Some(extra),
+        })
     }
 
     /// A key (with its colon) that is none of `names`.
@@ -1656,6 +1717,17 @@ impl<'a> Compiler<'a> {
         }
         value
     }
+}
+
+/// `patternProperties` compiled over keys, with each regex and its schema.
+type PatternSchemas = (keys::PatternKeys, Vec<(String, Value)>);
+
+/// A schema requiring every one of `parts` (`allOf`, or the part itself).
+fn all_of_parts(mut parts: Vec<Value>) -> Value {
+    if parts.len() == 1 {
+        return parts.pop().unwrap_or(Value::Bool(true));
+    }
+    Value::Object(Map::from_iter([("allOf".to_string(), Value::Array(parts))]))
 }
 
 /// `pattern`, `format` and lengths, as far as a string combines them.

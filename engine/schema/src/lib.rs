@@ -25,7 +25,7 @@
 //! Modules: [`compiler`] walks schemas; [`merge`] intersects `allOf`
 //! parts; [`json_text`], [`pattern`], [`numbers`] and [`formats`] build the
 //! regex terminals; [`lengths`] intersects them where one string has
-//! several; [`validate`] wraps `jsonschema`.
+//! several, and [`keys`] splits object keys by `patternProperties`; [`validate`] wraps `jsonschema`.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -35,6 +35,7 @@ pub mod draft;
 pub mod error;
 pub mod formats;
 pub mod json_text;
+pub mod keys;
 pub mod lengths;
 pub mod maskbench;
 pub mod merge;

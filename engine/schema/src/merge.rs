@@ -152,7 +152,52 @@ pub fn merge(
             "`allOf` parts each with `patternProperties`",
         ));
     }
+    for (with, without) in [(a, b), (b, a)] {
+        if with.contains_key("patternProperties") {
+            pattern_properties_merge(with, without)?;
+        }
+    }
     Ok(out)
+}
+
+/// Whether `with`'s `patternProperties` survive merging with `without`
+/// exactly. A key matching one of the patterns gets only the patterns'
+/// schemas in the merged object, so `without`'s `additionalProperties`
+/// must allow anything; and `with`'s own `additionalProperties`, which
+/// applies to `without`'s names exactly when no pattern matches them, is
+/// refused for them too (the merge cannot tell which names match).
+fn pattern_properties_merge(
+    with: &Map<String, Value>,
+    without: &Map<String, Value>,
+) -> Result<(), Conflict> {
+    let trivial = |schema: Option<&Value>| match schema {
+        None | Some(Value::Bool(true)) => true,
+        Some(Value::Object(object)) => object.is_empty(),
+        Some(_) => false,
+    };
+    if !trivial(without.get("additionalProperties")) {
+        return Err(conflict(
+            "patternProperties",
+            "an `allOf` part with `patternProperties` and another with `additionalProperties`",
+        ));
+    }
+    let declared = |part: &Map<String, Value>, name: &str| {
+        part.get("properties")
+            .and_then(Value::as_object)
+            .is_some_and(|p| p.contains_key(name))
+    };
+    let names_elsewhere = without
+        .get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(|p| p.keys().any(|name| !declared(with, name)));
+    if !trivial(with.get("additionalProperties")) && names_elsewhere {
+        return Err(conflict(
+            "patternProperties",
+            "an `allOf` part with `patternProperties` and `additionalProperties` and another \
+             declaring properties it does not",
+        ));
+    }
+    Ok(())
 }
 
 fn merge_properties(a: &Map<String, Value>, b: &Map<String, Value>) -> Result<Value, Conflict> {

@@ -43,13 +43,17 @@ fn schemas() -> Vec<Value> {
             "near": {"type": "string", "pattern": "q", "maxLength": 3},
             "day": {"type": "string", "format": "date", "pattern": "-0[1-3]-"}},
             "required": ["word", "near", "day"], "additionalProperties": false}),
+        json!({"type": "object", "properties": {"n1": {"type": "integer"}},
+            "patternProperties": {"^n\\d$": {"minimum": 10, "maximum": 99},
+                "[xy]$": {"type": "string", "maxLength": 2}, "^q": {"type": "boolean"}},
+            "required": ["n1", "qq"], "additionalProperties": {"type": "null"}, "maxProperties": 4}),
     ]
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
     #[test]
-    fn sampled_documents_validate(index in 0usize..6, seed in any::<u64>(), compact in any::<bool>()) {
+    fn sampled_documents_validate(index in 0usize..7, seed in any::<u64>(), compact in any::<bool>()) {
         let schema = &schemas()[index];
         let options = Options {
             whitespace: if compact { Whitespace::Compact } else { Whitespace::Flexible { max: 3 } },
