@@ -16,7 +16,7 @@
 //!   semantics stop exploring lower-priority alternatives after a match, so
 //!   `a|ab` would reject `ab`; "all" semantics keep every alternative alive.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -127,17 +127,17 @@ impl RegexConfig {
         }
     }
 
-    /// Checks that `pattern` parses and its NFA fits the limits, without
-    /// determinizing it: the cheap half of [`build`](RegexConfig::build),
-    /// for regexes that may end up inlined into a larger lexeme and never
-    /// be compiled on their own. A pattern that passes can still fail
-    /// [`build`](RegexConfig::build) (an empty language, a DFA past the
-    /// limits).
+    /// Checks that `pattern` parses within the limits, without compiling
+    /// it: the cheap part of [`build`](RegexConfig::build), for regexes that
+    /// may end up inlined into a larger lexeme and never be compiled on
+    /// their own. A pattern that passes can still fail
+    /// [`build`](RegexConfig::build) (an NFA or DFA past the limits, an
+    /// empty language).
     pub fn check(&self, pattern: &str) -> Result<(), CompileError> {
-        if memo().lookup(&self.memo_key(pattern)).is_some() {
+        if memo().contains(&self.memo_key(pattern)) {
             return Ok(());
         }
-        self.nfa(pattern).map(drop)
+        self.syntax(pattern).map(drop)
     }
 
     /// Compiles `pattern`, to be matched against the whole output.
@@ -177,24 +177,7 @@ impl RegexConfig {
 
     /// Parses `pattern` and compiles its Thompson NFA within the limits.
     fn nfa(&self, pattern: &str) -> Result<thompson::NFA, CompileError> {
-        if pattern.len() > self.max_pattern_bytes {
-            return Err(CompileError::limit(
-                "max_pattern_bytes",
-                format!(
-                    "the regex is {} bytes long; at most {} are allowed",
-                    pattern.len(),
-                    self.max_pattern_bytes
-                ),
-            ));
-        }
-        let hir = regex_syntax::ParserBuilder::new()
-            .nest_limit(self.nest_limit)
-            .utf8(true)
-            .unicode(true)
-            .case_insensitive(self.case_insensitive)
-            .build()
-            .parse(pattern)
-            .map_err(|error| syntax_error(pattern, &error))?;
+        let hir = self.syntax(pattern)?;
         thompson::Compiler::new()
             .configure(
                 thompson::Config::new()
@@ -208,6 +191,28 @@ impl RegexConfig {
                     format!("the regex is too large to compile: {error}"),
                 )
             })
+    }
+
+    /// Parses `pattern` within the length and nesting limits.
+    fn syntax(&self, pattern: &str) -> Result<regex_syntax::hir::Hir, CompileError> {
+        if pattern.len() > self.max_pattern_bytes {
+            return Err(CompileError::limit(
+                "max_pattern_bytes",
+                format!(
+                    "the regex is {} bytes long; at most {} are allowed",
+                    pattern.len(),
+                    self.max_pattern_bytes
+                ),
+            ));
+        }
+        regex_syntax::ParserBuilder::new()
+            .nest_limit(self.nest_limit)
+            .utf8(true)
+            .unicode(true)
+            .case_insensitive(self.case_insensitive)
+            .build()
+            .parse(pattern)
+            .map_err(|error| syntax_error(pattern, &error))
     }
 
     /// Explores `dfa` from its anchored start state into a [`RawDfa`].
@@ -370,6 +375,14 @@ fn memo() -> &'static Memo {
 }
 
 impl Memo {
+    fn contains(&self, key: &MemoKey) -> bool {
+        let dfas = self
+            .dfas
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        dfas.0.contains_key(key)
+    }
+
     fn lookup(&self, key: &MemoKey) -> Option<ByteDfa> {
         let dfas = self
             .dfas

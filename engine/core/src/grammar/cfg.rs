@@ -24,7 +24,7 @@
 //! by [`MAX_PRODUCTIONS`], so `x{1,100000}` nested in `y{1,100000}` is an
 //! error rather than an out-of-memory abort.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use super::error::{GrammarError, GrammarErrorKind, Location};
 use super::ir::{Expr, Grammar, SpecialToken};
@@ -112,6 +112,7 @@ impl Cfg {
             }],
             terminals: Vec::new(),
             terminal_ids: HashMap::new(),
+            failed_lexemes: HashSet::new(),
             regex_config: RegexConfig::new(),
             lexeme_config: RegexConfig::new()
                 .max_states(MAX_LEXEME_STATES)
@@ -222,6 +223,8 @@ struct Builder<'a> {
     productions: Vec<Production>,
     terminals: Vec<Terminal>,
     terminal_ids: HashMap<String, u32>,
+    /// Lexeme patterns whose DFA was past the lexeme limits: not tried again.
+    failed_lexemes: HashSet<String>,
     regex_config: RegexConfig,
     /// The limits a lexeme's DFA must fit in.
     lexeme_config: RegexConfig,
@@ -404,7 +407,11 @@ impl Builder<'_> {
         let id = match self.terminal_ids.get(&key) {
             Some(&id) => id,
             None => {
+                if self.failed_lexemes.contains(&key) {
+                    return Ok(None);
+                }
                 let Ok(dfa) = self.lexeme_config.build(&pattern) else {
+                    self.failed_lexemes.insert(key);
                     return Ok(None);
                 };
                 let id = self.terminals.len() as u32;
