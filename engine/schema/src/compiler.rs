@@ -1219,9 +1219,20 @@ impl<'a> Compiler<'a> {
             if value == Expr::Nothing {
                 continue;
             }
-            let label = format!("{pointer} keys matching {:?}", class.patterns);
-            let key = Expr::Automaton(DfaTerminal::new(label, class.dfa));
-            alternatives.push(seq(vec![key, colon.clone(), value]));
+            let key = match class.patterns.as_slice() {
+                // One pattern alone is its own regex, which can join a lexeme.
+                [only] if keys.len() == 1 && names.is_empty() && !unmatched => {
+                    Expr::Regex(format!("\"{}\"{ws}:{ws}", keys.regex(*only), ws = self.ws))
+                }
+                _ => {
+                    let label = format!("{pointer} keys matching {:?}", class.patterns);
+                    seq(vec![
+                        Expr::Automaton(DfaTerminal::new(label, class.dfa)),
+                        colon.clone(),
+                    ])
+                }
+            };
+            alternatives.push(seq(vec![key, value]));
         }
         Ok(match alt(alternatives) {
             Expr::Nothing => None,

@@ -43,6 +43,7 @@ pub struct KeyClass {
 
 /// The patterns of one object, compiled over quoted keys.
 pub struct PatternKeys {
+    translated: Vec<String>,
     patterns: Vec<ByteDfa>,
 }
 
@@ -65,7 +66,25 @@ impl PatternKeys {
             .map(|regex| config.build(&format!("\"(?:{regex})\"")))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|error| format!("a patternProperties regex does not compile: {error}"))?;
-        Ok(PatternKeys { patterns })
+        Ok(PatternKeys {
+            translated: translated.to_vec(),
+            patterns,
+        })
+    }
+
+    /// How many patterns there are.
+    pub fn len(&self) -> usize {
+        self.patterns.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// The translated regex of pattern `index`, as given to [`PatternKeys::new`].
+    pub fn regex(&self, index: usize) -> &str {
+        &self.translated[index]
     }
 
     /// The indices of the patterns that match `name`.

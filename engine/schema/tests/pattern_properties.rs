@@ -197,3 +197,20 @@ fn all_of_with_patterns_merges_only_when_exact() {
         ],
     );
 }
+
+#[test]
+fn one_pattern_alone_is_a_plain_key_regex() {
+    let schema = json!({"type": "object",
+        "patternProperties": {"^[a-z]+$": {"type": "integer"}},
+        "additionalProperties": false});
+    agree(
+        &schema,
+        &[
+            r#"{}"#,
+            r#"{"ab": 1, "c": 2}"#,
+            r#"{"ab": "1"}"#,
+            r#"{"aB": 1}"#,
+            r#"{"": 1}"#,
+        ],
+    );
+}

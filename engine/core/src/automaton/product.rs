@@ -104,7 +104,7 @@ impl ProductConfig {
             stride,
         };
         let start: Vec<u32> = components.iter().map(|dfa| dfa.start()).collect();
-        let start = exploration.intern(start)?;
+        let start = exploration.intern(&start)?;
         let mut explored = 0usize;
         while let Some((tuple, from)) = exploration.pending.pop() {
             explored += 1;
@@ -117,19 +117,16 @@ impl ProductConfig {
                     ),
                 ));
             }
+            let mut next = vec![DEAD; components.len()];
             for (class, &byte) in representatives.iter().enumerate() {
-                let next: Vec<u32> = components
-                    .iter()
-                    .zip(&tuple)
-                    .map(|(dfa, &state)| {
-                        if state == DEAD {
-                            DEAD
-                        } else {
-                            dfa.next(state, byte)
-                        }
-                    })
-                    .collect();
-                let to = exploration.intern(next)?;
+                for ((slot, dfa), &state) in next.iter_mut().zip(&components).zip(&tuple) {
+                    *slot = if state == DEAD {
+                        DEAD
+                    } else {
+                        dfa.next(state, byte)
+                    };
+                }
+                let to = exploration.intern(&next)?;
                 exploration.transitions[from as usize * stride + class] = to;
             }
         }
@@ -163,11 +160,11 @@ struct Exploration<'a> {
 impl Exploration<'_> {
     /// The raw index of `tuple`, adding a row when it is new; the dead
     /// state when an included component is dead.
-    fn intern(&mut self, tuple: Vec<u32>) -> Result<u32, CompileError> {
+    fn intern(&mut self, tuple: &[u32]) -> Result<u32, CompileError> {
         if tuple[..self.required].contains(&DEAD) {
             return Ok(0);
         }
-        if let Some(&index) = self.ids.get(&tuple) {
+        if let Some(&index) = self.ids.get(tuple) {
             return Ok(index);
         }
         if self.accepting.len() >= self.config.max_states {
@@ -182,12 +179,12 @@ impl Exploration<'_> {
         let index = self.accepting.len() as u32;
         let accepts = |(dfa, &state): (&&ByteDfa, &u32)| state != DEAD && dfa.is_accepting(state);
         let (included, excluded) = self.components.split_at(self.required);
-        let accepting = included.iter().zip(&tuple).all(accepts)
+        let accepting = included.iter().zip(tuple).all(accepts)
             && !excluded.iter().zip(&tuple[self.required..]).any(accepts);
         self.accepting.push(accepting);
         self.transitions.extend(std::iter::repeat_n(0, self.stride));
-        self.ids.insert(tuple.clone(), index);
-        self.pending.push((tuple, index));
+        self.ids.insert(tuple.to_vec(), index);
+        self.pending.push((tuple.to_vec(), index));
         Ok(index)
     }
 }
