@@ -1577,7 +1577,9 @@ impl<'a> Compiler<'a> {
     /// Merges schemas that must all hold into one object, inlining `$ref`s.
     fn merge_all(&mut self, parts: &[Value], pointer: &str) -> Result<Value> {
         let mut merged = Map::new();
-        let mut pending: Vec<Value> = parts.to_vec();
+        // A stack, so the parts go in reversed: properties keep the order in
+        // which the parts list them (documents follow it).
+        let mut pending: Vec<Value> = parts.iter().rev().cloned().collect();
         let mut steps = 0;
         while let Some(part) = pending.pop() {
             steps += 1;
@@ -1602,16 +1604,25 @@ impl<'a> Compiler<'a> {
                     ))
                 }
             };
-            if let Some(reference) = part.remove("$ref") {
-                let reference = reference.as_str().unwrap_or_default().to_string();
-                let target = self.resolve(&reference, pointer)?.1.clone();
-                if !self.draft.ref_has_siblings() {
-                    part.clear();
+            // A part's `$ref` target goes first, then its own keywords, then
+            // its nested `allOf` parts in order (pushed in reverse).
+            let reference = part.remove("$ref");
+            let nested = part.remove("allOf");
+            if reference.is_some() || nested.is_some() {
+                if let Some(Value::Array(more)) = nested {
+                    pending.extend(more.into_iter().rev());
                 }
-                pending.push(target);
-            }
-            if let Some(Value::Array(more)) = part.remove("allOf") {
-                pending.extend(more);
+                let mut target = None;
+                if let Some(reference) = reference {
+                    let reference = reference.as_str().unwrap_or_default().to_string();
+                    target = Some(self.resolve(&reference, pointer)?.1.clone());
+                    if !self.draft.ref_has_siblings() {
+                        part.clear();
+                    }
+                }
+                pending.push(Value::Object(part));
+                pending.extend(target);
+                continue;
             }
             merged = merge::merge(&merged, &part)
                 .map_err(|c| error(SchemaErrorKind::Unsupported, pointer, &c.keyword, c.reason))?;
