@@ -125,7 +125,6 @@ pub fn run(args: &MaskbenchArgs) -> Result<Outcome> {
             record("llguidance", name, &report)?;
         }
     }
-    drop(record);
     if let Some(mut out) = timings {
         out.flush().context("cannot write the timings")?;
     }
