@@ -1,21 +1,11 @@
 //! Hostile schemas compile within limits or fail with a clear error —
 //! never a hang, a crash or a stack overflow.
 
-use std::sync::Arc;
+mod support;
 
-use rein_core::{TokenKind, Vocabulary};
 use rein_schema::{compile, Options, SchemaErrorKind};
 use serde_json::{json, Value};
-
-fn bytes_vocabulary() -> Arc<Vocabulary> {
-    let mut builder = Vocabulary::builder();
-    for byte in 0..=255u8 {
-        builder.push(vec![byte], TokenKind::Text);
-    }
-    let eos = builder.push(b"</s>".to_vec(), TokenKind::Special);
-    builder.eos_token(eos);
-    Arc::new(builder.build().unwrap())
-}
+use support::bytes_vocabulary;
 
 #[test]
 fn thousand_deep_nesting_is_a_depth_error() {

@@ -3,29 +3,11 @@
 //! gives it, checked against `jsonschema` on documents written in schema
 //! order (named members first, as rein writes them).
 
-use std::sync::Arc;
+mod support;
 
-use rein_core::{TokenKind, Vocabulary};
-use rein_schema::{compile, python_dumps, CompiledSchema, Options, SchemaErrorKind, Validator};
+use rein_schema::{compile, python_dumps, Options, SchemaErrorKind, Validator};
 use serde_json::{json, Value};
-
-fn bytes_vocabulary() -> Arc<Vocabulary> {
-    let mut builder = Vocabulary::builder();
-    for byte in 0..=255u8 {
-        builder.push(vec![byte], TokenKind::Text);
-    }
-    let eos = builder.push(b"</s>".to_vec(), TokenKind::Special);
-    builder.eos_token(eos);
-    Arc::new(builder.build().unwrap())
-}
-
-fn accepts(compiled: &CompiledSchema, text: &str) -> bool {
-    let constraint = compiled.constraint(bytes_vocabulary()).unwrap();
-    let mut matcher = constraint.matcher();
-    text.bytes()
-        .all(|byte| matcher.commit(u32::from(byte)).is_ok())
-        && matcher.can_end()
-}
+use support::accepts;
 
 /// rein and `jsonschema` agree on every instance (parsed from JSON text, so
 /// key order is the order written), and both verdicts occur.

@@ -2,22 +2,13 @@
 //! random walks over a byte vocabulary choose among allowed tokens, then
 //! finish along the shortest completion.
 
-use std::sync::Arc;
+mod support;
 
 use proptest::prelude::*;
-use rein_core::{TokenKind, TokenMask, Vocabulary};
+use rein_core::TokenMask;
 use rein_schema::{compile, Options, Validator, Whitespace};
 use serde_json::{json, Value};
-
-fn bytes_vocabulary() -> Arc<Vocabulary> {
-    let mut builder = Vocabulary::builder();
-    for byte in 0..=255u8 {
-        builder.push(vec![byte], TokenKind::Text);
-    }
-    let eos = builder.push(b"</s>".to_vec(), TokenKind::Special);
-    builder.eos_token(eos);
-    Arc::new(builder.build().unwrap())
-}
+use support::bytes_vocabulary;
 
 fn schemas() -> Vec<Value> {
     vec![
