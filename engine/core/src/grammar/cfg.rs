@@ -420,18 +420,8 @@ impl Builder<'_> {
                 id
             }
         };
-        let terminal = Symbol::Terminal(id);
-        let matches_empty = matches!(
-            &self.terminals[id as usize],
-            Terminal::Bytes(dfa) if dfa.is_accepting(dfa.start())
-        );
-        if !matches_empty {
-            return Ok(Some(terminal));
-        }
-        let optional = self.fresh(base);
-        self.add(optional, Vec::new(), context)?;
-        self.add(optional, vec![terminal], context)?;
-        Ok(Some(Symbol::Nonterminal(optional)))
+        self.optional_if_empty(Symbol::Terminal(id), base, context)
+            .map(Some)
     }
 
     /// A regex matching exactly `expression`'s language, if it is regular

@@ -4,19 +4,22 @@
 //! Rules are numbered ([`RuleId`]) and referenced by number; terminals are
 //! literals, character classes (always positive, sorted, merged), regexes,
 //! special tokens and ready-made automata ([`DfaTerminal`], for languages
-//! that compilers build by intersecting or subtracting regexes). Lowering from GBNF resolves names and checks the
-//! grammar, each error with the `line:column` of its cause; compilers that
-//! build rules directly ([`Grammar::from_rules`]) go through the same
-//! checks, located at each rule's [`Rule::location`]:
+//! that compilers build by intersecting or subtracting regexes). Lowering
+//! from GBNF resolves names and checks the grammar, each error with the
+//! `line:column` of its cause; compilers that build rules directly
+//! ([`Grammar::from_rules`]) go through the same checks, located at each
+//! rule's [`Rule::location`]:
 //!
 //! * a rule defined twice, a reference to an undefined rule, no `root`;
-//! * a `/regex/` that does not compile (within [`RegexConfig`] limits);
+//! * a `/regex/` that does not compile (within [`RegexConfig`] limits; a
+//!   compiler-built grammar's regexes are only parsed here and compiled
+//!   when the grammar is flattened);
 //! * unproductive rules — rules reachable from `root` that can never finish
 //!   (`a ::= "x" a`), and so an empty language;
 //! * more than [`MAX_EXPRESSIONS`] expression nodes, or regexes that take
 //!   more than [`REGEX_TIME_BUDGET`] to compile all together.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -316,6 +319,9 @@ pub fn normalize_class(ranges: &[(char, char)], negated: bool) -> Vec<(char, cha
 struct RegexTerminals {
     config: RegexConfig,
     dfas: HashMap<String, ByteDfa>,
+    /// Patterns that parsed, when not eager (a schema repeats its string
+    /// and number regexes many times).
+    parsed: HashSet<String>,
     started: Instant,
     eager: bool,
 }
@@ -325,6 +331,7 @@ impl RegexTerminals {
         RegexTerminals {
             config: RegexConfig::new(),
             dfas: HashMap::new(),
+            parsed: HashSet::new(),
             started: Instant::now(),
             eager,
         }
@@ -333,16 +340,18 @@ impl RegexTerminals {
     /// Compiles `pattern` unless it already is (or, when not eager, checks
     /// that it parses); the error names the kind and says what is wrong.
     fn compile(&mut self, pattern: &str) -> Result<(), (GrammarErrorKind, String)> {
-        if self.dfas.contains_key(pattern) {
+        if self.dfas.contains_key(pattern) || self.parsed.contains(pattern) {
             return Ok(());
         }
         if !self.eager {
-            return self.config.check(pattern).map_err(|error| {
+            self.config.check(pattern).map_err(|error| {
                 (
                     GrammarErrorKind::BadRegex,
                     format!("bad regex /{}/: {error}", abbreviated(pattern)),
                 )
-            });
+            })?;
+            self.parsed.insert(pattern.to_string());
+            return Ok(());
         }
         let remaining = REGEX_TIME_BUDGET.saturating_sub(self.started.elapsed());
         if remaining.is_zero() {
@@ -368,7 +377,7 @@ impl RegexTerminals {
 
 /// `pattern` cut to its first 80 characters, for error messages: a
 /// generated regex can be many kilobytes long.
-pub(crate) fn abbreviated(pattern: &str) -> std::borrow::Cow<'_, str> {
+fn abbreviated(pattern: &str) -> std::borrow::Cow<'_, str> {
     const SHOWN: usize = 80;
     match pattern.char_indices().nth(SHOWN) {
         Some((end, _)) => format!("{}…", &pattern[..end]).into(),
