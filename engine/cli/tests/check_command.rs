@@ -2,44 +2,11 @@
 //! token) and 2 (bad input, one line, no panic), on the real Llama 3
 //! tokenizer and the SmolLM2 GGUF fetched by `scripts/fetch-assets`.
 
+mod support;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
 
-fn assets() -> PathBuf {
-    match std::env::var_os("REIN_ASSETS") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/assets"),
-    }
-}
-
-fn asset(relative: &str) -> String {
-    let path = assets().join(relative);
-    assert!(
-        path.exists(),
-        "asset {} is missing: run scripts/fetch-assets first",
-        path.display()
-    );
-    path.to_string_lossy().into_owned()
-}
-
-fn llama3() -> String {
-    asset("tokenizers/llama3/tokenizer.json")
-}
-
-fn rein(args: &[&str]) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = Command::new(env!("CARGO_BIN_EXE_rein"))
-        .args(args)
-        .output()
-        .expect("rein runs");
-    let stdout = String::from_utf8(stdout).unwrap();
-    let stderr = String::from_utf8(stderr).unwrap();
-    assert!(!stderr.contains("panicked"), "rein panicked: {stderr}");
-    (status.code().expect("rein exits normally"), stdout, stderr)
-}
+use support::{llama3, model, rein};
 
 /// `rein check` of `text` against the date regex on Llama 3.
 fn check_date(text: &str) -> (i32, String, String) {
@@ -100,7 +67,7 @@ fn verbose_prints_mask_sizes() {
 
 #[test]
 fn labels_with_quotes_spaces_and_non_ascii_on_the_gguf_vocabulary() {
-    let gguf = asset("models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let gguf = model();
     let labels = std::env::temp_dir().join(format!("rein-labels-{}.txt", std::process::id()));
     std::fs::write(&labels, "\"quoted\" label\nwith, comma\nżółw\n").unwrap();
     let labels = labels.to_string_lossy().into_owned();

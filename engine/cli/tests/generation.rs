@@ -5,51 +5,12 @@
 //! bad inputs give error lines or one-line errors with the documented exit
 //! status.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn repository() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn assets() -> PathBuf {
-    match std::env::var_os("REIN_ASSETS") {
-        Some(dir) => PathBuf::from(dir),
-        None => repository().join(".cache/assets"),
-    }
-}
-
-fn asset(relative: &str) -> String {
-    let path = assets().join(relative);
-    assert!(
-        path.exists(),
-        "asset {} is missing: run scripts/fetch-assets first",
-        path.display()
-    );
-    path.to_string_lossy().into_owned()
-}
-
-fn model() -> String {
-    asset("models/SmolLM2-135M-Instruct.Q4_1.gguf")
-}
-
-/// Runs `rein` with `args`; returns (exit code, stdout, stderr).
-fn rein(args: &[&str]) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = Command::new(env!("CARGO_BIN_EXE_rein"))
-        .args(args)
-        .output()
-        .expect("rein runs");
-    let stdout = String::from_utf8(stdout).unwrap();
-    let stderr = String::from_utf8(stderr).unwrap();
-    assert!(!stderr.contains("panicked"), "rein panicked: {stderr}");
-    (status.code().expect("rein exits normally"), stdout, stderr)
-}
+use support::{asset, model, rein, repository};
 
 /// A fresh scratch folder for one test.
 fn scratch(name: &str) -> PathBuf {
