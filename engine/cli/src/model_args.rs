@@ -24,8 +24,12 @@ pub struct ModelArgs {
     #[arg(long, value_name = "PATH")]
     pub tokenizer: Option<PathBuf>,
     /// Do not compute the next step's mask in the background.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "guess")]
     pub no_guess: bool,
+    /// Compute the next step's mask in the background while the model runs
+    /// (the default on machines with 4 or more hardware threads).
+    #[arg(long)]
+    pub guess: bool,
 }
 
 impl ModelArgs {
@@ -59,10 +63,9 @@ impl ModelArgs {
         let mut options = LoadOptions::new(source);
         options.tokenizer = self.tokenizer.clone();
         let guess = if self.no_guess {
-            GuessOptions {
-                per_step: 0,
-                workers: 0,
-            }
+            GuessOptions::off()
+        } else if self.guess {
+            GuessOptions::on()
         } else {
             GuessOptions::default()
         };

@@ -6,88 +6,138 @@
 //! cargo run --release -p rein-runtime --example bench_generation -- [MODEL.gguf] [ROUNDS]
 //! ```
 //!
-//! Each configuration runs the same batch of prompts (all requests in
-//! flight at once, greedy, 64 tokens at most) on a freshly loaded model;
-//! the first round warms up and is not counted in tokens/s (the step
-//! statistics include it).
+//! Each setting runs the same batch of prompts (all requests in flight at
+//! once, greedy) on a freshly loaded model; the first round warms up and is
+//! not counted in tokens/s (the step statistics include it).
+//!
+//! Tokens/s only compares settings whose outputs have the same length: a
+//! request that stops early leaves the rest of its round to a smaller batch,
+//! which runs more slowly per token, so a constraint that ends outputs sooner
+//! would look slower for reasons that have nothing to do with masking. The
+//! prompts therefore ask for long answers, every constraint's language needs
+//! more than `MAX_TOKENS` tokens, and the `short` column counts the requests
+//! that stopped before `MAX_TOKENS` anyway (it should be 0).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use rein_core::Constraint;
+use rein_core::{Constraint, Vocabulary};
 use rein_runtime::{
-    Decoding, GenerationRequest, GuessOptions, LoadOptions, ModelSource, Prompt, Role, Runtime,
+    Decoding, Finish, GenerationRequest, GuessOptions, LoadOptions, ModelSource, Prompt, Role,
+    Runtime,
 };
 
 const PROMPTS: [&str; 8] = [
-    "Describe a cat as JSON.",
-    "Give me a JSON object about Paris.",
-    "Write a JSON record for a book you like.",
-    "List three colours as a JSON array.",
-    "Describe your favourite meal as JSON.",
-    "Write a JSON object describing a car.",
-    "Give a JSON summary of the weather today.",
-    "Describe a planet as a JSON object.",
+    "Describe a cat in detail, as JSON.",
+    "Give me a long JSON object about Paris and its history.",
+    "Write a detailed JSON record for a book you like.",
+    "Describe the colours of a sunset at length, as JSON.",
+    "Describe your favourite meal in detail, as JSON.",
+    "Write a long JSON object describing a car and its engine.",
+    "Give a detailed JSON summary of the weather this week.",
+    "Describe a planet and its moons at length, as a JSON object.",
 ];
+
+/// Tokens per request: every constrained language below needs more.
+const MAX_TOKENS: usize = 48;
+
+/// A JSON Schema whose documents are longer than `MAX_TOKENS` tokens.
+const LONG_SUMMARY_SCHEMA: &str = r#"{
+    "type": "object",
+    "properties": {
+        "subject": {"type": "string", "maxLength": 40},
+        "summary": {"type": "string", "minLength": 300, "maxLength": 2000}
+    },
+    "required": ["subject", "summary"],
+    "additionalProperties": false
+}"#;
+
+/// A regex whose matches are longer than `MAX_TOKENS` tokens.
+const LONG_DESCRIPTION_REGEX: &str = r#"\{"description": "[a-zA-Z ,.]{300,2000}"\}"#;
 
 #[derive(Clone, Copy, Debug)]
 enum Setting {
     Free,
     Grammar,
+    Schema,
     Regex,
 }
 
+impl Setting {
+    fn constraint(self, vocabulary: &Arc<Vocabulary>, root: &Path) -> Option<Constraint> {
+        match self {
+            Setting::Free => None,
+            Setting::Grammar => {
+                let json = std::fs::read_to_string(root.join("grammars/json.gbnf"))
+                    .expect("grammars/json.gbnf");
+                Some(
+                    Constraint::grammar(Arc::clone(vocabulary), &json).expect("json.gbnf compiles"),
+                )
+            }
+            Setting::Schema => {
+                let schema = serde_json::from_str(LONG_SUMMARY_SCHEMA).expect("schema parses");
+                let compiled = rein_schema::compile(&schema, &rein_schema::Options::default())
+                    .expect("schema compiles");
+                Some(
+                    Constraint::from_grammar(Arc::clone(vocabulary), compiled.grammar(), "schema")
+                        .expect("schema grammar compiles"),
+                )
+            }
+            Setting::Regex => Some(
+                Constraint::regex(Arc::clone(vocabulary), LONG_DESCRIPTION_REGEX)
+                    .expect("regex compiles"),
+            ),
+        }
+    }
+}
+
 fn main() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut args = std::env::args().skip(1);
-    let model = args.next().map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../.cache/assets/models/SmolLM2-135M-Instruct.Q4_1.gguf")
-    });
+    let model = args
+        .next()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(".cache/assets/models/SmolLM2-135M-Instruct.Q4_1.gguf"));
     let rounds: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(3);
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio starts");
-    let json = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../grammars/json.gbnf"),
-    )
-    .expect("grammars/json.gbnf");
-    println!("setting   guess  tokens  seconds  tokens/s  steps  p50_us  p99_us  guess_hit");
+    println!(
+        "{} prompts in one batch, {MAX_TOKENS} tokens each, {rounds} counted rounds",
+        PROMPTS.len()
+    );
+    println!(
+        "setting  guess  tokens  short  seconds  tokens/s  vs_free  steps  p50_us  p99_us  max_us  guess_hit"
+    );
+    let mut free_rate = None;
     for (setting, guess) in [
         (Setting::Free, false),
         (Setting::Grammar, false),
         (Setting::Grammar, true),
+        (Setting::Schema, false),
+        (Setting::Schema, true),
         (Setting::Regex, false),
         (Setting::Regex, true),
+        // Again at the end: the spread between the two free runs is the
+        // machine's noise, the yardstick for every other ratio.
+        (Setting::Free, false),
     ] {
         let options = LoadOptions::new(ModelSource::Gguf(model.clone()));
         let guess_options = if guess {
-            GuessOptions::default()
+            GuessOptions::on()
         } else {
-            GuessOptions {
-                per_step: 0,
-                workers: 0,
-            }
+            GuessOptions::off()
         };
         let runtime = Arc::new(
             tokio
                 .block_on(Runtime::load(&options, guess_options))
                 .unwrap_or_else(|error| panic!("{error}")),
         );
-        let vocabulary = runtime.vocabulary();
-        let constraint = match setting {
-            Setting::Free => None,
-            Setting::Grammar => Some(Constraint::grammar(Arc::clone(&vocabulary), &json).unwrap()),
-            Setting::Regex => Some(
-                Constraint::regex(
-                    Arc::clone(&vocabulary),
-                    r#"\{"name": "[a-zA-Z ,.]{1,200}"\}"#,
-                )
-                .unwrap(),
-            ),
-        };
+        let constraint = setting.constraint(&runtime.vocabulary(), &root);
         let mut tokens = 0;
+        let mut short = 0;
         let mut seconds = 0.0;
         for round in 0..=rounds {
             let start = Instant::now();
@@ -99,7 +149,7 @@ fn main() {
                         prompt: Prompt::Chat(vec![(Role::User, prompt.to_string())]),
                         constraint: constraint.clone(),
                         decoding: Decoding {
-                            max_tokens: 64,
+                            max_tokens: MAX_TOKENS,
                             ..Decoding::default()
                         },
                         record_first_token: false,
@@ -108,26 +158,41 @@ fn main() {
                 })
                 .collect();
             let mut round_tokens = 0;
+            let mut round_short = 0;
             for handle in handles {
-                let generation = tokio.block_on(handle).unwrap().unwrap();
+                let generation = tokio
+                    .block_on(handle)
+                    .expect("request task")
+                    .unwrap_or_else(|error| panic!("{error}"));
                 round_tokens += generation.completion_tokens;
+                round_short += generation
+                    .choices
+                    .iter()
+                    .filter(|choice| choice.finish != Finish::Length)
+                    .count();
             }
             if round > 0 {
                 tokens += round_tokens;
+                short += round_short;
                 seconds += start.elapsed().as_secs_f64();
             }
         }
+        let rate = tokens as f64 / seconds;
+        let free = *free_rate.get_or_insert(rate);
         let stats = runtime.stats();
         println!(
-            "{:<9} {:<5} {:>7} {:>8.2} {:>9.1} {:>6} {:>7} {:>7} {:>9.3}",
+            "{:<8} {:<5} {:>7} {:>6} {:>8.2} {:>9.2} {:>7.1}% {:>6} {:>7} {:>7} {:>7} {:>9.3}",
             format!("{setting:?}"),
             guess,
             tokens,
+            short,
             seconds,
-            tokens as f64 / seconds,
+            rate,
+            100.0 * rate / free,
             stats.steps,
             stats.step_time(0.5).as_micros(),
             stats.step_time(0.99).as_micros(),
+            stats.step_time(1.0).as_micros(),
             stats.guess_hit_share()
         );
     }

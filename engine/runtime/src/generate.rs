@@ -151,11 +151,46 @@ pub struct GuessOptions {
     pub workers: usize,
 }
 
-impl Default for GuessOptions {
-    fn default() -> GuessOptions {
+impl GuessOptions {
+    /// The fewest hardware threads on which guessing is on by default.
+    ///
+    /// The guess worker runs beside the model's forward pass; on a CPU with
+    /// fewer threads it takes them from the model, and measured on a 2-core
+    /// machine it cost more than it saved (see `examples/bench_generation.rs`).
+    pub const MIN_THREADS_FOR_DEFAULT: usize = 4;
+
+    /// One guessed token per step, one worker.
+    pub fn on() -> GuessOptions {
         GuessOptions {
             per_step: 1,
             workers: 1,
+        }
+    }
+
+    /// No guessing: every mask is computed on the sampling path.
+    pub fn off() -> GuessOptions {
+        GuessOptions {
+            per_step: 0,
+            workers: 0,
+        }
+    }
+
+    /// Whether guessing is on.
+    pub fn enabled(&self) -> bool {
+        self.per_step > 0 && self.workers > 0
+    }
+}
+
+impl Default for GuessOptions {
+    /// [`GuessOptions::on`] where the machine has at least
+    /// [`GuessOptions::MIN_THREADS_FOR_DEFAULT`] hardware threads, otherwise
+    /// [`GuessOptions::off`].
+    fn default() -> GuessOptions {
+        let threads = std::thread::available_parallelism().map_or(1, |threads| threads.get());
+        if threads >= GuessOptions::MIN_THREADS_FOR_DEFAULT {
+            GuessOptions::on()
+        } else {
+            GuessOptions::off()
         }
     }
 }
@@ -178,7 +213,9 @@ impl Runtime {
             ids: loaded.stop_ids.clone(),
             vocabulary: loaded.tokenizer.vocabulary().len(),
         });
-        let pool = (guess.per_step > 0).then(|| Arc::new(GuessPool::new(guess.workers)));
+        let pool = guess
+            .enabled()
+            .then(|| Arc::new(GuessPool::new(guess.workers)));
         let max_sequence = loaded.model.max_sequence_length().ok().flatten();
         Ok(Runtime {
             loaded,

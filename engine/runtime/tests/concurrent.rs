@@ -30,7 +30,7 @@ fn load(tokio: &tokio::runtime::Runtime) -> Arc<Runtime> {
     let options = LoadOptions::new(ModelSource::Gguf(model()));
     Arc::new(
         tokio
-            .block_on(Runtime::load(&options, GuessOptions::default()))
+            .block_on(Runtime::load(&options, GuessOptions::on()))
             .expect("the SmolLM2 GGUF loads"),
     )
 }

@@ -12,14 +12,17 @@
 
 use std::collections::HashMap;
 
-use rein_core::automaton::CompileErrorKind;
+use rein_core::automaton::{CompileErrorKind, ProductConfig, RegexConfig};
 use rein_core::grammar::{DfaTerminal, Expr, Location, Rule, RuleId};
-use serde_json::{Map, Value};
+use rein_core::ByteDfa;
+use serde_json::{json, Map, Value};
 
 use crate::draft::Draft;
 use crate::error::{Ignored, SchemaError, SchemaErrorKind};
 use crate::json_text::{encode_string, CHAR_UNIT};
 use crate::merge::{self, type_names};
+use crate::negate::{self, Negator, Refusal};
+use crate::validate::Validator;
 use crate::{formats, keys, lengths, numbers, pattern, Options, Whitespace};
 
 /// Standard assertion keywords; any of these that rein does not handle is
@@ -73,6 +76,9 @@ const ASSERTIONS: &[&str] = &[
 
 const ALL_TYPES: [&str; 6] = ["null", "boolean", "object", "array", "string", "number"];
 
+/// The most dependencies one object may have: each doubles the branches.
+const MAX_DEPENDENCIES: usize = 6;
+
 /// A bounded `multipleOf` range with fewer multiples than this is spelled
 /// out value by value.
 const MAX_ENUMERATED_MULTIPLES: i128 = 1000;
@@ -102,12 +108,13 @@ pub(crate) struct Compiler<'a> {
     depth: usize,
     pub ignored: Vec<Ignored>,
     ws: String,
-    /// Combined string automata by (content regexes, minLength,
-    /// maxLength), so a repeated string schema shares one terminal.
+    /// Combined string automata by (content regexes, excluded regexes,
+    /// minLength, maxLength), so a repeated string schema shares one
+    /// terminal.
     strings: HashMap<StringKey, Expr>,
 }
 
-type StringKey = (Vec<String>, u64, Option<u64>);
+type StringKey = (Vec<String>, Vec<String>, u64, Option<u64>);
 
 type Result<T> = std::result::Result<T, SchemaError>;
 
@@ -426,16 +433,32 @@ impl<'a> Compiler<'a> {
                 resolved.push((branch, branch_pointer));
             }
             if keyword == "oneOf" && !self.options.one_of_as_any_of {
-                for i in 0..resolved.len() {
-                    for j in i + 1..resolved.len() {
-                        if !self.disjoint(&resolved[i].0, &resolved[j].0, 0) {
+                if let Some((i, j)) = self.overlapping_pair(&resolved) {
+                    // Exactly one: each branch also excludes the others
+                    // (the keywords beside `oneOf` hold for all of them).
+                    let exclusive =
+                        self.negator_result(|negator| negator.exclusive_branches(branches));
+                    match exclusive {
+                        Ok(exclusive) => {
+                            for ((branch, branch_pointer), exclusive) in
+                                resolved.iter_mut().zip(exclusive)
+                            {
+                                *branch = self.merge_all(
+                                    &[Value::Object(rest.clone()), exclusive],
+                                    branch_pointer,
+                                )?;
+                            }
+                        }
+                        Err(refusal) => {
                             return Err(error(
                                 SchemaErrorKind::Unsupported,
                                 pointer,
                                 "oneOf",
                                 format!(
                                     "branches {i} and {j} may both match a value, and rein cannot \
-                                     enforce \"exactly one\"; use the anyOf option to accept either"
+                                     enforce \"exactly one\" (`{}`: {}); use the anyOf option to \
+                                     accept either",
+                                    refusal.keyword, refusal.reason
                                 ),
                             ));
                         }
@@ -448,7 +471,149 @@ impl<'a> Compiler<'a> {
             }
             return Ok(alt(alternatives));
         }
+        if let Some(rewritten) = self.rewrite_conditions(object, pointer)? {
+            return self.schema(&rewritten, pointer);
+        }
         self.plain(object, pointer)
+    }
+
+    /// The first two branches the conservative disjointness check cannot
+    /// tell apart.
+    fn overlapping_pair(&self, branches: &[(Value, String)]) -> Option<(usize, usize)> {
+        for i in 0..branches.len() {
+            for j in i + 1..branches.len() {
+                if !self.disjoint(&branches[i].0, &branches[j].0, 0) {
+                    return Some((i, j));
+                }
+            }
+        }
+        None
+    }
+
+    /// Runs `f` with a [`Negator`] resolving this document's references.
+    fn negator_result<T>(
+        &self,
+        f: impl FnOnce(&Negator<'_>) -> std::result::Result<T, Refusal>,
+    ) -> std::result::Result<T, Refusal> {
+        let resolve = |reference: &str| {
+            self.resolve(reference, "#")
+                .map(|(_, target)| target.clone())
+                .map_err(|error| error.to_string())
+        };
+        f(&Negator::new(self.draft, &resolve))
+    }
+
+    /// `if`/`then`/`else`, dependencies and `not` (beyond whole types) as
+    /// positive schemas merged with the rest of `object`, or `None` when
+    /// `object` has none of them.
+    fn rewrite_conditions(
+        &mut self,
+        object: &Map<String, Value>,
+        pointer: &str,
+    ) -> Result<Option<Value>> {
+        let rewritten = [
+            "if",
+            "dependentRequired",
+            "dependentSchemas",
+            "dependencies",
+        ]
+        .iter()
+        .any(|keyword| object.contains_key(*keyword))
+            || object.get("not").is_some_and(|not| !self.not_on_types(not));
+        if !rewritten {
+            return Ok(None);
+        }
+        let mut rest = object.clone();
+        let mut parts: Vec<Value> = Vec::new();
+        if let Some(condition) = rest.remove("if") {
+            let then = rest.remove("then");
+            let otherwise = rest.remove("else");
+            if then.is_some() || otherwise.is_some() {
+                let rewritten = self.negator_result(|negator| {
+                    negator.conditional(&condition, then.as_ref(), otherwise.as_ref())
+                });
+                match rewritten {
+                    Ok(positive) => parts.push(positive),
+                    Err(refusal) => self.unsupported(
+                        pointer,
+                        "if",
+                        format!(
+                            "rein cannot enforce `if` without its negation (`{}`: {})",
+                            refusal.keyword, refusal.reason
+                        ),
+                    )?,
+                }
+            }
+        }
+        let mut dependencies: Vec<(String, Value, bool)> = Vec::new();
+        for keyword in ["dependentRequired", "dependentSchemas", "dependencies"] {
+            let Some(map) = rest.remove(keyword) else {
+                continue;
+            };
+            let map = map.as_object().cloned().ok_or_else(|| {
+                error(
+                    SchemaErrorKind::Invalid,
+                    pointer,
+                    keyword,
+                    "must be an object",
+                )
+            })?;
+            for (name, dependency) in map {
+                let required = keyword == "dependentRequired"
+                    || (keyword == "dependencies" && dependency.is_array());
+                dependencies.push((name, dependency, required));
+            }
+        }
+        if dependencies.len() > MAX_DEPENDENCIES {
+            self.unsupported(
+                pointer,
+                "dependencies",
+                format!("more than {MAX_DEPENDENCIES} dependencies on one object"),
+            )?;
+        } else {
+            for (name, dependency, required) in dependencies {
+                // Either the property is absent, or it is present with its
+                // dependents: two disjoint branches.
+                let dependents = if required {
+                    json!({ "required": dependency })
+                } else {
+                    dependency
+                };
+                parts.push(negate::any_of(vec![
+                    json!({ "properties": { name.clone(): false } }),
+                    negate::all_of(vec![
+                        json!({ "type": "object", "required": [name] }),
+                        dependents,
+                    ]),
+                ]));
+            }
+        }
+        if let Some(not) = rest.get("not").cloned() {
+            if !self.not_on_types(&not) {
+                rest.remove("not");
+                match self.negator_result(|negator| negator.negate(&not)) {
+                    Ok(positive) => parts.push(positive),
+                    Err(refusal) => {
+                        self.unsupported(&child(pointer, "not"), &refusal.keyword, refusal.reason)?
+                    }
+                }
+            }
+        }
+        let mut all = vec![Value::Object(rest)];
+        all.extend(parts);
+        self.merge_all(&all, pointer).map(Some)
+    }
+
+    /// Whether `apply_not` handles `not` directly: a boolean, `{}` or a
+    /// bare `type`.
+    fn not_on_types(&self, not: &Value) -> bool {
+        match not {
+            Value::Bool(_) => true,
+            Value::Object(inner) => {
+                inner.is_empty() || (inner.len() == 1 && inner.contains_key("type"))
+            }
+            _ => false,
+        }
     }
 
     /// A schema object without `$ref`, `allOf`, `anyOf` or `oneOf`.
@@ -533,6 +698,7 @@ impl<'a> Compiler<'a> {
                 "rein cannot enforce unique array items",
             )?;
         }
+        let exclusions = Exclusions::of(object, pointer)?;
         if let Some(values) = object
             .get("enum")
             .or_else(|| object.get("const").map(|_| &Value::Null))
@@ -557,18 +723,55 @@ impl<'a> Compiler<'a> {
                     return Ok(Expr::Nothing);
                 }
             }
-            return self.enumeration(object, &values, &types, pointer);
+            let mut kept = Vec::with_capacity(values.len());
+            for value in values {
+                if !exclusions.excludes(&value) {
+                    kept.push(value);
+                }
+            }
+            return self.enumeration(object, &kept, &types, pointer);
         }
         let mut alternatives = Vec::new();
         let has_integer = types.iter().any(|t| t == "integer");
         for name in &types {
             let expr = match name.as_str() {
+                "null" if exclusions.has_value(&Value::Null) => continue,
                 "null" => Expr::Literal("null".into()),
-                "boolean" => Expr::Regex("true|false".into()),
-                "string" => self.string(object, pointer)?,
-                "number" if !has_integer => self.number(object, pointer, false)?,
+                "boolean" => alt([true, false]
+                    .into_iter()
+                    .filter(|b| !exclusions.has_value(&Value::Bool(*b)))
+                    .map(|b| Expr::Literal(b.to_string()))
+                    .collect()),
+                "string" => self.string(object, pointer, &exclusions.string_regexes())?,
+                "number" if !has_integer => {
+                    if exclusions.values.iter().any(Value::is_number) {
+                        self.unsupported(
+                            pointer,
+                            "not",
+                            "rein can exclude single values from integers, not from numbers \
+                             (each has many spellings)",
+                        )?;
+                    }
+                    self.number(object, pointer, false)?
+                }
                 "number" => continue,
-                "integer" => self.number(object, pointer, true)?,
+                "integer" => {
+                    let number = self.number(object, pointer, true)?;
+                    self.exclude(number, &exclusions.integer_regexes(), pointer)?
+                }
+                "object" | "array"
+                    if exclusions
+                        .values
+                        .iter()
+                        .any(|v| json_type(v) == name.as_str()) =>
+                {
+                    self.unsupported(
+                        pointer,
+                        "not",
+                        format!("rein cannot exclude single {name} values"),
+                    )?;
+                    continue;
+                }
                 "object" => self.object(object, pointer)?,
                 "array" => self.array(object, pointer)?,
                 other => {
@@ -630,19 +833,72 @@ impl<'a> Compiler<'a> {
             ));
         }
         let checked = ["type", "enum", "const", "nullable", "$schema"];
-        for keyword in object.keys() {
-            if ASSERTIONS.contains(&keyword.as_str()) && !checked.contains(&keyword.as_str()) {
-                return self
-                    .unsupported(
-                        pointer,
-                        keyword,
-                        "rein cannot combine this keyword with `enum`/`const`",
-                    )
-                    .map(|_| Expr::Nothing)
-                    .and_then(|_| self.enumeration_values(values, types));
+        let siblings: Map<String, Value> = object
+            .iter()
+            .filter(|(keyword, _)| {
+                ASSERTIONS.contains(&keyword.as_str()) && !checked.contains(&keyword.as_str())
+            })
+            .map(|(keyword, value)| (keyword.clone(), value.clone()))
+            .collect();
+        if siblings.is_empty() {
+            return self.enumeration_values(values, types);
+        }
+        // The other keywords pick among the listed values: each value is
+        // checked against them by the `jsonschema` crate.
+        let keyword = siblings.keys().next().cloned().unwrap_or_default();
+        match self.sibling_validator(siblings) {
+            Ok(validator) => {
+                let kept: Vec<Value> = values
+                    .iter()
+                    .filter(|value| validator.validate(value).is_ok())
+                    .cloned()
+                    .collect();
+                self.enumeration_values(&kept, types)
+            }
+            Err(reason) => {
+                self.unsupported(
+                    pointer,
+                    &keyword,
+                    format!("rein cannot combine this keyword with `enum`/`const`: {reason}"),
+                )?;
+                self.enumeration_values(values, types)
             }
         }
-        self.enumeration_values(values, types)
+    }
+
+    /// A validator for keywords beside an `enum`, with the document's
+    /// definitions so their `$ref`s resolve; references elsewhere are
+    /// refused.
+    fn sibling_validator(
+        &self,
+        mut siblings: Map<String, Value>,
+    ) -> std::result::Result<Validator, String> {
+        fn local_references_only(value: &Value) -> bool {
+            match value {
+                Value::Object(object) => object.iter().all(|(key, item)| {
+                    if key == "$ref" {
+                        item.as_str().is_some_and(|reference| {
+                            reference.starts_with("#/definitions/")
+                                || reference.starts_with("#/$defs/")
+                        })
+                    } else {
+                        local_references_only(item)
+                    }
+                }),
+                Value::Array(items) => items.iter().all(local_references_only),
+                _ => true,
+            }
+        }
+        let siblings_value = Value::Object(siblings.clone());
+        if !local_references_only(&siblings_value) {
+            return Err("a `$ref` outside the definitions".into());
+        }
+        for keyword in ["definitions", "$defs", "$schema"] {
+            if let Some(value) = self.root.get(keyword) {
+                siblings.insert(keyword.to_string(), value.clone());
+            }
+        }
+        Validator::new(&Value::Object(siblings)).map_err(|error| error.to_string())
     }
 
     fn enumeration_values(&mut self, values: &[Value], types: &[String]) -> Result<Expr> {
@@ -704,7 +960,14 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    fn string(&mut self, object: &Map<String, Value>, pointer: &str) -> Result<Expr> {
+    /// Strings under `object`'s keywords whose contents match none of
+    /// `excluded` (regexes over the canonical encoding, as `contents`).
+    fn string(
+        &mut self,
+        object: &Map<String, Value>,
+        pointer: &str,
+        excluded: &[String],
+    ) -> Result<Expr> {
         let min = self.count(object, "minLength", pointer)?.unwrap_or(0);
         let max = self.count(object, "maxLength", pointer)?;
         if max.is_some_and(|max| max < min) {
@@ -759,8 +1022,12 @@ impl<'a> Compiler<'a> {
             (min, Some(max)) => format!("{{{min},{max}}}"),
         };
         match contents.as_slice() {
-            [] => return Ok(Expr::Regex(format!("\"(?:{CHAR_UNIT}{lengths})\""))),
-            [(content, _)] if !has_lengths => return Ok(Expr::Regex(format!("\"(?:{content})\""))),
+            [] if excluded.is_empty() => {
+                return Ok(Expr::Regex(format!("\"(?:{CHAR_UNIT}{lengths})\"")))
+            }
+            [(content, _)] if !has_lengths && excluded.is_empty() => {
+                return Ok(Expr::Regex(format!("\"(?:{content})\"")))
+            }
             _ => {}
         }
         let key = (
@@ -768,20 +1035,22 @@ impl<'a> Compiler<'a> {
                 .iter()
                 .map(|(regex, _)| regex.clone())
                 .collect::<Vec<_>>(),
+            excluded.to_vec(),
             min,
             max,
         );
         if let Some(expr) = self.strings.get(&key) {
             return Ok(expr.clone());
         }
-        let expr = match lengths::string_dfa(&key.0, min, max) {
+        let expr = match lengths::string_dfa(&key.0, &key.1, min, max) {
             Ok(dfa) => Expr::Automaton(DfaTerminal::new(format!("{pointer} string"), dfa)),
             Err(problem) if problem.kind() == &CompileErrorKind::EmptyLanguage => Expr::Nothing,
             Err(problem) => {
-                let keyword = match (has_lengths, max) {
-                    (true, Some(_)) => "maxLength",
-                    (true, None) => "minLength",
-                    (false, _) => contents[contents.len() - 1].1,
+                let keyword = match (has_lengths, max, contents.last()) {
+                    (true, Some(_), _) => "maxLength",
+                    (true, None, _) => "minLength",
+                    (false, _, Some((_, keyword))) => keyword,
+                    (false, _, None) => "not",
                 };
                 self.unsupported(
                     pointer,
@@ -792,11 +1061,57 @@ impl<'a> Compiler<'a> {
                     ),
                 )?;
                 // Lenient: the first regex alone.
-                Expr::Regex(format!("\"(?:{})\"", contents[0].0))
+                match contents.first() {
+                    Some((content, _)) => Expr::Regex(format!("\"(?:{content})\"")),
+                    None => Expr::Regex(format!("\"(?:{CHAR_UNIT}{lengths})\"")),
+                }
             }
         };
         self.strings.insert(key, expr.clone());
         Ok(expr)
+    }
+
+    /// `expr` (a regular terminal) without the strings `excluded` match.
+    fn exclude(&mut self, expr: Expr, excluded: &[String], pointer: &str) -> Result<Expr> {
+        if excluded.is_empty() || expr == Expr::Nothing {
+            return Ok(expr);
+        }
+        let regex = RegexConfig::new();
+        let build = |pattern: &str| {
+            regex.build(pattern).map_err(|problem| {
+                error(
+                    SchemaErrorKind::Limit,
+                    pointer,
+                    "not",
+                    format!("cannot compile an excluded value: {problem}"),
+                )
+            })
+        };
+        let included = match &expr {
+            Expr::Regex(pattern) => build(pattern)?,
+            Expr::Literal(text) => build(&regex_syntax::escape(text))?,
+            Expr::Automaton(terminal) => terminal.dfa().clone(),
+            _ => {
+                self.unsupported(pointer, "not", "rein cannot exclude values here")?;
+                return Ok(expr);
+            }
+        };
+        let excluded = excluded
+            .iter()
+            .map(|pattern| build(pattern))
+            .collect::<Result<Vec<_>>>()?;
+        let excluded: Vec<&ByteDfa> = excluded.iter().collect();
+        match ProductConfig::new().build(&[&included], &excluded) {
+            Ok(dfa) => Ok(Expr::Automaton(DfaTerminal::new(
+                format!("{pointer} without excluded values"),
+                dfa,
+            ))),
+            Err(problem) if problem.kind() == &CompileErrorKind::EmptyLanguage => Ok(Expr::Nothing),
+            Err(problem) => {
+                self.unsupported(pointer, "not", format!("cannot exclude values: {problem}"))?;
+                Ok(expr)
+            }
+        }
     }
 
     fn count(
@@ -1738,6 +2053,119 @@ impl<'a> Compiler<'a> {
             }
         }
         value
+    }
+}
+
+/// What the private negation keywords of one schema object exclude
+/// ([`negate::NOT_VALUES`], [`negate::NOT_PATTERNS`]).
+struct Exclusions {
+    values: Vec<Value>,
+    /// Each pattern translated to a regex over string contents, with its
+    /// automaton over the quoted string to test `enum` values against.
+    patterns: Vec<(String, ByteDfa)>,
+}
+
+impl Exclusions {
+    fn of(object: &Map<String, Value>, pointer: &str) -> Result<Exclusions> {
+        let values = object
+            .get(negate::NOT_VALUES)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let mut patterns = Vec::new();
+        for pattern in object
+            .get(negate::NOT_PATTERNS)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let text = pattern.as_str().unwrap_or_default();
+            let regex = pattern::translate(text)
+                .map_err(|message| error(SchemaErrorKind::Unsupported, pointer, "not", message))?;
+            let dfa = RegexConfig::new()
+                .build(&format!("\"(?:{regex})\""))
+                .map_err(|problem| {
+                    error(
+                        SchemaErrorKind::Unsupported,
+                        pointer,
+                        "not",
+                        format!("cannot compile pattern {text:?}: {problem}"),
+                    )
+                })?;
+            patterns.push((regex, dfa));
+        }
+        Ok(Exclusions { values, patterns })
+    }
+
+    /// Whether `value` is one of the excluded values.
+    fn has_value(&self, value: &Value) -> bool {
+        self.values
+            .iter()
+            .any(|excluded| json_equal(excluded, value))
+    }
+
+    /// Whether `value` is excluded: listed, or a string matching a pattern.
+    fn excludes(&self, value: &Value) -> bool {
+        if self.has_value(value) {
+            return true;
+        }
+        let Value::String(text) = value else {
+            return false;
+        };
+        let encoded = encode_string(text);
+        self.patterns
+            .iter()
+            .any(|(_, dfa)| dfa.is_accepting(dfa.next_bytes(dfa.start(), encoded.as_bytes())))
+    }
+
+    /// Regexes over string contents matching what is excluded from strings.
+    fn string_regexes(&self) -> Vec<String> {
+        let mut regexes: Vec<String> = self.patterns.iter().map(|(r, _)| r.clone()).collect();
+        for value in &self.values {
+            if let Value::String(text) = value {
+                let encoded = encode_string(text);
+                let contents = &encoded[1..encoded.len() - 1];
+                regexes.push(regex_syntax::escape(contents));
+            }
+        }
+        regexes
+    }
+
+    /// Regexes matching the excluded integers as rein spells integers.
+    fn integer_regexes(&self) -> Vec<String> {
+        self.values
+            .iter()
+            .filter_map(|value| {
+                let number = value.as_number()?;
+                if let Some(i) = number.as_i64() {
+                    return Some(i.to_string());
+                }
+                if let Some(u) = number.as_u64() {
+                    return Some(u.to_string());
+                }
+                let f = number.as_f64()?;
+                (f.fract() == 0.0 && f.abs() < 9e15).then(|| format!("{}", f as i64))
+            })
+            .collect()
+    }
+}
+
+/// JSON equality as JSON Schema defines it: numbers by value.
+fn json_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_f64(), y.as_f64()) {
+            (Some(x), Some(y)) => x == y,
+            _ => x == y,
+        },
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_equal(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(key, a)| y.get(key).is_some_and(|b| json_equal(a, b)))
+        }
+        _ => a == b,
     }
 }
 

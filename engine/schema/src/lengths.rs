@@ -29,11 +29,13 @@ const MAX_STATES: usize = 150_000;
 const MAX_TIME: Duration = Duration::from_secs(3);
 
 /// The DFA of quoted strings whose contents match every regex of
-/// `contents` (over the canonical encoding, without quotes) and whose
-/// decoded length is between `min` and `max` characters. An empty language
-/// is [`CompileErrorKind::EmptyLanguage`](rein_core::automaton::CompileErrorKind).
+/// `contents` and none of `excluded` (all over the canonical encoding,
+/// without quotes) and whose decoded length is between `min` and `max`
+/// characters. An empty language is
+/// [`CompileErrorKind::EmptyLanguage`](rein_core::automaton::CompileErrorKind).
 pub fn string_dfa(
     contents: &[String],
+    excluded: &[String],
     min: u64,
     max: Option<u64>,
 ) -> Result<ByteDfa, CompileError> {
@@ -55,6 +57,16 @@ pub fn string_dfa(
     let combined = match combined {
         Some(dfa) => dfa,
         None => any()?,
+    };
+    let combined = if excluded.is_empty() {
+        combined
+    } else {
+        let excluded = excluded
+            .iter()
+            .map(|content| regex.build(&format!("\"(?:{content})\"")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let excluded: Vec<&ByteDfa> = excluded.iter().collect();
+        product.build(&[&combined], &excluded)?
     };
     // Bounds the contents already imply need no product. Every character
     // takes at least one byte, so at most `bytes - 2` characters (quotes).
@@ -87,7 +99,7 @@ mod tests {
 
     #[test]
     fn lengths_count_decoded_characters() {
-        let dfa = string_dfa(&[translate("^[a-zé\n\"]+$").unwrap()], 2, Some(3)).unwrap();
+        let dfa = string_dfa(&[translate("^[a-zé\n\"]+$").unwrap()], &[], 2, Some(3)).unwrap();
         for (text, accepted) in [
             ("ab", true),
             ("abc", true),
@@ -109,7 +121,7 @@ mod tests {
             crate::formats::FormatRegex::Enforced(regex) => regex,
             other => panic!("{other:?}"),
         };
-        let dfa = string_dfa(&[format, translate("-12-").unwrap()], 0, None).unwrap();
+        let dfa = string_dfa(&[format, translate("-12-").unwrap()], &[], 0, None).unwrap();
         assert!(accepts(&dfa, "2024-12-01"));
         assert!(!accepts(&dfa, "2024-11-01"));
         assert!(!accepts(&dfa, "x-12-"));
@@ -118,19 +130,19 @@ mod tests {
         let crate::formats::FormatRegex::Enforced(uuid) = format else {
             panic!("{format:?}");
         };
-        let loose = string_dfa(std::slice::from_ref(&uuid), 1, Some(100)).unwrap();
+        let loose = string_dfa(std::slice::from_ref(&uuid), &[], 1, Some(100)).unwrap();
         assert!(accepts(&loose, "123e4567-e89b-12d3-a456-426614174000"));
-        let error = string_dfa(&[uuid], 0, Some(35)).unwrap_err();
+        let error = string_dfa(&[uuid], &[], 0, Some(35)).unwrap_err();
         assert_eq!(error.kind(), &CompileErrorKind::EmptyLanguage);
     }
 
     #[test]
     fn unanchored_patterns_with_lengths() {
-        let dfa = string_dfa(&[translate("ab").unwrap()], 0, Some(4)).unwrap();
+        let dfa = string_dfa(&[translate("ab").unwrap()], &[], 0, Some(4)).unwrap();
         for (text, accepted) in [("ab", true), ("xaby", true), ("xxaby", false), ("a", false)] {
             assert_eq!(accepts(&dfa, text), accepted, "{text:?}");
         }
-        let long = string_dfa(&[translate("^a").unwrap()], 10, None).unwrap();
+        let long = string_dfa(&[translate("^a").unwrap()], &[], 10, None).unwrap();
         assert!(accepts(&long, "a\u{1}\u{2}345678é"));
         assert!(!accepts(&long, "a12345678"));
     }

@@ -39,6 +39,7 @@ pub mod keys;
 pub mod lengths;
 pub mod maskbench;
 pub mod merge;
+pub mod negate;
 pub mod numbers;
 pub mod pattern;
 pub mod validate;

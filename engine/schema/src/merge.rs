@@ -31,6 +31,8 @@ pub fn merge(
     b: &Map<String, Value>,
 ) -> Result<Map<String, Value>, Conflict> {
     let mut out = a.clone();
+    // Two different `const` values: nothing matches.
+    let mut contradiction = false;
     for (key, right) in b {
         let Some(left) = a.get(key) else {
             out.insert(key.clone(), right.clone());
@@ -82,11 +84,18 @@ pub fn merge(
                         .collect(),
                 )
             }
+            crate::negate::NOT_VALUES | crate::negate::NOT_PATTERNS => {
+                let mut items: Vec<Value> = left.as_array().cloned().unwrap_or_default();
+                for item in right.as_array().into_iter().flatten() {
+                    if !items.contains(item) {
+                        items.push(item.clone());
+                    }
+                }
+                Value::Array(items)
+            }
             "const" => {
-                return Err(conflict(
-                    "const",
-                    "two different `const` values: nothing matches",
-                ))
+                contradiction = true;
+                left.clone()
             }
             "properties" => merge_properties(a, b)?,
             "items" if left.is_object() || left.is_boolean() => all_of(left, right),
@@ -126,6 +135,9 @@ pub fn merge(
             }
         };
         out.insert(key.clone(), merged);
+    }
+    if contradiction {
+        out.insert("enum".to_string(), Value::Array(Vec::new()));
     }
     // `additionalProperties` of one part constrains the other's properties.
     if let Some(Value::Object(properties)) = out.get("properties").cloned() {

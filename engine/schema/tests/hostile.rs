@@ -112,8 +112,16 @@ fn unenforceable_keywords_name_keyword_and_pointer() {
 }
 
 #[test]
-fn overlapping_one_of_is_refused_unless_asked() {
-    let schema = json!({"oneOf": [{"type": "string"}, {"type": "string", "maxLength": 3}]});
+fn overlapping_one_of_is_exact_or_refused_unless_asked() {
+    // Exactly one of two overlapping branches: strings longer than 3.
+    let exact = json!({"oneOf": [{"type": "string"}, {"type": "string", "maxLength": 3}]});
+    let compiled = compile(&exact, &Options::default()).unwrap();
+    assert!(support::accepts(&compiled, "\"abcd\""));
+    assert!(!support::accepts(&compiled, "\"abc\""));
+    // Branches whose negation rein cannot write: refused by keyword.
+    let schema = json!({"oneOf": [
+        {"type": "array", "items": {"type": "string"}},
+        {"type": "array", "maxItems": 3}]});
     let error = compile(&schema, &Options::default()).unwrap_err();
     assert_eq!(error.keyword(), "oneOf");
     let options = Options {

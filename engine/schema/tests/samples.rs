@@ -38,13 +38,26 @@ fn schemas() -> Vec<Value> {
             "patternProperties": {"^n\\d$": {"minimum": 10, "maximum": 99},
                 "[xy]$": {"type": "string", "maxLength": 2}, "^q": {"type": "boolean"}},
             "required": ["n1", "qq"], "additionalProperties": {"type": "null"}, "maxProperties": 4}),
+        // Negations: `not`, overlapping `oneOf`, `if`/`then`/`else`, dependencies.
+        json!({"type": "object", "properties": {
+            "a": {"type": "integer", "maximum": 3}, "b": {"type": "integer", "minimum": 2},
+            "s": {"type": "string", "maxLength": 3, "not": {"enum": ["a", "b\"c"]}},
+            "t": {"type": "string", "maxLength": 3, "not": {"pattern": "^x|y$"}}},
+            "oneOf": [{"required": ["a"]}, {"required": ["b"]}],
+            "not": {"required": ["s", "t"]}, "additionalProperties": false}),
+        json!({"type": "object", "properties": {"kind": {"enum": ["x", "y", "z"]},
+            "n": {"type": "integer", "not": {"const": 7}}, "m": {"type": "boolean"}},
+            "required": ["kind"], "additionalProperties": false,
+            "if": {"properties": {"kind": {"const": "x"}}},
+            "then": {"required": ["n"]}, "else": {"not": {"required": ["n"]}},
+            "dependentRequired": {"m": ["n"]}}),
     ]
 }
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
     #[test]
-    fn sampled_documents_validate(index in 0usize..7, seed in any::<u64>(), compact in any::<bool>()) {
+    fn sampled_documents_validate(index in 0usize..9, seed in any::<u64>(), compact in any::<bool>()) {
         let schema = &schemas()[index];
         let options = Options {
             whitespace: if compact { Whitespace::Compact } else { Whitespace::Flexible { max: 3 } },

@@ -1,0 +1,577 @@
+//! `not`, `oneOf` and `if`/`then`/`else`: rewriting a negated schema into
+//! positive keywords.
+//!
+//! A grammar cannot subtract one language from another in general, but a
+//! JSON Schema object is a conjunction of keywords, and most keywords have a
+//! complement that is again a schema: the negation of `{"minLength": 3}` is
+//! "a string of at most 2 characters", the negation of `{"required": ["a"]}`
+//! is "an object without `a`" (`properties: {a: false}`), the negation of
+//! `{"properties": {"a": S}}` is "an object whose `a` is present and
+//! matches `not S`". By De Morgan a negated object becomes an `anyOf` of
+//! its negated keywords, a negated `anyOf` an `allOf` of negated branches,
+//! and so on down; the compiler then merges and distributes the result like
+//! any other schema, so the rewrite is exact.
+//!
+//! Two complements have no keyword of their own, so the rewrite uses
+//! private keywords the compiler understands ([`NOT_VALUES`],
+//! [`NOT_PATTERNS`]): "none of these values" and "a string matching none of
+//! these patterns", which become automaton differences.
+//!
+//! What has no finite complement here — `uniqueItems`, `contains`,
+//! `multipleOf`, `format`, `propertyNames`, `additionalProperties`, array
+//! `items` — is refused with the keyword's name. The trade-off is size:
+//! every negated keyword is one more `anyOf` branch, and `oneOf` over `n`
+//! overlapping branches becomes `n` branches each carrying `n - 1`
+//! negations, so both are capped ([`MAX_BRANCHES`], [`MAX_DEPTH`]).
+
+use serde_json::{json, Map, Value};
+
+use crate::draft::Draft;
+use crate::merge::type_names;
+
+/// Private keyword: the value is none of these JSON values.
+pub const NOT_VALUES: &str = "x-rein-not-values";
+
+/// Private keyword: a string matching none of these patterns (each with
+/// `pattern`'s search semantics); other types are unaffected.
+pub const NOT_PATTERNS: &str = "x-rein-not-patterns";
+
+/// The most `anyOf` branches one negation may produce.
+pub const MAX_BRANCHES: usize = 64;
+
+/// How deep negations may nest through `$ref`s, `not`s and combinators.
+pub const MAX_DEPTH: usize = 16;
+
+/// The most branches of a `oneOf` rewritten with negations.
+pub const MAX_ONE_OF_BRANCHES: usize = 8;
+
+/// A keyword whose negation rein cannot write as a schema.
+#[derive(Debug)]
+pub struct Refusal {
+    /// The keyword.
+    pub keyword: String,
+    /// Why.
+    pub reason: String,
+}
+
+fn refuse(keyword: &str, reason: impl Into<String>) -> Refusal {
+    Refusal {
+        keyword: keyword.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// The JSON types, `integer` being part of `number`.
+const TYPES: [&str; 6] = ["null", "boolean", "object", "array", "string", "number"];
+
+/// Keywords that never constrain a value.
+const ANNOTATIONS: &[&str] = &[
+    "$schema",
+    "$id",
+    "id",
+    "$anchor",
+    "$comment",
+    "$defs",
+    "definitions",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "readOnly",
+    "writeOnly",
+    "deprecated",
+    "contentMediaType",
+    "contentEncoding",
+    "$vocabulary",
+];
+
+/// Rewrites `not` over one document: resolves `$ref`s with `resolve`.
+pub struct Negator<'r> {
+    draft: Draft,
+    resolve: &'r dyn Fn(&str) -> Result<Value, String>,
+}
+
+impl<'r> Negator<'r> {
+    /// A negator for a document of `draft` whose references `resolve`
+    /// looks up.
+    pub fn new(draft: Draft, resolve: &'r dyn Fn(&str) -> Result<Value, String>) -> Negator<'r> {
+        Negator { draft, resolve }
+    }
+
+    /// A schema matching exactly the values `schema` does not match.
+    pub fn negate(&self, schema: &Value) -> Result<Value, Refusal> {
+        self.negate_at(schema, 0)
+    }
+
+    /// `oneOf` as an `anyOf` whose branches exclude each other: branch `i`
+    /// also requires `not` every other branch.
+    pub fn exclusive_branches(&self, branches: &[Value]) -> Result<Vec<Value>, Refusal> {
+        if branches.len() > MAX_ONE_OF_BRANCHES {
+            return Err(refuse(
+                "oneOf",
+                format!("more than {MAX_ONE_OF_BRANCHES} overlapping branches to make exclusive"),
+            ));
+        }
+        let negated = branches
+            .iter()
+            .map(|branch| self.negate_at(branch, 1))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(branches
+            .iter()
+            .enumerate()
+            .map(|(i, branch)| {
+                let mut parts = vec![branch.clone()];
+                parts.extend(
+                    negated
+                        .iter()
+                        .enumerate()
+                        .filter(|&(j, _)| j != i)
+                        .map(|(_, n)| n.clone()),
+                );
+                all_of(parts)
+            })
+            .collect())
+    }
+
+    /// `if`/`then`/`else` as `anyOf: [if ∧ then, not if ∧ else]`.
+    pub fn conditional(
+        &self,
+        condition: &Value,
+        then: Option<&Value>,
+        otherwise: Option<&Value>,
+    ) -> Result<Value, Refusal> {
+        let then = then.cloned().unwrap_or(Value::Bool(true));
+        let otherwise = otherwise.cloned().unwrap_or(Value::Bool(true));
+        let negated = self.negate_at(condition, 1)?;
+        Ok(any_of(vec![
+            all_of(vec![condition.clone(), then]),
+            all_of(vec![negated, otherwise]),
+        ]))
+    }
+
+    fn negate_at(&self, schema: &Value, depth: usize) -> Result<Value, Refusal> {
+        if depth > MAX_DEPTH {
+            return Err(refuse(
+                "not",
+                format!(
+                    "negations nest more than {MAX_DEPTH} deep (a recursive schema under `not`?)"
+                ),
+            ));
+        }
+        let object = match schema {
+            Value::Bool(b) => return Ok(Value::Bool(!b)),
+            Value::Object(object) => object,
+            _ => return Err(refuse("not", "a schema must be an object or a boolean")),
+        };
+        let mut branches: Vec<Value> = Vec::new();
+        if let Some(reference) = object.get("$ref") {
+            let reference = reference
+                .as_str()
+                .ok_or_else(|| refuse("$ref", "`$ref` must be a string"))?;
+            let target = (self.resolve)(reference).map_err(|reason| refuse("$ref", reason))?;
+            if !self.draft.ref_has_siblings() {
+                return self.negate_at(&target, depth + 1);
+            }
+            branches.push(self.negate_at(&target, depth + 1)?);
+        }
+        let draft4 = self.draft == Draft::Draft4;
+        for (keyword, value) in object {
+            if ANNOTATIONS.contains(&keyword.as_str()) {
+                continue;
+            }
+            match keyword.as_str() {
+                "$ref" | "then" | "else" | "nullable" => {}
+                "type" => {
+                    let mut named = type_names(value);
+                    if object.get("nullable") == Some(&Value::Bool(true)) {
+                        named.push("null".into());
+                    }
+                    let integer_only = named.iter().any(|t| t == "integer")
+                        && !named.iter().any(|t| t == "number");
+                    if integer_only {
+                        return Err(refuse(
+                            "type",
+                            "`not` of `integer` leaves non-integer numbers, which rein cannot \
+                             single out",
+                        ));
+                    }
+                    let rest: Vec<Value> = TYPES
+                        .iter()
+                        .filter(|t| !named.iter().any(|n| n == *t))
+                        .map(|t| Value::String(t.to_string()))
+                        .collect();
+                    branches.push(json!({ "type": rest }));
+                }
+                "enum" => {
+                    let values = value
+                        .as_array()
+                        .ok_or_else(|| refuse("enum", "`enum` must be an array"))?;
+                    branches.push(json!({ NOT_VALUES: values }));
+                }
+                "const" => branches.push(json!({ NOT_VALUES: [value] })),
+                "required" => {
+                    for name in value.as_array().into_iter().flatten() {
+                        let name = name
+                            .as_str()
+                            .ok_or_else(|| refuse("required", "names must be strings"))?;
+                        branches.push(json!({
+                            "type": "object",
+                            "properties": { name: false },
+                        }));
+                    }
+                }
+                "properties" => {
+                    let properties = value
+                        .as_object()
+                        .ok_or_else(|| refuse("properties", "must be an object"))?;
+                    for (name, property) in properties {
+                        let negated = self.negate_at(property, depth + 1)?;
+                        if negated == Value::Bool(false) {
+                            continue;
+                        }
+                        branches.push(json!({
+                            "type": "object",
+                            "required": [name],
+                            "properties": { name: negated },
+                        }));
+                    }
+                }
+                "additionalProperties"
+                | "items"
+                | "additionalItems"
+                | "propertyNames"
+                | "unevaluatedProperties"
+                | "unevaluatedItems"
+                    if is_true(value) => {}
+                "minProperties" | "minItems" | "minLength" => {
+                    let n = count(keyword, value)?;
+                    if n > 0 {
+                        let (ty, max) = bounded_type(keyword);
+                        branches.push(json!({ "type": ty, max: n - 1 }));
+                    }
+                }
+                "maxProperties" | "maxItems" | "maxLength" => {
+                    let n = count(keyword, value)?;
+                    let (ty, min) = bounded_type(keyword);
+                    branches.push(json!({ "type": ty, min: n + 1 }));
+                }
+                "minimum" => {
+                    let exclusive =
+                        draft4 && object.get("exclusiveMinimum") == Some(&Value::Bool(true));
+                    let bound = if exclusive {
+                        "maximum"
+                    } else {
+                        "exclusiveMaximum"
+                    };
+                    branches.push(number_bound(bound, value)?);
+                }
+                "maximum" => {
+                    let exclusive =
+                        draft4 && object.get("exclusiveMaximum") == Some(&Value::Bool(true));
+                    let bound = if exclusive {
+                        "minimum"
+                    } else {
+                        "exclusiveMinimum"
+                    };
+                    branches.push(number_bound(bound, value)?);
+                }
+                "exclusiveMinimum" | "exclusiveMaximum" if value.is_boolean() => {}
+                "exclusiveMinimum" => branches.push(number_bound("maximum", value)?),
+                "exclusiveMaximum" => branches.push(number_bound("minimum", value)?),
+                "pattern" => {
+                    let pattern = value
+                        .as_str()
+                        .ok_or_else(|| refuse("pattern", "`pattern` must be a string"))?;
+                    branches.push(json!({ "type": "string", NOT_PATTERNS: [pattern] }));
+                }
+                "uniqueItems" if value == &Value::Bool(false) => {}
+                "not" => branches.push(value.clone()),
+                "anyOf" => {
+                    let parts = array(keyword, value)?
+                        .iter()
+                        .map(|branch| self.negate_at(branch, depth + 1))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    branches.push(all_of(parts));
+                }
+                "allOf" => {
+                    for part in array(keyword, value)? {
+                        branches.push(self.negate_at(part, depth + 1)?);
+                    }
+                }
+                "oneOf" => {
+                    // Not exactly one: none, or some two at once.
+                    let parts = array(keyword, value)?;
+                    if parts.len() > MAX_ONE_OF_BRANCHES {
+                        return Err(refuse(
+                            "oneOf",
+                            format!(
+                                "`not` of a `oneOf` with more than {MAX_ONE_OF_BRANCHES} branches"
+                            ),
+                        ));
+                    }
+                    let negated = parts
+                        .iter()
+                        .map(|branch| self.negate_at(branch, depth + 1))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    branches.push(all_of(negated));
+                    for i in 0..parts.len() {
+                        for j in i + 1..parts.len() {
+                            branches.push(all_of(vec![parts[i].clone(), parts[j].clone()]));
+                        }
+                    }
+                }
+                "if" => {
+                    // not ((if ∧ then) ∨ (¬if ∧ else)) = (if ∧ ¬then) ∨ (¬if ∧ ¬else).
+                    let negated_if = self.negate_at(value, depth + 1)?;
+                    if let Some(then) = object.get("then") {
+                        let negated = self.negate_at(then, depth + 1)?;
+                        branches.push(all_of(vec![value.clone(), negated]));
+                    }
+                    if let Some(otherwise) = object.get("else") {
+                        let negated = self.negate_at(otherwise, depth + 1)?;
+                        branches.push(all_of(vec![negated_if, negated]));
+                    }
+                }
+                "dependentRequired" => {
+                    self.negate_dependencies(value, true, depth, &mut branches)?
+                }
+                "dependentSchemas" => {
+                    self.negate_dependencies(value, false, depth, &mut branches)?
+                }
+                "dependencies" => {
+                    let map = value
+                        .as_object()
+                        .ok_or_else(|| refuse("dependencies", "must be an object"))?;
+                    for (name, dependency) in map {
+                        let single =
+                            Value::Object(Map::from_iter([(name.clone(), dependency.clone())]));
+                        self.negate_dependencies(
+                            &single,
+                            dependency.is_array(),
+                            depth,
+                            &mut branches,
+                        )?;
+                    }
+                }
+                "uniqueItems"
+                | "contains"
+                | "minContains"
+                | "maxContains"
+                | "multipleOf"
+                | "format"
+                | "propertyNames"
+                | "additionalProperties"
+                | "patternProperties"
+                | "items"
+                | "prefixItems"
+                | "additionalItems"
+                | "unevaluatedProperties"
+                | "unevaluatedItems"
+                | "$dynamicRef"
+                | "$recursiveRef"
+                | NOT_VALUES
+                | NOT_PATTERNS => {
+                    return Err(refuse(
+                        keyword,
+                        format!("rein cannot enforce `not` of `{keyword}`"),
+                    ))
+                }
+                _ => {} // An extension keyword: no constraint.
+            }
+            if branches.len() > MAX_BRANCHES {
+                return Err(refuse(
+                    "not",
+                    format!("the negation needs more than {MAX_BRANCHES} branches"),
+                ));
+            }
+        }
+        Ok(any_of(branches))
+    }
+
+    /// `not` of dependencies: an object with the named property whose
+    /// dependents are missing (`required`) or whose dependent schema fails.
+    fn negate_dependencies(
+        &self,
+        map: &Value,
+        required: bool,
+        depth: usize,
+        branches: &mut Vec<Value>,
+    ) -> Result<(), Refusal> {
+        let keyword = if required {
+            "dependentRequired"
+        } else {
+            "dependentSchemas"
+        };
+        let map = map
+            .as_object()
+            .ok_or_else(|| refuse(keyword, "must be an object"))?;
+        for (name, dependency) in map {
+            let present = json!({ "type": "object", "required": [name] });
+            if required {
+                for dependent in dependency.as_array().into_iter().flatten() {
+                    let dependent = dependent
+                        .as_str()
+                        .ok_or_else(|| refuse(keyword, "names must be strings"))?;
+                    branches.push(all_of(vec![
+                        present.clone(),
+                        json!({ "properties": { dependent: false } }),
+                    ]));
+                }
+            } else {
+                let negated = self.negate_at(dependency, depth + 1)?;
+                branches.push(all_of(vec![present, negated]));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_true(value: &Value) -> bool {
+    value == &Value::Bool(true) || value.as_object().is_some_and(Map::is_empty)
+}
+
+fn count(keyword: &str, value: &Value) -> Result<u64, Refusal> {
+    match (value.as_u64(), value.as_f64()) {
+        (Some(n), _) => Ok(n),
+        (None, Some(f)) if f >= 0.0 && f.fract() == 0.0 && f < 1e15 => Ok(f as u64),
+        _ => Err(refuse(keyword, "must be a non-negative integer")),
+    }
+}
+
+/// The type a count keyword applies to, and the opposite keyword.
+fn bounded_type(keyword: &str) -> (&'static str, &'static str) {
+    match keyword {
+        "minProperties" => ("object", "maxProperties"),
+        "maxProperties" => ("object", "minProperties"),
+        "minItems" => ("array", "maxItems"),
+        "maxItems" => ("array", "minItems"),
+        "minLength" => ("string", "maxLength"),
+        _ => ("string", "minLength"),
+    }
+}
+
+fn number_bound(bound: &str, value: &Value) -> Result<Value, Refusal> {
+    if !value.is_number() {
+        return Err(refuse(bound, "must be a number"));
+    }
+    Ok(json!({ "type": "number", bound: value }))
+}
+
+fn array<'v>(keyword: &str, value: &'v Value) -> Result<&'v Vec<Value>, Refusal> {
+    value
+        .as_array()
+        .ok_or_else(|| refuse(keyword, format!("`{keyword}` must be an array")))
+}
+
+/// Every one of `parts`; `true` parts dropped, a `false` part wins.
+pub fn all_of(parts: Vec<Value>) -> Value {
+    let mut kept = Vec::with_capacity(parts.len());
+    for part in parts {
+        match part {
+            Value::Bool(true) => {}
+            Value::Bool(false) => return Value::Bool(false),
+            other => kept.push(other),
+        }
+    }
+    match kept.len() {
+        0 => Value::Bool(true),
+        1 => kept.pop().unwrap_or(Value::Bool(true)),
+        _ => json!({ "allOf": kept }),
+    }
+}
+
+/// Any one of `branches`; `false` branches dropped, a `true` branch wins.
+pub fn any_of(branches: Vec<Value>) -> Value {
+    let mut kept = Vec::with_capacity(branches.len());
+    for branch in branches {
+        match branch {
+            Value::Bool(false) => {}
+            Value::Bool(true) => return Value::Bool(true),
+            other => kept.push(other),
+        }
+    }
+    match kept.len() {
+        0 => Value::Bool(false),
+        1 => kept.pop().unwrap_or(Value::Bool(false)),
+        _ => json!({ "anyOf": kept }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn negate(schema: Value) -> Value {
+        let resolve = |reference: &str| -> Result<Value, String> {
+            Err(format!("no references here: {reference}"))
+        };
+        Negator::new(Draft::Draft202012, &resolve)
+            .negate(&schema)
+            .unwrap_or_else(|refusal| panic!("{}: {}", refusal.keyword, refusal.reason))
+    }
+
+    #[test]
+    fn keywords_become_their_complements() {
+        assert_eq!(
+            negate(json!({"minLength": 3})),
+            json!({"type": "string", "maxLength": 2})
+        );
+        assert_eq!(negate(json!({"minLength": 0})), json!(false));
+        assert_eq!(
+            negate(json!({"required": ["a"]})),
+            json!({"type": "object", "properties": {"a": false}})
+        );
+        assert_eq!(
+            negate(json!({"not": {"type": "string"}})),
+            json!({"type": "string"})
+        );
+        assert_eq!(negate(json!({})), json!(false));
+        assert_eq!(negate(json!(true)), json!(false));
+        assert_eq!(
+            negate(json!({"type": ["string", "null"]})),
+            json!({"type": ["boolean", "object", "array", "number"]})
+        );
+    }
+
+    #[test]
+    fn de_morgan_over_combinators() {
+        assert_eq!(
+            negate(json!({"anyOf": [{"minimum": 3}, {"pattern": "x"}]})),
+            json!({"allOf": [
+                {"type": "number", "exclusiveMaximum": 3},
+                {"type": "string", NOT_PATTERNS: ["x"]},
+            ]})
+        );
+        assert_eq!(
+            negate(json!({"required": ["a", "b"]})),
+            json!({"anyOf": [
+                {"type": "object", "properties": {"a": false}},
+                {"type": "object", "properties": {"b": false}},
+            ]})
+        );
+    }
+
+    #[test]
+    fn unenforceable_complements_are_refused_by_keyword() {
+        let resolve = |_: &str| -> Result<Value, String> { Err("none".into()) };
+        let negator = Negator::new(Draft::Draft202012, &resolve);
+        for (schema, keyword) in [
+            (json!({"uniqueItems": true}), "uniqueItems"),
+            (json!({"multipleOf": 3}), "multipleOf"),
+            (json!({"type": "integer"}), "type"),
+            (json!({"$ref": "#/x"}), "$ref"),
+        ] {
+            let refusal = negator.negate(&schema).unwrap_err();
+            assert_eq!(refusal.keyword, keyword, "{schema}");
+        }
+    }
+
+    #[test]
+    fn recursion_under_not_is_bounded() {
+        // Every level negates the next: the rewrite recurses until its limit.
+        let resolve =
+            |_: &str| -> Result<Value, String> { Ok(json!({"properties": {"a": {"$ref": "#"}}})) };
+        let negator = Negator::new(Draft::Draft202012, &resolve);
+        assert!(negator.negate(&json!({"$ref": "#"})).is_err());
+    }
+}

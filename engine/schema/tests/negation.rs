@@ -1,0 +1,227 @@
+//! `not`, overlapping `oneOf`, `if`/`then`/`else` and dependencies, which
+//! the compiler rewrites into positive keywords: rein accepts exactly the
+//! instances `jsonschema` accepts, and refuses what it cannot rewrite by
+//! keyword.
+
+mod support;
+
+use rein_schema::{compile, Options, SchemaErrorKind};
+use serde_json::{json, Value};
+use support::agree;
+
+#[test]
+fn not_of_strings_values_and_patterns() {
+    agree(
+        &json!({"type": "string", "not": {"pattern": "^a"}}),
+        &[json!("abc"), json!("bcd"), json!(""), json!("ba")],
+    );
+    agree(
+        &json!({"type": "string", "not": {"enum": ["a", "b\"", "é"]}}),
+        &[
+            json!("a"),
+            json!("b\""),
+            json!("é"),
+            json!("c"),
+            json!("ab"),
+            json!(""),
+        ],
+    );
+    agree(
+        &json!({"not": {"const": "x"}, "type": ["string", "null"]}),
+        &[json!("x"), json!("y"), json!(null)],
+    );
+    agree(
+        &json!({"type": "string", "not": {"minLength": 3}}),
+        &[json!("ab"), json!("abc"), json!("")],
+    );
+}
+
+#[test]
+fn not_of_numbers() {
+    agree(
+        &json!({"type": "integer", "not": {"const": 3}}),
+        &[json!(3), json!(4), json!(-3), json!(30)],
+    );
+    agree(
+        &json!({"type": "number", "not": {"minimum": 5}}),
+        &[json!(4), json!(5), json!(6), json!(4.5)],
+    );
+    agree(
+        &json!({"type": "boolean", "not": {"enum": [true]}}),
+        &[json!(true), json!(false)],
+    );
+}
+
+#[test]
+fn not_of_object_keywords() {
+    let object = json!({"type": "object", "properties": {"a": {}, "b": {}},
+        "additionalProperties": false, "not": {"required": ["a", "b"]}});
+    agree(
+        &object,
+        &[
+            json!({"a": 1}),
+            json!({"a": 1, "b": 2}),
+            json!({}),
+            json!({"b": 1}),
+        ],
+    );
+    let properties = json!({"type": "object", "properties": {"a": {}},
+        "not": {"properties": {"a": {"type": "string"}}}});
+    agree(
+        &properties,
+        &[
+            json!({"a": 1}),
+            json!({"a": "x"}),
+            json!({}),
+            json!({"b": "x"}),
+        ],
+    );
+}
+
+#[test]
+fn double_negation_and_de_morgan() {
+    agree(
+        &json!({"not": {"not": {"type": "integer", "minimum": 3}}}),
+        &[json!(3), json!(2), json!("a"), json!(null)],
+    );
+    agree(
+        &json!({"not": {"anyOf": [{"type": "string"}, {"type": "null"}]}}),
+        &[json!("a"), json!(null), json!(1), json!(true), json!([1])],
+    );
+    agree(
+        &json!({"not": {"allOf": [{"type": "string"}, {"maxLength": 1}]}}),
+        &[json!("a"), json!("ab"), json!(1), json!("")],
+    );
+}
+
+#[test]
+fn overlapping_one_of_means_exactly_one() {
+    let schema = json!({"type": "object",
+        "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+        "oneOf": [{"required": ["a"]}, {"required": ["b"]}]});
+    agree(
+        &schema,
+        &[
+            json!({"a": 1}),
+            json!({"b": 1}),
+            json!({"a": 1, "b": 2}),
+            json!({}),
+        ],
+    );
+    let ranges = json!({"oneOf": [
+        {"type": "number", "maximum": 10},
+        {"type": "number", "minimum": 5},
+        {"type": "string"}]});
+    agree(
+        &ranges,
+        &[json!(3), json!(7), json!(12), json!("s"), json!(null)],
+    );
+}
+
+#[test]
+fn if_then_else_chooses_a_branch() {
+    let schema = json!({"type": "object",
+        "properties": {"kind": {"enum": ["x", "y"]}, "n": {"type": "integer"}, "s": {"type": "string"}},
+        "required": ["kind"],
+        "if": {"properties": {"kind": {"const": "x"}}},
+        "then": {"required": ["n"]},
+        "else": {"required": ["s"]}});
+    agree(
+        &schema,
+        &[
+            json!({"kind": "x", "n": 1}),
+            json!({"kind": "x", "s": "a"}),
+            json!({"kind": "y", "s": "a"}),
+            json!({"kind": "y", "n": 1}),
+            json!({"kind": "x", "n": 1, "s": "a"}),
+        ],
+    );
+    // Without `else`, values failing `if` pass.
+    agree(
+        &json!({"if": {"type": "string"}, "then": {"maxLength": 2}}),
+        &[json!("ab"), json!("abc"), json!(5)],
+    );
+}
+
+#[test]
+fn dependencies_require_their_dependents() {
+    agree(
+        &json!({"properties": {"a": {}, "b": {}}, "dependentRequired": {"a": ["b"]}}),
+        &[
+            json!({"a": 1}),
+            json!({"a": 1, "b": 1}),
+            json!({"b": 1}),
+            json!({}),
+            json!("s"),
+        ],
+    );
+    agree(
+        &json!({"$schema": "http://json-schema.org/draft-07/schema#",
+            "properties": {"a": {}, "b": {"type": "integer"}},
+            "dependencies": {"a": {"required": ["b"], "properties": {"b": {"minimum": 5}}}}}),
+        &[
+            json!({"a": 1, "b": 5}),
+            json!({"a": 1, "b": 4}),
+            json!({"b": 4}),
+            json!({"a": 1}),
+        ],
+    );
+}
+
+#[test]
+fn enum_values_are_filtered_by_their_sibling_keywords() {
+    agree(
+        &json!({"enum": ["a", "bb", "ccc", 4], "maxLength": 2}),
+        &[json!("a"), json!("bb"), json!("ccc"), json!(4), json!("d")],
+    );
+    agree(
+        &json!({"type": "integer", "enum": [1, 5, 10], "minimum": 4, "not": {"const": 10}}),
+        &[json!(1), json!(5), json!(10)],
+    );
+}
+
+/// The schema is refused with an unsupported-keyword error naming `keyword`.
+fn refused(schema: Value, keyword: &str) {
+    let error = compile(&schema, &Options::default()).unwrap_err();
+    assert_eq!(
+        error.kind(),
+        SchemaErrorKind::Unsupported,
+        "{schema}: {error}"
+    );
+    assert!(error.to_string().contains(keyword), "{schema}: {error}");
+}
+
+#[test]
+fn negations_without_a_schema_form_are_refused_by_keyword() {
+    refused(json!({"not": {"uniqueItems": true}}), "uniqueItems");
+    refused(
+        json!({"type": "array", "not": {"items": {"type": "string"}}}),
+        "items",
+    );
+    refused(json!({"not": {"multipleOf": 3}}), "multipleOf");
+    refused(json!({"type": "number", "not": {"const": 1}}), "not");
+    refused(
+        json!({"oneOf": [{"type": "array", "uniqueItems": true}, {"type": "array", "maxItems": 3}]}),
+        "oneOf",
+    );
+}
+
+#[test]
+fn negated_recursion_ends_within_limits() {
+    // `not` through a recursive reference: each level negates the next.
+    let schema = json!({"$defs": {"node": {"type": "object",
+        "properties": {"next": {"not": {"$ref": "#/$defs/node"}}}}},
+        "$ref": "#/$defs/node"});
+    // Either compiled or refused; never a hang or a crash.
+    if let Ok(compiled) = compile(&schema, &Options::default()) {
+        let validator = rein_schema::Validator::new(&schema).unwrap();
+        for instance in [json!({}), json!({"next": 1}), json!({"next": {}})] {
+            let text = rein_schema::python_dumps(&instance);
+            assert_eq!(
+                support::accepts(&compiled, &text),
+                validator.validate(&instance).is_ok(),
+                "{text}"
+            );
+        }
+    }
+}
