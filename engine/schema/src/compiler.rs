@@ -27,7 +27,7 @@ use crate::{formats, keys, lengths, numbers, pattern, Options, Whitespace};
 
 /// Standard assertion keywords; any of these that rein does not handle is
 /// an error (or ignored, when lenient). Anything else is an extension.
-const ASSERTIONS: &[&str] = &[
+pub(crate) const ASSERTIONS: &[&str] = &[
     "type",
     "enum",
     "const",
@@ -610,7 +610,14 @@ impl<'a> Compiler<'a> {
         match not {
             Value::Bool(_) => true,
             Value::Object(inner) => {
-                inner.is_empty() || (inner.len() == 1 && inner.contains_key("type"))
+                // `not: {type: integer}` keeps non-integer numbers: the
+                // negation spells those out.
+                let integer_only = |types: Vec<String>| {
+                    types.iter().any(|t| t == "integer") && !types.iter().any(|t| t == "number")
+                };
+                inner.is_empty()
+                    || (inner.len() == 1
+                        && inner.get("type").is_some_and(|t| !integer_only(type_names(t))))
             }
             _ => false,
         }
@@ -743,6 +750,20 @@ impl<'a> Compiler<'a> {
                     .map(|b| Expr::Literal(b.to_string()))
                     .collect()),
                 "string" => self.string(object, pointer, &exclusions.string_regexes())?,
+                "number" if object.get(negate::NOT_INTEGER) == Some(&Value::Bool(true)) => {
+                    if exclusions.values.iter().any(Value::is_number) {
+                        self.unsupported(
+                            pointer,
+                            "not",
+                            "rein can exclude single values from integers, not from numbers",
+                        )?;
+                    }
+                    let number = self.number(object, pointer, false)?;
+                    self.intersect(number, numbers::FRACTION, pointer)?
+                }
+                "integer" if object.get(negate::NOT_INTEGER) == Some(&Value::Bool(true)) => {
+                    continue
+                }
                 "number" if !has_integer => {
                     if exclusions.values.iter().any(Value::is_number) {
                         self.unsupported(
@@ -840,12 +861,21 @@ impl<'a> Compiler<'a> {
             })
             .map(|(keyword, value)| (keyword.clone(), value.clone()))
             .collect();
-        if siblings.is_empty() {
+        let private = [merge::ALSO_PATTERNS, negate::NOT_INTEGER];
+        if siblings.is_empty() && !private.iter().any(|k| object.contains_key(*k)) {
             return self.enumeration_values(values, types);
         }
         // The other keywords pick among the listed values: each value is
         // checked against them by the `jsonschema` crate.
         let keyword = siblings.keys().next().cloned().unwrap_or_default();
+        let mut siblings = siblings;
+        if let Some(Value::Array(patterns)) = object.get(merge::ALSO_PATTERNS) {
+            let parts = patterns.iter().map(|p| json!({ "pattern": p })).collect();
+            siblings.insert("allOf".to_string(), Value::Array(parts));
+        }
+        if object.get(negate::NOT_INTEGER) == Some(&Value::Bool(true)) {
+            siblings.insert("not".to_string(), json!({ "type": "integer" }));
+        }
         match self.sibling_validator(siblings) {
             Ok(validator) => {
                 let kept: Vec<Value> = values
@@ -1016,6 +1046,18 @@ impl<'a> Compiler<'a> {
                 Err(message) => self.unsupported(pointer, "pattern", message)?,
             }
         }
+        for text in object
+            .get(merge::ALSO_PATTERNS)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            match pattern::translate(text) {
+                Ok(regex) => contents.push((regex, "pattern")),
+                Err(message) => self.unsupported(pointer, "pattern", message)?,
+            }
+        }
         let lengths = match (min, max) {
             (0, None) => "*".to_string(),
             (min, None) => format!("{{{min},}}"),
@@ -1069,6 +1111,42 @@ impl<'a> Compiler<'a> {
         };
         self.strings.insert(key, expr.clone());
         Ok(expr)
+    }
+
+    /// `expr` (a regular terminal) restricted to the strings `regex` matches.
+    fn intersect(&mut self, expr: Expr, regex: &str, pointer: &str) -> Result<Expr> {
+        let config = RegexConfig::new();
+        let included = match &expr {
+            Expr::Nothing => return Ok(expr),
+            Expr::Regex(pattern) => config.build(pattern),
+            Expr::Literal(text) => config.build(&regex_syntax::escape(text)),
+            Expr::Automaton(terminal) => Ok(terminal.dfa().clone()),
+            _ => {
+                return Err(error(
+                    SchemaErrorKind::Unsupported,
+                    pointer,
+                    "not",
+                    "rein cannot restrict this value's spelling",
+                ))
+            }
+        };
+        let product = included.and_then(|included| {
+            let restriction = config.build(regex)?;
+            ProductConfig::new().build(&[&included, &restriction], &[])
+        });
+        match product {
+            Ok(dfa) => Ok(Expr::Automaton(DfaTerminal::new(
+                format!("{pointer} restricted"),
+                dfa,
+            ))),
+            Err(problem) if problem.kind() == &CompileErrorKind::EmptyLanguage => Ok(Expr::Nothing),
+            Err(problem) => Err(error(
+                SchemaErrorKind::Limit,
+                pointer,
+                "not",
+                format!("cannot restrict the number's spelling: {problem}"),
+            )),
+        }
     }
 
     /// `expr` (a regular terminal) without the strings `excluded` match.
@@ -1919,6 +1997,29 @@ impl<'a> Compiler<'a> {
                     ))
                 }
             };
+            // Two parts' `if`s cannot be merged keyword by keyword: a later
+            // part's condition becomes its `anyOf` form.
+            if merged.contains_key("if") && part.contains_key("if") {
+                let condition = part.remove("if").unwrap_or(Value::Bool(true));
+                let then = part.remove("then");
+                let otherwise = part.remove("else");
+                if then.is_some() || otherwise.is_some() {
+                    let rewritten = self.negator_result(|negator| {
+                        negator.conditional(&condition, then.as_ref(), otherwise.as_ref())
+                    });
+                    match rewritten {
+                        Ok(positive) => pending.push(positive),
+                        Err(refusal) => self.unsupported(
+                            pointer,
+                            "if",
+                            format!(
+                                "rein cannot enforce `if` without its negation (`{}`: {})",
+                                refusal.keyword, refusal.reason
+                            ),
+                        )?,
+                    }
+                }
+            }
             // A part's `$ref` target goes first, then its own keywords, then
             // its nested `allOf` parts in order (pushed in reverse).
             let reference = part.remove("$ref");

@@ -3,12 +3,18 @@
 //! Merging is exact for the keywords it knows — types intersect, bounds
 //! tighten, `required` and `enum` combine, a property named in several
 //! parts gets an `allOf` of their schemas, `additionalProperties: false` on
-//! one part forbids the other parts' extra properties — and refuses the
-//! rest (two different `pattern`s, two tuple `items`) with an error naming
-//! the keyword. `anyOf`/`oneOf` are kept as groups for the compiler to
-//! distribute over.
+//! one part forbids the other parts' extra properties, two `pattern`s both
+//! hold ([`ALSO_PATTERNS`]), `patternProperties` unite when no part limits
+//! its other keys — and refuses the rest (two tuple `items`, two
+//! `multipleOf`s) with an error naming the keyword. `anyOf`/`oneOf` are
+//! kept as groups for the compiler to distribute over. Keywords that assert
+//! nothing (annotations, extensions) keep the first part's value.
 
 use serde_json::{Map, Value};
+
+/// Private keyword: patterns a string must match besides `pattern` (the
+/// `pattern`s of other `allOf` parts).
+pub const ALSO_PATTERNS: &str = "x-rein-also-patterns";
 
 /// Why two keywords could not be merged.
 pub struct Conflict {
@@ -33,6 +39,8 @@ pub fn merge(
     let mut out = a.clone();
     // Two different `const` values: nothing matches.
     let mut contradiction = false;
+    // `pattern`s beyond the first, gathered into `ALSO_PATTERNS`.
+    let mut extra_patterns: Vec<Value> = Vec::new();
     for (key, right) in b {
         let Some(left) = a.get(key) else {
             out.insert(key.clone(), right.clone());
@@ -109,6 +117,26 @@ pub fn merge(
                     all_of(left, right)
                 }
             }
+            "pattern" => {
+                extra_patterns.push(right.clone());
+                continue;
+            }
+            ALSO_PATTERNS => {
+                extra_patterns.extend(right.as_array().into_iter().flatten().cloned());
+                continue;
+            }
+            "patternProperties" if trivial_extras(a) && trivial_extras(b) => {
+                let mut patterns = left.as_object().cloned().unwrap_or_default();
+                for (pattern, schema) in right.as_object().into_iter().flatten() {
+                    let merged = match patterns.get(pattern) {
+                        Some(existing) if existing == schema => schema.clone(),
+                        Some(existing) => all_of(existing, schema),
+                        None => schema.clone(),
+                    };
+                    patterns.insert(pattern.clone(), merged);
+                }
+                Value::Object(patterns)
+            }
             "anyOf" | "oneOf" => {
                 // Keep both groups: the second becomes an `allOf` part.
                 let mut parts = out
@@ -127,6 +155,7 @@ pub fn merge(
             | "$comment" | "definitions" | "$defs" | "readOnly" | "writeOnly" | "deprecated" => {
                 continue
             }
+            _ if !crate::compiler::ASSERTIONS.contains(&key.as_str()) => continue,
             _ => {
                 return Err(conflict(
                     key,
@@ -138,6 +167,19 @@ pub fn merge(
     }
     if contradiction {
         out.insert("enum".to_string(), Value::Array(Vec::new()));
+    }
+    if !extra_patterns.is_empty() {
+        let mut patterns: Vec<Value> = out
+            .get(ALSO_PATTERNS)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for pattern in extra_patterns {
+            if !patterns.contains(&pattern) && out.get("pattern") != Some(&pattern) {
+                patterns.push(pattern);
+            }
+        }
+        out.insert(ALSO_PATTERNS.to_string(), Value::Array(patterns));
     }
     // `additionalProperties` of one part constrains the other's properties.
     if let Some(Value::Object(properties)) = out.get("properties").cloned() {
@@ -158,7 +200,10 @@ pub fn merge(
         }
         out.insert("properties".to_string(), Value::Object(properties));
     }
-    if a.contains_key("patternProperties") && b.contains_key("patternProperties") {
+    if a.contains_key("patternProperties")
+        && b.contains_key("patternProperties")
+        && !(trivial_extras(a) && trivial_extras(b))
+    {
         return Err(conflict(
             "patternProperties",
             "`allOf` parts each with `patternProperties`",
@@ -170,6 +215,16 @@ pub fn merge(
         }
     }
     Ok(out)
+}
+
+/// Whether `part` lets keys outside its `properties`/`patternProperties`
+/// be anything (no `additionalProperties`, or a trivial one).
+fn trivial_extras(part: &Map<String, Value>) -> bool {
+    match part.get("additionalProperties") {
+        None | Some(Value::Bool(true)) => true,
+        Some(Value::Object(object)) => object.is_empty(),
+        Some(_) => false,
+    }
 }
 
 /// Whether `with`'s `patternProperties` survive merging with `without`

@@ -36,6 +36,10 @@ pub const NOT_VALUES: &str = "x-rein-not-values";
 /// `pattern`'s search semantics); other types are unaffected.
 pub const NOT_PATTERNS: &str = "x-rein-not-patterns";
 
+/// Private keyword: a number whose value is not an integer (written with
+/// a fraction, see [`crate::numbers::FRACTION`]).
+pub const NOT_INTEGER: &str = "x-rein-not-integer";
+
 /// The most `anyOf` branches one negation may produce.
 pub const MAX_BRANCHES: usize = 64;
 
@@ -188,19 +192,16 @@ impl<'r> Negator<'r> {
                     }
                     let integer_only = named.iter().any(|t| t == "integer")
                         && !named.iter().any(|t| t == "number");
-                    if integer_only {
-                        return Err(refuse(
-                            "type",
-                            "`not` of `integer` leaves non-integer numbers, which rein cannot \
-                             single out",
-                        ));
-                    }
                     let rest: Vec<Value> = TYPES
                         .iter()
-                        .filter(|t| !named.iter().any(|n| n == *t))
+                        .filter(|t| !named.iter().any(|n| n == *t) && (**t != "number" || !integer_only))
                         .map(|t| Value::String(t.to_string()))
                         .collect();
                     branches.push(json!({ "type": rest }));
+                    if integer_only {
+                        // The numbers that are not integers.
+                        branches.push(json!({ "type": "number", NOT_INTEGER: true }));
+                    }
                 }
                 "enum" => {
                     let values = value
@@ -558,7 +559,6 @@ mod tests {
         for (schema, keyword) in [
             (json!({"uniqueItems": true}), "uniqueItems"),
             (json!({"multipleOf": 3}), "multipleOf"),
-            (json!({"type": "integer"}), "type"),
             (json!({"$ref": "#/x"}), "$ref"),
         ] {
             let refusal = negator.negate(&schema).unwrap_err();

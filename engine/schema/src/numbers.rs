@@ -13,6 +13,11 @@
 /// among them) refuse to read it, so rein never writes exponents past ±99.
 pub const NUMBER: &str = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]{1,2})?";
 
+/// Numbers whose value is not an integer, as rein writes them: a fraction
+/// with a non-zero digit and no exponent (`1.5e1` is 15, an integer; a
+/// spelling with an exponent is left out rather than checked).
+pub const FRACTION: &str = r"-?(?:0|[1-9][0-9]*)\.[0-9]*[1-9][0-9]*";
+
 /// An unbounded JSON integer (no fraction, no exponent, no `-0`).
 pub const INTEGER: &str = r"(?:0|-?[1-9][0-9]*)";
 

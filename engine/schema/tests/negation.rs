@@ -225,3 +225,15 @@ fn negated_recursion_ends_within_limits() {
         }
     }
 }
+
+#[test]
+fn not_integer_leaves_fractions() {
+    agree(
+        &json!({"type": "number", "not": {"type": "integer"}, "maximum": 10}),
+        &[json!(1.5), json!(2), json!(-0.25), json!(10.5), json!(9.75)],
+    );
+    agree(
+        &json!({"oneOf": [{"type": "integer"}, {"type": "number", "minimum": 0}]}),
+        &[json!(-3), json!(3), json!(2.5), json!(-2.5)],
+    );
+}

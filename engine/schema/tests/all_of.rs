@@ -1,0 +1,57 @@
+//! `allOf` parts merged into one schema: what used to conflict — two
+//! `pattern`s, two parts' `patternProperties`, two `if`s, extension
+//! keywords — merges exactly.
+
+mod support;
+
+use serde_json::json;
+use support::agree;
+
+#[test]
+fn two_patterns_both_hold() {
+    agree(
+        &json!({"allOf": [{"type": "string", "pattern": "^a"}, {"pattern": "b$"}, {"pattern": "x"}]}),
+        &[json!("axb"), json!("ab"), json!("axc"), json!("xb"), json!("a-x-b")],
+    );
+}
+
+#[test]
+fn pattern_properties_of_two_parts_unite() {
+    agree(
+        &json!({"type": "object", "allOf": [
+            {"patternProperties": {"^n": {"type": "integer"}}},
+            {"patternProperties": {"^n": {"minimum": 0}, "^s": {"type": "string"}}}]}),
+        &[
+            json!({"n1": 3, "s1": "x"}),
+            json!({"n1": -3}),
+            json!({"n1": "x"}),
+            json!({"s": 1}),
+            json!({"other": null}),
+        ],
+    );
+}
+
+#[test]
+fn two_conditions_both_apply() {
+    agree(
+        &json!({"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
+            "allOf": [
+                {"if": {"required": ["a"]}, "then": {"properties": {"a": {"minimum": 5}}}},
+                {"if": {"required": ["b"]}, "then": {"properties": {"b": {"maximum": 5}}}}]}),
+        &[
+            json!({"a": 5, "b": 5}),
+            json!({"a": 4}),
+            json!({"b": 6}),
+            json!({}),
+            json!({"a": 9, "b": 0}),
+        ],
+    );
+}
+
+#[test]
+fn extension_keywords_do_not_conflict() {
+    agree(
+        &json!({"allOf": [{"type": "integer", "x-kind": "a"}, {"minimum": 2, "x-kind": "b"}]}),
+        &[json!(2), json!(1), json!("2")],
+    );
+}
