@@ -76,6 +76,10 @@ pub(crate) const ASSERTIONS: &[&str] = &[
 
 const ALL_TYPES: [&str; 6] = ["null", "boolean", "object", "array", "string", "number"];
 
+/// The most alternatives `allOf` parts with `anyOf`/`oneOf` groups may
+/// combine into (each group multiplies them).
+const MAX_DISTRIBUTED_BRANCHES: usize = 1024;
+
 /// The most dependencies one object may have: each doubles the branches.
 const MAX_DEPENDENCIES: usize = 6;
 
@@ -617,7 +621,9 @@ impl<'a> Compiler<'a> {
                 };
                 inner.is_empty()
                     || (inner.len() == 1
-                        && inner.get("type").is_some_and(|t| !integer_only(type_names(t))))
+                        && inner
+                            .get("type")
+                            .is_some_and(|t| !integer_only(type_names(t))))
             }
             _ => false,
         }
@@ -2046,6 +2052,27 @@ impl<'a> Compiler<'a> {
         // Groups kept aside by the merge come back as one `allOf`, compiled
         // by distributing: {anyOf: [..]} ∧ rest.
         if let Some(Value::Array(groups)) = merged.remove("allOf") {
+            // Each group multiplies the branches: bound the product.
+            let mut branches: usize = 1;
+            for group in &groups {
+                let width = group
+                    .as_object()
+                    .and_then(|g| g.values().next())
+                    .and_then(Value::as_array)
+                    .map_or(1, Vec::len);
+                branches = branches.saturating_mul(width.max(1));
+                if branches > MAX_DISTRIBUTED_BRANCHES {
+                    return Err(error(
+                        SchemaErrorKind::Limit,
+                        pointer,
+                        "allOf",
+                        format!(
+                            "the `anyOf`/`oneOf` groups (or conditions) of these `allOf` parts \
+                             combine into more than {MAX_DISTRIBUTED_BRANCHES} alternatives"
+                        ),
+                    ));
+                }
+            }
             let mut out = Value::Object(merged);
             for group in groups {
                 out = distribute(out, group);

@@ -194,7 +194,9 @@ impl<'r> Negator<'r> {
                         && !named.iter().any(|t| t == "number");
                     let rest: Vec<Value> = TYPES
                         .iter()
-                        .filter(|t| !named.iter().any(|n| n == *t) && (**t != "number" || !integer_only))
+                        .filter(|t| {
+                            !named.iter().any(|n| n == *t) && (**t != "number" || !integer_only)
+                        })
                         .map(|t| Value::String(t.to_string()))
                         .collect();
                     branches.push(json!({ "type": rest }));

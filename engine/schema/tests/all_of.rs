@@ -11,7 +11,13 @@ use support::agree;
 fn two_patterns_both_hold() {
     agree(
         &json!({"allOf": [{"type": "string", "pattern": "^a"}, {"pattern": "b$"}, {"pattern": "x"}]}),
-        &[json!("axb"), json!("ab"), json!("axc"), json!("xb"), json!("a-x-b")],
+        &[
+            json!("axb"),
+            json!("ab"),
+            json!("axc"),
+            json!("xb"),
+            json!("a-x-b"),
+        ],
     );
 }
 

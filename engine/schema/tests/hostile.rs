@@ -132,3 +132,18 @@ fn overlapping_one_of_is_exact_or_refused_unless_asked() {
     let disjoint = json!({"oneOf": [{"type": "string"}, {"type": "integer"}]});
     assert!(compile(&disjoint, &Options::default()).is_ok());
 }
+
+#[test]
+fn many_conditions_in_all_of_hit_a_limit_not_memory() {
+    // Each `if` becomes a two-way `anyOf`: 40 of them would be 2^40 branches.
+    let parts: Vec<Value> = (0..40)
+        .map(|i| {
+            json!({"if": {"required": [format!("p{i}")]},
+                   "then": {"properties": {format!("q{i}"): {"type": "integer"}}}})
+        })
+        .collect();
+    let schema = json!({"type": "object", "allOf": parts});
+    let error = compile(&schema, &Options::default()).unwrap_err();
+    assert_eq!(error.kind(), SchemaErrorKind::Limit, "{error}");
+    assert_eq!(error.keyword(), "allOf", "{error}");
+}
