@@ -98,6 +98,7 @@ pub(crate) struct Limits {
     pub enum_values: usize,
     pub repeat: u64,
     pub string_length: u64,
+    pub time: std::time::Duration,
 }
 
 /// Compiles one schema document into rules.
@@ -112,6 +113,8 @@ pub(crate) struct Compiler<'a> {
     depth: usize,
     pub ignored: Vec<Ignored>,
     ws: String,
+    /// When compiling started, for [`Limits::time`].
+    started: std::time::Instant,
     /// Combined string automata by (content regexes, excluded regexes,
     /// minLength, maxLength), so a repeated string schema shares one
     /// terminal.
@@ -194,6 +197,7 @@ impl<'a> Compiler<'a> {
             depth: 0,
             ignored: Vec::new(),
             ws,
+            started: std::time::Instant::now(),
             strings: HashMap::new(),
         }
     }
@@ -336,6 +340,17 @@ impl<'a> Compiler<'a> {
 
     /// Compiles the schema at `pointer`.
     pub fn schema(&mut self, schema: &Value, pointer: &str) -> Result<Expr> {
+        if self.started.elapsed() > self.limits.time {
+            return Err(error(
+                SchemaErrorKind::Limit,
+                pointer,
+                "",
+                format!(
+                    "compiling the schema took longer than {:?}",
+                    self.limits.time
+                ),
+            ));
+        }
         self.depth += 1;
         if self.depth > self.limits.depth {
             self.depth -= 1;

@@ -77,8 +77,10 @@ pub struct Options {
     /// [`CompiledSchema::ignored`]) instead of failing. Default off: the
     /// grammar is then exactly the schema.
     pub lenient: bool,
-    /// Compile `oneOf` as `anyOf` when rein cannot prove its branches
-    /// disjoint. Default off (an error).
+    /// Compile `oneOf` as `anyOf` when its branches may overlap and rein
+    /// cannot write "exactly one" as a schema (overlapping branches are
+    /// otherwise made exclusive by negating the others, see
+    /// [`negate`]). Default off (an error).
     pub one_of_as_any_of: bool,
     /// How deep schemas may nest, counting `$ref` and `allOf` expansion.
     /// Default 128; deeper schemas are an error, never a stack overflow.
@@ -91,6 +93,10 @@ pub struct Options {
     pub max_items: u64,
     /// The largest `minLength`/`maxLength` enforced. Default 10,000.
     pub max_string_length: u64,
+    /// The time compiling the schema into grammar rules may take (the
+    /// rewrites of `allOf`, `oneOf` and conditions can multiply a schema).
+    /// Default 10 s; past it the compile fails with a limit error.
+    pub max_compile_time: std::time::Duration,
 }
 
 impl Default for Options {
@@ -104,6 +110,7 @@ impl Default for Options {
             max_enum_values: 200_000,
             max_items: 10_000,
             max_string_length: 10_000,
+            max_compile_time: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -147,6 +154,7 @@ pub fn compile(schema: &Value, options: &Options) -> Result<CompiledSchema, Sche
         enum_values: options.max_enum_values,
         repeat: options.max_items,
         string_length: options.max_string_length,
+        time: options.max_compile_time,
     };
     let mut compiler = compiler::Compiler::new(schema, options, limits);
     let draft = compiler.draft();
