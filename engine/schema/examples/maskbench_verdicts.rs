@@ -10,15 +10,22 @@
 //! Prints one `file<TAB>verdict` line per schema that does not pass, then
 //! the counts. Without `--masks` tokens are only committed (acceptance
 //! only, several times faster); `LIST` names the files to run, one per line.
+//! `--split` also times the parts of the time to first mask — schema to
+//! grammar, grammar to constraint (lexemes), the first mask — and prints
+//! their percentiles.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use rein_core::TokenMask;
 use rein_schema::maskbench::{run_file, BenchFile, RunOptions, Summary, Verdict};
+use rein_schema::{compile, Options};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let masks = args.iter().any(|a| a == "--masks");
+    let split = args.iter().any(|a| a == "--split");
+    let mut parts: [Vec<f64>; 3] = [Vec::new(), Vec::new(), Vec::new()];
     let positional: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     let [tokenizer, data, rest @ ..] = positional.as_slice() else {
         eprintln!("usage: maskbench_verdicts TOKENIZER.json MASKBENCH_DIR [LIST] [--masks]");
@@ -68,6 +75,22 @@ fn main() {
                 continue;
             }
         };
+        if split {
+            let started = Instant::now();
+            if let Ok(compiled) = compile(&file.schema, &Options::default()) {
+                let compiled_at = started.elapsed();
+                if let Ok(constraint) = compiled.constraint(vocabulary.clone()) {
+                    let built_at = started.elapsed();
+                    let mut mask = TokenMask::new(vocabulary.len());
+                    if constraint.matcher().fill_mask(&mut mask).is_ok() {
+                        let masked_at = started.elapsed();
+                        parts[0].push(compiled_at.as_secs_f64() * 1e6);
+                        parts[1].push((built_at - compiled_at).as_secs_f64() * 1e6);
+                        parts[2].push((masked_at - built_at).as_secs_f64() * 1e6);
+                    }
+                }
+            }
+        }
         let report = run_file(&file, &vocabulary, &encode, &options);
         match &report.verdict {
             Verdict::Passing => {}
@@ -75,6 +98,22 @@ fn main() {
             other => println!("{name}\t{other:?}"),
         }
         summary.add(&report);
+    }
+    for (name, values) in ["schema to grammar", "lexemes", "first mask"]
+        .iter()
+        .zip(&mut parts)
+    {
+        if values.is_empty() {
+            continue;
+        }
+        values.sort_by(f64::total_cmp);
+        let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
+        println!(
+            "{name}: p50 {:.0} µs, p90 {:.0} µs, p99 {:.0} µs (first runs, cold caches)",
+            at(0.5),
+            at(0.9),
+            at(0.99)
+        );
     }
     println!(
         "schemas {} passing {} compile_error {} validation_error {} invalidation_error {} timeout {}",

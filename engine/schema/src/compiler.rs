@@ -1657,9 +1657,33 @@ impl<'a> Compiler<'a> {
     /// A key (with its colon) that is none of `names`.
     fn other_key(&self, names: &[&str]) -> Expr {
         let ws = &self.ws;
+        let any_key = format!("\"{CHAR_UNIT}*\"{ws}:{ws}");
         if names.is_empty() {
-            return Expr::Regex(format!("\"{CHAR_UNIT}*\"{ws}:{ws}"));
+            return Expr::Regex(any_key);
         }
+        // Any key minus the names, as an automaton difference: the names'
+        // trie and the (memoized) generic key are small to determinize,
+        // where one regex spelling out the complement is not.
+        let named = names
+            .iter()
+            .map(|name| regex_syntax::escape(&encode_string(name)))
+            .collect::<Vec<_>>()
+            .join("|");
+        let regex = RegexConfig::new();
+        let difference = regex.build(&any_key).and_then(|any| {
+            let named = regex.build(&format!("(?:{named})(?s:.*)"))?;
+            ProductConfig::new().build(&[&any], &[&named])
+        });
+        if let Ok(dfa) = difference {
+            return Expr::Automaton(DfaTerminal::new("other key", dfa));
+        }
+        self.other_key_regex(names)
+    }
+
+    /// [`Compiler::other_key`] spelled as one regex (when the automaton
+    /// difference is past its limits).
+    fn other_key_regex(&self, names: &[&str]) -> Expr {
+        let ws = &self.ws;
         // A trie of the names: leave it anywhere with a different character,
         // or stop at a node that ends no name.
         let mut trie: Vec<(std::collections::BTreeMap<char, usize>, bool)> =
