@@ -10,6 +10,8 @@
 //! Keywords rein cannot enforce are errors, or — with the lenient option —
 //! entries in [`Compiler::ignored`].
 
+mod any_order;
+
 use std::collections::HashMap;
 
 use rein_core::automaton::CompileErrorKind;
@@ -1139,6 +1141,9 @@ impl<'a> Compiler<'a> {
                 return Ok(Expr::Nothing);
             }
             compiled.push((seq(vec![self.key(name), value]), *is_required));
+        }
+        if let Some(any_order) = self.any_order(&compiled, &extra, min, max, pointer)? {
+            return Ok(any_order);
         }
         self.members(compiled, extra, min, max, pointer)
     }
