@@ -1,9 +1,12 @@
 //! Runs MaskBench files through rein with commits only (no masks) and
 //! prints the summary and each failure: `maskbench_quick TOKENIZER DIR [LIST]`.
+//! `ANY_ORDER=N` compiles with objects' named members in any order, for
+//! objects of up to N named members.
 
 use std::time::Duration;
 
 use rein_schema::maskbench::{run_file, BenchFile, RunOptions, Summary, Verdict};
+use rein_schema::{Options, PropertyOrder};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -20,10 +23,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     names.sort();
     let masks = std::env::var("MASKS").is_ok();
+    let property_order = match std::env::var("ANY_ORDER") {
+        Ok(cap) => PropertyOrder::Any {
+            max_properties: cap.parse()?,
+        },
+        Err(_) => PropertyOrder::Schema,
+    };
     let options = RunOptions {
         masks,
         timeout: Duration::from_secs(20),
-        ..RunOptions::default()
+        compile: Options {
+            property_order,
+            ..Options::default()
+        },
     };
     let encode = |text: &str| tokenizer.encode(text).map_err(|e| e.to_string());
     let mut summary = Summary::default();

@@ -107,6 +107,8 @@ pub(crate) struct Compiler<'a> {
     /// Combined string automata by (content regexes, minLength,
     /// maxLength), so a repeated string schema shares one terminal.
     strings: HashMap<StringKey, Expr>,
+    /// What objects in any order share across one schema ([`any_order`]).
+    any_order: any_order::Shared,
 }
 
 type StringKey = (Vec<String>, u64, Option<u64>);
@@ -186,6 +188,7 @@ impl<'a> Compiler<'a> {
             ignored: Vec::new(),
             ws,
             strings: HashMap::new(),
+            any_order: any_order::Shared::default(),
         }
     }
 

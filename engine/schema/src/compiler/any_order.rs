@@ -22,24 +22,49 @@
 //! **Trade-off.** The grammar grows with the number of states: `2^n`
 //! without counts, times the counts that matter with them. Only objects with
 //! at most `max_properties` named members get this grammar (at most
-//! [`PropertyOrder::MAX_ANY`]); larger ones keep schema order, which
-//! accepts fewer documents, never an invalid one. Extra members may come
-//! anywhere between named ones unless the (set, count) states would pass
-//! [`MAX_STATES`] — many named members with a large `maxProperties` —
+//! [`PropertyOrder::MAX_ANY`]), and only while the schema's objects together
+//! stay within [`MAX_SCHEMA_ALTERNATIVES`]; other objects keep schema order,
+//! which accepts fewer documents, never an invalid one. Extra members may
+//! come anywhere between named ones unless the (set, count) states would
+//! pass [`MAX_STATES`] — many named members with a large `maxProperties` —
 //! where they come after the named members, again a restriction only.
 //! States are built only when reachable and only while the rest of the
-//! object can still be completed, and every member is one shared rule.
+//! object can still be completed; every member is one shared rule, and the
+//! comma between members is one automaton terminal, so that no state
+//! becomes a lexeme of its own: compile time stays about that of schema
+//! order (a lexeme per state took several times as long on some MaskBench schemas).
 
 use std::collections::HashMap;
 
-use rein_core::grammar::{Expr, RuleId};
+use rein_core::automaton::RegexConfig;
+use rein_core::grammar::{DfaTerminal, Expr, RuleId};
 
 use super::{alt, seq, Close, Compiler, Result};
+use crate::error::SchemaErrorKind;
 use crate::PropertyOrder;
 
 /// The most (set written, count) states one object may have with extra
 /// members allowed anywhere; past it extras come after the named members.
 const MAX_STATES: u64 = 4096;
+
+/// The most alternatives (a member or `}` after a state) all objects of
+/// one schema may have together; objects past it keep schema order. An
+/// alternative is about four expression nodes, so this stays well within
+/// the grammar's limit of about a million however many objects a schema
+/// has: 85 objects of eight members, or four of twelve.
+const MAX_SCHEMA_ALTERNATIVES: u64 = 131_072;
+
+/// What the objects of one schema share.
+#[derive(Default)]
+pub(super) struct Shared {
+    /// Alternatives spent so far (see [`MAX_SCHEMA_ALTERNATIVES`]).
+    alternatives: u64,
+    /// The comma between members, as an automaton terminal: it never joins
+    /// a lexeme, so no state's rest of an object becomes one (determinizing
+    /// one lexeme per subset would cost more compile time than its masks
+    /// save), and one terminal serves every object.
+    comma: Option<Expr>,
+}
 
 /// Named members written (bit `i` for member `i`), members written (counted
 /// up to the object's cap), and whether only extras may follow.
@@ -56,6 +81,8 @@ struct Lattice {
     extra: Option<Expr>,
     /// Whether extras may come between named members.
     extras_anywhere: bool,
+    /// The comma between members ([`Shared::comma`]).
+    comma: Expr,
     min: u64,
     max: Option<u64>,
     /// Counts at or past this are one state (`max`, or `min` without it).
@@ -106,7 +133,7 @@ impl Lattice {
         let separator = if count == 0 {
             Expr::Empty
         } else {
-            compiler.comma()
+            self.comma.clone()
         };
         let next = (count + 1).min(self.cap);
         if !tail {
@@ -141,6 +168,24 @@ fn choose(n: u64, k: u64) -> u64 {
 }
 
 impl Compiler<'_> {
+    /// [`Shared::comma`], built on first use.
+    fn any_order_comma(&mut self, pointer: &str) -> Result<Expr> {
+        if let Some(comma) = &self.any_order.comma {
+            return Ok(comma.clone());
+        }
+        let pattern = match self.comma() {
+            Expr::Regex(pattern) => pattern,
+            Expr::Literal(text) => regex_syntax::escape(&text),
+            other => format!("{other:?}"),
+        };
+        let dfa = RegexConfig::new().build(&pattern).map_err(|problem| {
+            super::error(SchemaErrorKind::Grammar, pointer, "", problem.to_string())
+        })?;
+        let comma = Expr::Automaton(DfaTerminal::new("comma between members", dfa));
+        self.any_order.comma = Some(comma.clone());
+        Ok(comma)
+    }
+
     /// The object's members in any order, when [`PropertyOrder::Any`]
     /// applies to it; `None` to keep schema order ([`Compiler::members`]
     /// takes the same arguments).
@@ -181,13 +226,27 @@ impl Compiler<'_> {
         }
         // State 0 (nothing written yet) and 1 (a comma comes next) differ.
         let cap = cap.max(1);
-        // States with extras anywhere: each set of k members with every
-        // count from k (or the cap) up to the cap.
+        // The sets of k members that fit, each with the alternatives of its
+        // states (the n - k members left, an extra, and `}`); with extras
+        // anywhere every count from k (or the cap) up to the cap is a state.
         let n64 = n as u64;
-        let anywhere_states: u64 = (0..=n64)
-            .filter(|&k| max.is_none_or(|max| k <= max))
+        let sizes = (0..=n64).filter(|&k| max.is_none_or(|max| k <= max));
+        let anywhere_states: u64 = sizes
+            .clone()
             .map(|k| choose(n64, k) * (cap - k.min(cap) + 1))
             .sum();
+        let extras_anywhere = extra.is_some() && anywhere_states <= MAX_STATES;
+        let alternatives: u64 = if extras_anywhere {
+            sizes
+                .map(|k| choose(n64, k) * (cap - k.min(cap) + 1) * (n64 - k + 2))
+                .sum()
+        } else {
+            sizes.map(|k| choose(n64, k) * (n64 - k + 2)).sum::<u64>() + 2 * (cap + 1)
+        };
+        if self.any_order.alternatives + alternatives > MAX_SCHEMA_ALTERNATIVES {
+            return Ok(None);
+        }
+        self.any_order.alternatives += alternatives;
         let mut shared = Vec::with_capacity(n);
         let mut required = 0u32;
         for (index, (member, is_required)) in possible.into_iter().enumerate() {
@@ -206,10 +265,12 @@ impl Compiler<'_> {
             }
             None => None,
         };
+        let comma = self.any_order_comma(pointer)?;
         let mut lattice = Lattice {
+            comma,
             members: shared,
             required,
-            extras_anywhere: extra.is_some() && anywhere_states <= MAX_STATES,
+            extras_anywhere,
             extra,
             min,
             max,
