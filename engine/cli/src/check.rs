@@ -42,6 +42,11 @@ pub struct CheckArgs {
     /// computing it took.
     #[arg(long, short)]
     verbose: bool,
+    /// With --schema: accept an object's named members in any order (each
+    /// once), for objects of up to 8 named members; larger objects keep
+    /// schema order.
+    #[arg(long, requires = "schema")]
+    any_order: bool,
 }
 
 pub fn run(args: &CheckArgs) -> Result<Outcome> {
@@ -53,7 +58,15 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     };
     let tokenizer = Tokenizer::from_path(&args.tokenizer)?;
     let vocabulary = tokenizer.vocabulary();
-    let constraint = args.constraint.compile(vocabulary)?;
+    let schema_options = rein_schema::Options {
+        property_order: if args.any_order {
+            rein_schema::PropertyOrder::any()
+        } else {
+            rein_schema::PropertyOrder::Schema
+        },
+        ..rein_schema::Options::default()
+    };
+    let constraint = args.constraint.compile(vocabulary, &schema_options)?;
     let tokens = tokenizer
         .encode(&text)
         .context("cannot tokenize the text")?;
