@@ -45,11 +45,14 @@ pub struct CheckArgs {
     /// With --schema: accept an object's named members in any order (each
     /// once), for objects of up to 8 named members; larger objects keep
     /// schema order.
-    #[arg(long, requires = "schema")]
+    #[arg(long)]
     any_order: bool,
 }
 
 pub fn run(args: &CheckArgs) -> Result<Outcome> {
+    if args.any_order && args.constraint.schema.is_none() {
+        anyhow::bail!("--any-order applies to --schema only");
+    }
     let text = match (&args.text, &args.text_file) {
         (Some(text), _) => text.clone(),
         (None, Some(path)) => std::fs::read_to_string(path)
