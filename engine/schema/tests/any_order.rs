@@ -226,6 +226,25 @@ fn many_counted_extras_come_after_the_named_members() {
     ));
     assert!(!accepts(&compiled_counted, r#"{"x": 1, "p0": 0}"#));
     assert!(!accepts(&compiled_counted, r#"{"p0": 0, "x": 1, "p1": 1}"#));
+    // Extras after the named members count up to the maximum exactly,
+    // with every member required.
+    let all_required = json!({"type": "object", "properties": properties,
+        "required": ["p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7"],
+        "additionalProperties": {"type": "string"}, "maxProperties": 20});
+    let compiled_all = compiled(&all_required, &any_order());
+    let named = r#""p7": 7, "p1": 1, "p2": 2, "p3": 3, "p4": 4, "p5": 5, "p6": 6, "p0": 0"#;
+    let extras = |count: usize| -> String {
+        (0..count)
+            .map(|index| format!(r#", "x{index}": "s""#))
+            .collect()
+    };
+    for count in [0, 1, 11, 12] {
+        let document = format!("{{{named}{}}}", extras(count));
+        assert!(accepts(&compiled_all, &document), "{document}");
+    }
+    let document = format!("{{{named}{}}}", extras(13));
+    assert!(!accepts(&compiled_all, &document), "{document}");
+    assert!(!accepts(&compiled_all, r#"{"x": "s", "p0": 0}"#));
     // The same members without a count take extras anywhere.
     let uncounted = json!({"type": "object", "properties": properties, "required": ["p0"]});
     let compiled_uncounted = compiled(&uncounted, &any_order());
@@ -460,6 +479,53 @@ proptest! {
         } else {
             let validator = Validator::new(&schema).unwrap();
             prop_assert_eq!(accepted, valid(&validator, &members), "{}", document);
+        }
+    }
+
+    /// Eight named members with up to 20 members in all put extras after
+    /// the named ones: there, named members in any order followed by extras
+    /// are accepted exactly when valid, and nothing invalid is accepted.
+    #[test]
+    fn extras_after_named_members_count_exactly(
+        included in proptest::collection::vec(any::<bool>(), 8),
+        order in Just((0..8usize).collect::<Vec<usize>>()).prop_shuffle(),
+        extras in 0usize..16,
+        wrong in proptest::option::of(0usize..24),
+        interleave in any::<bool>(),
+    ) {
+        let mut properties = serde_json::Map::new();
+        for index in 0..8 {
+            properties.insert(format!("p{index}"), json!({"type": "integer"}));
+        }
+        let schema = json!({"type": "object", "properties": properties,
+            "required": ["p0", "p5"], "additionalProperties": {"type": "string"},
+            "minProperties": 3, "maxProperties": 20});
+        let names: Vec<String> = (0..8).map(|i| format!("p{i}")).collect();
+        let extra_names: Vec<String> = (0..extras).map(|i| format!("x{i}")).collect();
+        let mut members: Vec<(&str, Value)> = order
+            .iter()
+            .filter(|&&i| included[i])
+            .map(|&i| (names[i].as_str(), json!(i)))
+            .collect();
+        let named = members.len();
+        members.extend(extra_names.iter().map(|name| (name.as_str(), json!("s"))));
+        if let Some(index) = wrong {
+            if index < members.len() {
+                members[index].1 = json!(true);
+            }
+        }
+        if interleave && named > 0 && extras > 0 {
+            // The first extra moves before the last named member.
+            let first_extra = members.remove(named);
+            members.insert(named - 1, first_extra);
+        }
+        let validator = Validator::new(&schema).unwrap();
+        let expected = valid(&validator, &members);
+        let accepted = accepts(&compiled(&schema, &any_order()), &text(&members));
+        if interleave && named > 0 && extras > 0 {
+            prop_assert!(!accepted || expected, "{}", text(&members));
+        } else {
+            prop_assert_eq!(accepted, expected, "{}", text(&members));
         }
     }
 

@@ -96,7 +96,12 @@ impl Lattice {
     /// longer be completed from it.
     fn state(&mut self, compiler: &mut Compiler<'_>, state: State, pointer: &str) -> Result<Expr> {
         let (written, count, tail) = state;
-        let missing = u64::from((self.required & !written).count_ones());
+        // Only extras follow in the tail, and every required member is in.
+        let missing = if tail {
+            0
+        } else {
+            u64::from((self.required & !written).count_ones())
+        };
         if self.max.is_some_and(|max| count + missing > max) {
             return Ok(Expr::Nothing);
         }
