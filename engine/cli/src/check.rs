@@ -42,9 +42,17 @@ pub struct CheckArgs {
     /// computing it took.
     #[arg(long, short)]
     verbose: bool,
+    /// With --schema: accept an object's named members in any order (each
+    /// once), for objects of up to 8 named members; larger objects keep
+    /// schema order.
+    #[arg(long)]
+    any_order: bool,
 }
 
 pub fn run(args: &CheckArgs) -> Result<Outcome> {
+    if args.any_order && args.constraint.schema.is_none() {
+        anyhow::bail!("--any-order applies to --schema only");
+    }
     let text = match (&args.text, &args.text_file) {
         (Some(text), _) => text.clone(),
         (None, Some(path)) => std::fs::read_to_string(path)
@@ -53,7 +61,15 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     };
     let tokenizer = Tokenizer::from_path(&args.tokenizer)?;
     let vocabulary = tokenizer.vocabulary();
-    let constraint = args.constraint.compile(vocabulary)?;
+    let schema_options = rein_schema::Options {
+        property_order: if args.any_order {
+            rein_schema::PropertyOrder::any()
+        } else {
+            rein_schema::PropertyOrder::Schema
+        },
+        ..rein_schema::Options::default()
+    };
+    let constraint = args.constraint.compile(vocabulary, &schema_options)?;
     let tokens = tokenizer
         .encode(&text)
         .context("cannot tokenize the text")?;

@@ -31,8 +31,13 @@ pub struct ConstraintArgs {
 }
 
 impl ConstraintArgs {
-    /// Compiles the chosen constraint against `vocabulary`.
-    pub fn compile(&self, vocabulary: &Arc<Vocabulary>) -> Result<Constraint> {
+    /// Compiles the chosen constraint against `vocabulary`; a schema with
+    /// `schema_options`.
+    pub fn compile(
+        &self,
+        vocabulary: &Arc<Vocabulary>,
+        schema_options: &rein_schema::Options,
+    ) -> Result<Constraint> {
         if let Some(pattern) = &self.regex {
             return Constraint::regex(vocabulary.clone(), pattern)
                 .with_context(|| format!("bad --regex {pattern:?}"));
@@ -46,7 +51,7 @@ impl ConstraintArgs {
         }
         if let Some(path) = &self.schema {
             let schema = read_schema(path)?;
-            return rein_schema::compile(&schema, &rein_schema::Options::default())
+            return rein_schema::compile(&schema, schema_options)
                 .and_then(|compiled| compiled.constraint(vocabulary.clone()))
                 .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()));
         }

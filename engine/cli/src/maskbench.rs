@@ -51,6 +51,10 @@ pub struct MaskbenchArgs {
     /// Print each schema that does not pass, with why.
     #[arg(long, short)]
     verbose: bool,
+    /// Compile rein's grammars with objects' named members in any order
+    /// (up to 8 named members per object; see `rein_schema::PropertyOrder`).
+    #[arg(long)]
+    any_order: bool,
     /// Also write every schema's verdict and raw timings here, one JSON
     /// line per schema and engine (`engine`, `file`, `verdict`, `tokens`,
     /// `ttfm_us`, `tbm_us`), so runs over shards of MaskBench can be merged
@@ -73,7 +77,14 @@ pub fn run(args: &MaskbenchArgs) -> Result<Outcome> {
     let options = RunOptions {
         masks: !args.no_masks,
         timeout: Duration::from_millis(args.timeout_ms),
-        ..RunOptions::default()
+        compile: rein_schema::Options {
+            property_order: if args.any_order {
+                rein_schema::PropertyOrder::any()
+            } else {
+                rein_schema::PropertyOrder::Schema
+            },
+            ..rein_schema::Options::default()
+        },
     };
     let encode = |text: &str| tokenizer.encode(text).map_err(|e| e.to_string());
     let peer = match args.peer {

@@ -261,3 +261,55 @@ fn malformed_grammars_are_located() {
         );
     }
 }
+
+#[test]
+fn any_order_takes_members_in_another_order_but_never_twice() {
+    let schema = std::env::temp_dir().join(format!("rein-any-order-{}.json", std::process::id()));
+    std::fs::write(
+        &schema,
+        r#"{"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "string"}},
+            "required": ["a", "b"], "additionalProperties": false}"#,
+    )
+    .unwrap();
+    let schema = schema.to_string_lossy().into_owned();
+    let tokenizer = llama3();
+    let check = |text: &str, any_order: bool| {
+        let mut args = vec![
+            "check",
+            "--tokenizer",
+            &tokenizer,
+            "--schema",
+            &schema,
+            "--text",
+            text,
+        ];
+        if any_order {
+            args.push("--any-order");
+        }
+        rein(&args)
+    };
+    let reordered = r#"{"b": "x", "a": 1}"#;
+    let (code, stdout, _) = check(reordered, true);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("valid by jsonschema"), "{stdout}");
+    // Schema order stays the default.
+    let (code, stdout, _) = check(reordered, false);
+    assert_eq!(code, 1, "{stdout}");
+    let (code, stdout, _) = check(r#"{"b": "x", "a": 1, "b": "y"}"#, true);
+    assert_eq!(code, 1, "{stdout}");
+    let (code, stdout, _) = check(r#"{"b": "x"}"#, true);
+    assert_eq!(code, 1, "{stdout}");
+    // The flag is about schemas only.
+    let (code, _, stderr) = rein(&[
+        "check",
+        "--tokenizer",
+        &tokenizer,
+        "--regex",
+        "a",
+        "--text",
+        "a",
+        "--any-order",
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--any-order"), "{stderr}");
+}

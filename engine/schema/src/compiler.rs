@@ -10,6 +10,8 @@
 //! Keywords rein cannot enforce are errors, or — with the lenient option —
 //! entries in [`Compiler::ignored`].
 
+mod any_order;
+
 use std::collections::HashMap;
 
 use rein_core::automaton::{CompileErrorKind, ProductConfig, RegexConfig};
@@ -119,6 +121,8 @@ pub(crate) struct Compiler<'a> {
     /// minLength, maxLength), so a repeated string schema shares one
     /// terminal.
     strings: HashMap<StringKey, Expr>,
+    /// What objects in any order share across one schema ([`any_order`]).
+    any_order: any_order::Shared,
 }
 
 type StringKey = (Vec<String>, Vec<String>, u64, Option<u64>);
@@ -199,6 +203,7 @@ impl<'a> Compiler<'a> {
             ws,
             started: std::time::Instant::now(),
             strings: HashMap::new(),
+            any_order: any_order::Shared::default(),
         }
     }
 
@@ -1553,6 +1558,9 @@ impl<'a> Compiler<'a> {
                 return Ok(Expr::Nothing);
             }
             compiled.push((seq(vec![self.key(name), value]), *is_required));
+        }
+        if let Some(any_order) = self.any_order(&compiled, &extra, min, max, pointer)? {
+            return Ok(any_order);
         }
         self.members(compiled, extra, min, max, pointer)
     }

@@ -13,6 +13,8 @@
 //! properties in schema order, strings in the common escape-minimal
 //! encoding, bounded whitespace ([`Whitespace`]). Every output can be
 //! checked independently with [`Validator`] (the `jsonschema` crate).
+//! Checking documents written elsewhere, whose members come in another
+//! order, is what [`PropertyOrder::Any`] is for.
 //!
 //! ```
 //! use rein_schema::{compile, Options};
@@ -68,6 +70,62 @@ pub enum Whitespace {
     Compact,
 }
 
+/// The order in which an object's named members (its `properties`, and
+/// `required` names without a schema) may come.
+///
+/// JSON Schema does not order members; rein's grammar does by default,
+/// because a fixed order costs one rule per member where a free order costs
+/// one per *subset* of members written so far.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PropertyOrder {
+    /// Named members in `properties` order (required names without a
+    /// schema after them), then any other members. The default: the
+    /// canonical order for generation, and the smallest grammar.
+    Schema,
+    /// Named members in any order, each at most once, in an object with at
+    /// most `max_properties` named members that can appear; `required`,
+    /// `minProperties` and `maxProperties` stay exact. Other members
+    /// (`additionalProperties`, `patternProperties`) may come between the
+    /// named ones, except where `minProperties`/`maxProperties` would need
+    /// more than 4096 states (set written × count), where they come after
+    /// the named ones as in schema order.
+    ///
+    /// An object with more named members keeps schema order: it then
+    /// accepts fewer documents than the schema allows, never one it
+    /// forbids. The grammar of one object grows as `2^n` rules for `n`
+    /// named members, so `max_properties` is taken as at most
+    /// [`PropertyOrder::MAX_ANY`], and a schema's objects share a budget
+    /// (about 85 objects of eight named members); objects past it keep
+    /// schema order too.
+    Any {
+        /// The most named members an object may have and still take them
+        /// in any order ([`PropertyOrder::DEFAULT_MAX_ANY`] is a good
+        /// choice).
+        max_properties: usize,
+    },
+}
+
+impl PropertyOrder {
+    /// The usual cap for [`PropertyOrder::Any`]: 8 named members are 256
+    /// subsets, about 1,300 alternatives for one object (each subset offers
+    /// the members not yet written, and `}`), so even a schema with a hundred
+    /// such objects stays far below [`Options::max_rules`] and compiles
+    /// quickly.
+    pub const DEFAULT_MAX_ANY: usize = 8;
+
+    /// The largest cap honoured: 12 named members are 4,096 rules and about
+    /// 29,000 alternatives for one object, while 16 would be about 600,000,
+    /// near the grammar's expression limit. Larger caps count as this one.
+    pub const MAX_ANY: usize = 12;
+
+    /// [`PropertyOrder::Any`] with [`PropertyOrder::DEFAULT_MAX_ANY`].
+    pub fn any() -> PropertyOrder {
+        PropertyOrder::Any {
+            max_properties: PropertyOrder::DEFAULT_MAX_ANY,
+        }
+    }
+}
+
 /// Compile options.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -97,6 +155,9 @@ pub struct Options {
     /// rewrites of `allOf`, `oneOf` and conditions can multiply a schema).
     /// Default 10 s; past it the compile fails with a limit error.
     pub max_compile_time: std::time::Duration,
+    /// The order of an object's named members. Default
+    /// [`PropertyOrder::Schema`].
+    pub property_order: PropertyOrder,
 }
 
 impl Default for Options {
@@ -111,6 +172,7 @@ impl Default for Options {
             max_items: 10_000,
             max_string_length: 10_000,
             max_compile_time: std::time::Duration::from_secs(10),
+            property_order: PropertyOrder::Schema,
         }
     }
 }
