@@ -1006,12 +1006,26 @@ impl<'a> Compiler<'a> {
             Value::Object(_) => self.punct(false, "{", false).then_close(self, "}"),
             Value::Array(_) => self.punct(false, "[", false).then_close(self, "]"),
             Value::String(text) => Expr::Literal(encode_string(text)),
-            Value::Number(number) => Expr::Literal(match number.as_f64() {
-                Some(f) if !(number.is_i64() || number.is_u64()) => {
-                    crate::json_text::python_float(f)
+            Value::Number(number) => {
+                let integral = number.is_i64() || number.is_u64();
+                let spelled = match number.as_f64() {
+                    Some(f) if !integral => crate::json_text::python_float(f),
+                    _ => number.to_string(),
+                };
+                // JSON Schema compares numbers by value: a whole number is
+                // `2` and `2.0` alike.
+                let whole = number
+                    .as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                    .map(|f| f as i64);
+                match whole {
+                    Some(whole) => alt(vec![
+                        Expr::Literal(whole.to_string()),
+                        Expr::Literal(format!("{whole}.0")),
+                    ]),
+                    None => Expr::Literal(spelled),
                 }
-                _ => number.to_string(),
-            }),
+            }
             other => Expr::Literal(other.to_string()),
         }
     }

@@ -237,3 +237,18 @@ fn not_integer_leaves_fractions() {
         &[json!(-3), json!(3), json!(2.5), json!(-2.5)],
     );
 }
+
+#[test]
+fn enum_numbers_match_by_value() {
+    agree(
+        &json!({"enum": [2.0, 3, "x"]}),
+        &[
+            json!(2),
+            json!(2.0),
+            json!(3),
+            json!(3.0),
+            json!(4),
+            json!("x"),
+        ],
+    );
+}
