@@ -549,26 +549,7 @@ impl<'a> Compiler<'a> {
         }
         let mut rest = object.clone();
         let mut parts: Vec<Value> = Vec::new();
-        if let Some(condition) = rest.remove("if") {
-            let then = rest.remove("then");
-            let otherwise = rest.remove("else");
-            if then.is_some() || otherwise.is_some() {
-                let rewritten = self.negator_result(|negator| {
-                    negator.conditional(&condition, then.as_ref(), otherwise.as_ref())
-                });
-                match rewritten {
-                    Ok(positive) => parts.push(positive),
-                    Err(refusal) => self.unsupported(
-                        pointer,
-                        "if",
-                        format!(
-                            "rein cannot enforce `if` without its negation (`{}`: {})",
-                            refusal.keyword, refusal.reason
-                        ),
-                    )?,
-                }
-            }
-        }
+        parts.extend(self.take_condition(&mut rest, pointer)?);
         let mut dependencies: Vec<(String, Value, bool)> = Vec::new();
         for keyword in ["dependentRequired", "dependentSchemas", "dependencies"] {
             let Some(map) = rest.remove(keyword) else {
@@ -626,6 +607,40 @@ impl<'a> Compiler<'a> {
         let mut all = vec![Value::Object(rest)];
         all.extend(parts);
         self.merge_all(&all, pointer).map(Some)
+    }
+
+    /// Removes `if`/`then`/`else` from `object` and returns them as one
+    /// positive schema (`None` without a condition that constrains).
+    fn take_condition(
+        &mut self,
+        object: &mut Map<String, Value>,
+        pointer: &str,
+    ) -> Result<Option<Value>> {
+        let Some(condition) = object.remove("if") else {
+            return Ok(None);
+        };
+        let then = object.remove("then");
+        let otherwise = object.remove("else");
+        if then.is_none() && otherwise.is_none() {
+            return Ok(None);
+        }
+        let rewritten = self.negator_result(|negator| {
+            negator.conditional(&condition, then.as_ref(), otherwise.as_ref())
+        });
+        match rewritten {
+            Ok(positive) => Ok(Some(positive)),
+            Err(refusal) => {
+                self.unsupported(
+                    pointer,
+                    "if",
+                    format!(
+                        "rein cannot enforce `if` without its negation (`{}`: {})",
+                        refusal.keyword, refusal.reason
+                    ),
+                )?;
+                Ok(None)
+            }
+        }
     }
 
     /// Whether `apply_not` handles `not` directly: a boolean, `{}` or a
@@ -2067,25 +2082,7 @@ impl<'a> Compiler<'a> {
             // Two parts' `if`s cannot be merged keyword by keyword: a later
             // part's condition becomes its `anyOf` form.
             if merged.contains_key("if") && part.contains_key("if") {
-                let condition = part.remove("if").unwrap_or(Value::Bool(true));
-                let then = part.remove("then");
-                let otherwise = part.remove("else");
-                if then.is_some() || otherwise.is_some() {
-                    let rewritten = self.negator_result(|negator| {
-                        negator.conditional(&condition, then.as_ref(), otherwise.as_ref())
-                    });
-                    match rewritten {
-                        Ok(positive) => pending.push(positive),
-                        Err(refusal) => self.unsupported(
-                            pointer,
-                            "if",
-                            format!(
-                                "rein cannot enforce `if` without its negation (`{}`: {})",
-                                refusal.keyword, refusal.reason
-                            ),
-                        )?,
-                    }
-                }
+                pending.extend(self.take_condition(&mut part, pointer)?);
             }
             // A part's `$ref` target goes first, then its own keywords, then
             // its nested `allOf` parts in order (pushed in reverse).

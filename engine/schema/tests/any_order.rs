@@ -7,13 +7,12 @@
 mod support;
 
 use proptest::prelude::*;
-use rein_core::TokenMask;
 use rein_schema::{
     compile, python_dumps, CompiledSchema, Options, PropertyOrder, SchemaErrorKind, Validator,
     Whitespace,
 };
 use serde_json::{json, Value};
-use support::{accepts, bytes_vocabulary};
+use support::accepts;
 
 fn any_order() -> Options {
     Options {
@@ -536,33 +535,7 @@ proptest! {
         let schema = property_schema();
         let options = Options { whitespace: Whitespace::Compact, ..any_order() };
         let compiled = compiled(&schema, &options);
-        let vocabulary = bytes_vocabulary();
-        let constraint = compiled.constraint(vocabulary.clone()).unwrap();
-        let mut matcher = constraint.matcher();
-        let mut mask = TokenMask::new(vocabulary.len());
-        let mut state = seed | 1;
-        let mut output = Vec::new();
-        for _ in 0..80 {
-            matcher.fill_mask(&mut mask).unwrap();
-            let allowed: Vec<u32> = mask.iter().filter(|&t| t < 256).collect();
-            if allowed.is_empty() {
-                break;
-            }
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let token = allowed[(state % allowed.len() as u64) as usize];
-            matcher.commit(token).unwrap();
-            output.push(token as u8);
-        }
-        if !matcher.can_end() {
-            let rest = matcher.shortest_completion().expect("every prefix can be completed");
-            for &byte in &rest {
-                matcher.commit(u32::from(byte)).unwrap();
-            }
-            output.extend(rest);
-        }
-        let document = String::from_utf8(output).unwrap();
+        let document = support::sample_document(&compiled, seed, 80);
         let value: Value = serde_json::from_str(&document).unwrap();
         let validator = Validator::new(&schema).unwrap();
         prop_assert!(validator.validate(&value).is_ok(), "{}", document);

@@ -5,10 +5,8 @@
 mod support;
 
 use proptest::prelude::*;
-use rein_core::TokenMask;
 use rein_schema::{compile, Options, Validator, Whitespace};
 use serde_json::{json, Value};
-use support::bytes_vocabulary;
 
 fn schemas() -> Vec<Value> {
     vec![
@@ -64,32 +62,7 @@ proptest! {
             ..Options::default()
         };
         let compiled = compile(schema, &options).unwrap();
-        let vocabulary = bytes_vocabulary();
-        let constraint = compiled.constraint(vocabulary.clone()).unwrap();
-        let mut matcher = constraint.matcher();
-        let mut mask = TokenMask::new(vocabulary.len());
-        let mut state = seed | 1;
-        let mut output = Vec::new();
-        for _ in 0..60 {
-            matcher.fill_mask(&mut mask).unwrap();
-            let allowed: Vec<u32> = mask.iter().filter(|&t| t < 256).collect();
-            if allowed.is_empty() {
-                break;
-            }
-            state ^= state << 13; state ^= state >> 7; state ^= state << 17;
-            let token = allowed[(state % allowed.len() as u64) as usize];
-            matcher.commit(token).unwrap();
-            output.push(token as u8);
-        }
-        if !matcher.can_end() {
-            let rest = matcher.shortest_completion().expect("every prefix can be completed");
-            for &byte in &rest {
-                matcher.commit(u32::from(byte)).unwrap();
-            }
-            output.extend(rest);
-        }
-        prop_assert!(matcher.can_end());
-        let text = String::from_utf8(output).unwrap();
+        let text = support::sample_document(&compiled, seed, 60);
         let validator = Validator::new(schema).unwrap();
         prop_assert!(validator.validate_text(&text).is_ok(), "{} -> {:?}", text, validator.validate_text(&text));
     }

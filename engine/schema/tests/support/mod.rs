@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use rein_core::{TokenKind, Vocabulary};
+use rein_core::{TokenKind, TokenMask, Vocabulary};
 use rein_schema::{compile, python_dumps, CompiledSchema, Options, Validator};
 use serde_json::Value;
 
@@ -48,4 +48,40 @@ pub fn agree(schema: &Value, instances: &[Value]) {
         verdicts[usize::from(expected)] = true;
     }
     assert_eq!(verdicts, [true, true], "instances of one verdict only");
+}
+
+/// A document sampled from `compiled`: up to `steps` bytes chosen at random
+/// (xorshift from `seed`) among the allowed ones, then the shortest
+/// completion. Panics if a prefix cannot be completed (a soundness bug).
+pub fn sample_document(compiled: &CompiledSchema, seed: u64, steps: usize) -> String {
+    let vocabulary = bytes_vocabulary();
+    let constraint = compiled.constraint(vocabulary.clone()).unwrap();
+    let mut matcher = constraint.matcher();
+    let mut mask = TokenMask::new(vocabulary.len());
+    let mut state = seed | 1;
+    let mut output = Vec::new();
+    for _ in 0..steps {
+        matcher.fill_mask(&mut mask).unwrap();
+        let allowed: Vec<u32> = mask.iter().filter(|&t| t < 256).collect();
+        if allowed.is_empty() {
+            break;
+        }
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let token = allowed[(state % allowed.len() as u64) as usize];
+        matcher.commit(token).unwrap();
+        output.push(token as u8);
+    }
+    if !matcher.can_end() {
+        let rest = matcher
+            .shortest_completion()
+            .expect("every prefix can be completed");
+        for &byte in &rest {
+            matcher.commit(u32::from(byte)).unwrap();
+        }
+        output.extend(rest);
+    }
+    assert!(matcher.can_end(), "the completion ends the document");
+    String::from_utf8(output).unwrap()
 }
