@@ -256,7 +256,10 @@ impl<'r> Negator<'r> {
                 "maxProperties" | "maxItems" | "maxLength" => {
                     let n = count(keyword, value)?;
                     let (ty, min) = bounded_type(keyword);
-                    branches.push(json!({ "type": ty, min: n + 1 }));
+                    // Nothing has more than `u64::MAX` of anything: no branch.
+                    if let Some(above) = n.checked_add(1) {
+                        branches.push(json!({ "type": ty, min: above }));
+                    }
                 }
                 "minimum" => {
                     let exclusive =
@@ -533,6 +536,15 @@ mod tests {
         assert_eq!(
             negate(json!({"type": ["string", "null"]})),
             json!({"type": ["boolean", "object", "array", "number"]})
+        );
+    }
+
+    #[test]
+    fn the_largest_maximum_has_an_empty_complement() {
+        assert_eq!(negate(json!({"maxLength": u64::MAX})), json!(false));
+        assert_eq!(
+            negate(json!({"maxItems": u64::MAX - 1})),
+            json!({"type": "array", "minItems": u64::MAX})
         );
     }
 
