@@ -62,11 +62,7 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     let tokenizer = Tokenizer::from_path(&args.tokenizer)?;
     let vocabulary = tokenizer.vocabulary();
     let schema_options = rein_schema::Options {
-        property_order: if args.any_order {
-            rein_schema::PropertyOrder::any()
-        } else {
-            rein_schema::PropertyOrder::Schema
-        },
+        property_order: rein_schema::PropertyOrder::any_when(args.any_order),
         ..rein_schema::Options::default()
     };
     let constraint = args.constraint.compile(vocabulary, &schema_options)?;

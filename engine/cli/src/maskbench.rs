@@ -78,11 +78,7 @@ pub fn run(args: &MaskbenchArgs) -> Result<Outcome> {
         masks: !args.no_masks,
         timeout: Duration::from_millis(args.timeout_ms),
         compile: rein_schema::Options {
-            property_order: if args.any_order {
-                rein_schema::PropertyOrder::any()
-            } else {
-                rein_schema::PropertyOrder::Schema
-            },
+            property_order: rein_schema::PropertyOrder::any_when(args.any_order),
             ..rein_schema::Options::default()
         },
     };

@@ -14,7 +14,7 @@ mod any_order;
 
 use std::collections::HashMap;
 
-use rein_core::automaton::{CompileErrorKind, ProductConfig, RegexConfig};
+use rein_core::automaton::{CompileError, CompileErrorKind, ProductConfig, RegexConfig};
 use rein_core::grammar::{DfaTerminal, Expr, Location, Rule, RuleId};
 use rein_core::ByteDfa;
 use serde_json::{json, Map, Value};
@@ -781,6 +781,7 @@ impl<'a> Compiler<'a> {
         }
         let mut alternatives = Vec::new();
         let has_integer = types.iter().any(|t| t == "integer");
+        let fractions_only = not_integer(object);
         for name in &types {
             let expr = match name.as_str() {
                 "null" if exclusions.has_value(&Value::Null) => continue,
@@ -791,21 +792,9 @@ impl<'a> Compiler<'a> {
                     .map(|b| Expr::Literal(b.to_string()))
                     .collect()),
                 "string" => self.string(object, pointer, &exclusions.string_regexes())?,
-                "number" if object.get(negate::NOT_INTEGER) == Some(&Value::Bool(true)) => {
-                    if exclusions.values.iter().any(Value::is_number) {
-                        self.unsupported(
-                            pointer,
-                            "not",
-                            "rein can exclude single values from integers, not from numbers",
-                        )?;
-                    }
-                    let number = self.number(object, pointer, false)?;
-                    self.intersect(number, numbers::FRACTION, pointer)?
-                }
-                "integer" if object.get(negate::NOT_INTEGER) == Some(&Value::Bool(true)) => {
-                    continue
-                }
-                "number" if !has_integer => {
+                // Not an integer: only fractions, so `integer` gives nothing.
+                "integer" if fractions_only => continue,
+                "number" if !has_integer || fractions_only => {
                     if exclusions.values.iter().any(Value::is_number) {
                         self.unsupported(
                             pointer,
@@ -814,7 +803,12 @@ impl<'a> Compiler<'a> {
                              (each has many spellings)",
                         )?;
                     }
-                    self.number(object, pointer, false)?
+                    let number = self.number(object, pointer, false)?;
+                    if fractions_only {
+                        self.intersect(number, numbers::FRACTION, pointer)?
+                    } else {
+                        number
+                    }
                 }
                 "number" => continue,
                 "integer" => {
@@ -895,7 +889,7 @@ impl<'a> Compiler<'a> {
             ));
         }
         let checked = ["type", "enum", "const", "nullable", "$schema"];
-        let siblings: Map<String, Value> = object
+        let mut siblings: Map<String, Value> = object
             .iter()
             .filter(|(keyword, _)| {
                 ASSERTIONS.contains(&keyword.as_str()) && !checked.contains(&keyword.as_str())
@@ -909,12 +903,11 @@ impl<'a> Compiler<'a> {
         // The other keywords pick among the listed values: each value is
         // checked against them by the `jsonschema` crate.
         let keyword = siblings.keys().next().cloned().unwrap_or_default();
-        let mut siblings = siblings;
         if let Some(Value::Array(patterns)) = object.get(merge::ALSO_PATTERNS) {
             let parts = patterns.iter().map(|p| json!({ "pattern": p })).collect();
             siblings.insert("allOf".to_string(), Value::Array(parts));
         }
-        if object.get(negate::NOT_INTEGER) == Some(&Value::Bool(true)) {
+        if not_integer(object) {
             siblings.insert("not".to_string(), json!({ "type": "integer" }));
         }
         match self.sibling_validator(siblings) {
@@ -960,8 +953,7 @@ impl<'a> Compiler<'a> {
                 _ => true,
             }
         }
-        let siblings_value = Value::Object(siblings.clone());
-        if !local_references_only(&siblings_value) {
+        if !siblings.values().all(local_references_only) {
             return Err("a `$ref` outside the definitions".into());
         }
         for keyword in ["definitions", "$defs", "$schema"] {
@@ -1087,27 +1079,27 @@ impl<'a> Compiler<'a> {
                 )?,
             }
         }
+        let mut patterns: Vec<&str> = Vec::new();
         if let Some(pattern_value) = object.get("pattern") {
-            let text = pattern_value.as_str().ok_or_else(|| {
+            patterns.push(pattern_value.as_str().ok_or_else(|| {
                 error(
                     SchemaErrorKind::Invalid,
                     pointer,
                     "pattern",
                     "`pattern` must be a string",
                 )
-            })?;
-            match pattern::translate(text) {
-                Ok(regex) => contents.push((regex, "pattern")),
-                Err(message) => self.unsupported(pointer, "pattern", message)?,
-            }
+            })?);
         }
-        for text in object
-            .get(merge::ALSO_PATTERNS)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-        {
+        // The `pattern`s of other `allOf` parts hold too.
+        patterns.extend(
+            object
+                .get(merge::ALSO_PATTERNS)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str),
+        );
+        for text in patterns {
             match pattern::translate(text) {
                 Ok(regex) => contents.push((regex, "pattern")),
                 Err(message) => self.unsupported(pointer, "pattern", message)?,
@@ -1170,23 +1162,19 @@ impl<'a> Compiler<'a> {
 
     /// `expr` (a regular terminal) restricted to the strings `regex` matches.
     fn intersect(&mut self, expr: Expr, regex: &str, pointer: &str) -> Result<Expr> {
-        let config = RegexConfig::new();
-        let included = match &expr {
-            Expr::Nothing => return Ok(expr),
-            Expr::Regex(pattern) => config.build(pattern),
-            Expr::Literal(text) => config.build(&regex_syntax::escape(text)),
-            Expr::Automaton(terminal) => Ok(terminal.dfa().clone()),
-            _ => {
-                return Err(error(
-                    SchemaErrorKind::Unsupported,
-                    pointer,
-                    "not",
-                    "rein cannot restrict this value's spelling",
-                ))
-            }
+        if expr == Expr::Nothing {
+            return Ok(expr);
+        }
+        let Some(included) = terminal_dfa(&expr) else {
+            return Err(error(
+                SchemaErrorKind::Unsupported,
+                pointer,
+                "not",
+                "rein cannot restrict this value's spelling",
+            ));
         };
         let product = included.and_then(|included| {
-            let restriction = config.build(regex)?;
+            let restriction = RegexConfig::new().build(regex)?;
             ProductConfig::new().build(&[&included, &restriction], &[])
         });
         match product {
@@ -1220,11 +1208,16 @@ impl<'a> Compiler<'a> {
                 )
             })
         };
-        let included = match &expr {
-            Expr::Regex(pattern) => build(pattern)?,
-            Expr::Literal(text) => build(&regex_syntax::escape(text))?,
-            Expr::Automaton(terminal) => terminal.dfa().clone(),
-            _ => {
+        let included = match terminal_dfa(&expr) {
+            Some(built) => built.map_err(|problem| {
+                error(
+                    SchemaErrorKind::Limit,
+                    pointer,
+                    "not",
+                    format!("cannot compile an excluded value: {problem}"),
+                )
+            })?,
+            None => {
                 self.unsupported(pointer, "not", "rein cannot exclude values here")?;
                 return Ok(expr);
             }
@@ -1528,7 +1521,7 @@ impl<'a> Compiler<'a> {
             }
             let mut parts = vec![own];
             parts.extend(matching.iter().map(|&i| schemas[i].1.clone()));
-            all_of_parts(parts)
+            negate::all_of(parts)
         };
         // Required names without a declared schema get the patterns' or
         // the additional schema.
@@ -1545,7 +1538,7 @@ impl<'a> Compiler<'a> {
         for name in &required {
             if !properties.contains_key(*name) {
                 let schema = match &patterns {
-                    Some((keys, schemas)) if !keys.matching(name).is_empty() => all_of_parts(
+                    Some((keys, schemas)) if !keys.matching(name).is_empty() => negate::all_of(
                         keys.matching(name)
                             .iter()
                             .map(|&i| schemas[i].1.clone())
@@ -1662,7 +1655,7 @@ impl<'a> Compiler<'a> {
                     child(&child(pointer, "patternProperties"), &schemas[*only].0),
                 ),
                 several => (
-                    all_of_parts(several.iter().map(|&i| schemas[i].1.clone()).collect()),
+                    negate::all_of(several.iter().map(|&i| schemas[i].1.clone()).collect()),
                     child(pointer, "patternProperties"),
                 ),
             };
@@ -1798,10 +1791,7 @@ impl<'a> Compiler<'a> {
         }
         // `{}` only when nothing is required.
         let empty_allowed = min == 0 && members.iter().all(|(_, required)| !required);
-        let mut cap = max.unwrap_or(min);
-        if extra.is_none() {
-            cap = cap.min(members.len() as u64);
-        }
+        let cap = member_cap(min, max, members.len(), extra.is_some());
         if cap > 1000 {
             return Err(error(
                 SchemaErrorKind::Limit,
@@ -2242,6 +2232,35 @@ impl<'a> Compiler<'a> {
     }
 }
 
+/// `expr`'s automaton when it is one regular terminal (a regex, a literal
+/// or an automaton); `None` for any other expression.
+fn terminal_dfa(expr: &Expr) -> Option<std::result::Result<ByteDfa, CompileError>> {
+    match expr {
+        Expr::Regex(pattern) => Some(RegexConfig::new().build(pattern)),
+        Expr::Literal(text) => Some(RegexConfig::new().build(&regex_syntax::escape(text))),
+        Expr::Automaton(terminal) => Some(Ok(terminal.dfa().clone())),
+        _ => None,
+    }
+}
+
+/// Whether `object` carries the private "not an integer" keyword
+/// ([`negate::NOT_INTEGER`]).
+fn not_integer(object: &Map<String, Value>) -> bool {
+    object.get(negate::NOT_INTEGER) == Some(&Value::Bool(true))
+}
+
+/// The most members an object's count must tell apart: `maxProperties`,
+/// or `minProperties` without it, and no more than the `named` members
+/// when no other member may come.
+pub(super) fn member_cap(min: u64, max: Option<u64>, named: usize, extras: bool) -> u64 {
+    let cap = max.unwrap_or(min);
+    if extras {
+        cap
+    } else {
+        cap.min(named as u64)
+    }
+}
+
 /// What the private negation keywords of one schema object exclude
 /// ([`negate::NOT_VALUES`], [`negate::NOT_PATTERNS`]).
 struct Exclusions {
@@ -2357,14 +2376,6 @@ fn json_equal(a: &Value, b: &Value) -> bool {
 
 /// `patternProperties` compiled over keys, with each regex and its schema.
 type PatternSchemas = (keys::PatternKeys, Vec<(String, Value)>);
-
-/// A schema requiring every one of `parts` (`allOf`, or the part itself).
-fn all_of_parts(mut parts: Vec<Value>) -> Value {
-    if parts.len() == 1 {
-        return parts.pop().unwrap_or(Value::Bool(true));
-    }
-    Value::Object(Map::from_iter([("allOf".to_string(), Value::Array(parts))]))
-}
 
 /// `pattern`, `format` and lengths, as far as a string combines them.
 fn combined_keywords(contents: &[(String, &str)], has_lengths: bool) -> String {

@@ -124,6 +124,16 @@ impl PropertyOrder {
             max_properties: PropertyOrder::DEFAULT_MAX_ANY,
         }
     }
+
+    /// [`PropertyOrder::any`] when `any` is set, else
+    /// [`PropertyOrder::Schema`]: what an `--any-order` flag asks for.
+    pub fn any_when(any: bool) -> PropertyOrder {
+        if any {
+            PropertyOrder::any()
+        } else {
+            PropertyOrder::Schema
+        }
+    }
 }
 
 /// Compile options.

@@ -54,14 +54,14 @@ pub fn merge(
                 let types = intersect_types(left, right);
                 Value::Array(types.into_iter().map(Value::String).collect())
             }
-            "required" => {
-                let mut names: Vec<Value> = left.as_array().cloned().unwrap_or_default();
-                for name in right.as_array().into_iter().flatten() {
-                    if !names.contains(name) {
-                        names.push(name.clone());
+            "required" | crate::negate::NOT_VALUES | crate::negate::NOT_PATTERNS => {
+                let mut items: Vec<Value> = left.as_array().cloned().unwrap_or_default();
+                for item in right.as_array().into_iter().flatten() {
+                    if !items.contains(item) {
+                        items.push(item.clone());
                     }
                 }
-                Value::Array(names)
+                Value::Array(items)
             }
             "minimum" | "minLength" | "minItems" | "minProperties" | "exclusiveMinimum"
                 if left.is_number() && right.is_number() =>
@@ -92,20 +92,11 @@ pub fn merge(
                         .collect(),
                 )
             }
-            crate::negate::NOT_VALUES | crate::negate::NOT_PATTERNS => {
-                let mut items: Vec<Value> = left.as_array().cloned().unwrap_or_default();
-                for item in right.as_array().into_iter().flatten() {
-                    if !items.contains(item) {
-                        items.push(item.clone());
-                    }
-                }
-                Value::Array(items)
-            }
             "const" => {
                 contradiction = true;
                 left.clone()
             }
-            "properties" => merge_properties(a, b)?,
+            "properties" => Value::Object(merge_schema_maps(left, right)),
             "items" if left.is_object() || left.is_boolean() => all_of(left, right),
             "additionalProperties" | "propertyNames" | "not" | "contains" => {
                 if key == "not" {
@@ -126,16 +117,7 @@ pub fn merge(
                 continue;
             }
             "patternProperties" if trivial_extras(a) && trivial_extras(b) => {
-                let mut patterns = left.as_object().cloned().unwrap_or_default();
-                for (pattern, schema) in right.as_object().into_iter().flatten() {
-                    let merged = match patterns.get(pattern) {
-                        Some(existing) if existing == schema => schema.clone(),
-                        Some(existing) => all_of(existing, schema),
-                        None => schema.clone(),
-                    };
-                    patterns.insert(pattern.clone(), merged);
-                }
-                Value::Object(patterns)
+                Value::Object(merge_schema_maps(left, right))
             }
             "anyOf" | "oneOf" => {
                 // Keep both groups: the second becomes an `allOf` part.
@@ -151,10 +133,7 @@ pub fn merge(
                 out.insert("allOf".to_string(), Value::Array(parts));
                 continue;
             }
-            "$schema" | "$id" | "id" | "title" | "description" | "default" | "examples"
-            | "$comment" | "definitions" | "$defs" | "readOnly" | "writeOnly" | "deprecated" => {
-                continue
-            }
+            // Annotations and extensions assert nothing.
             _ if !crate::compiler::ASSERTIONS.contains(&key.as_str()) => continue,
             _ => {
                 return Err(conflict(
@@ -217,14 +196,19 @@ pub fn merge(
     Ok(out)
 }
 
+/// Whether `schema` allows anything (`true` or `{}`).
+pub fn is_trivial(schema: &Value) -> bool {
+    match schema {
+        Value::Bool(b) => *b,
+        Value::Object(object) => object.is_empty(),
+        _ => false,
+    }
+}
+
 /// Whether `part` lets keys outside its `properties`/`patternProperties`
 /// be anything (no `additionalProperties`, or a trivial one).
 fn trivial_extras(part: &Map<String, Value>) -> bool {
-    match part.get("additionalProperties") {
-        None | Some(Value::Bool(true)) => true,
-        Some(Value::Object(object)) => object.is_empty(),
-        Some(_) => false,
-    }
+    part.get("additionalProperties").is_none_or(is_trivial)
 }
 
 /// Whether `with`'s `patternProperties` survive merging with `without`
@@ -237,12 +221,7 @@ fn pattern_properties_merge(
     with: &Map<String, Value>,
     without: &Map<String, Value>,
 ) -> Result<(), Conflict> {
-    let trivial = |schema: Option<&Value>| match schema {
-        None | Some(Value::Bool(true)) => true,
-        Some(Value::Object(object)) => object.is_empty(),
-        Some(_) => false,
-    };
-    if !trivial(without.get("additionalProperties")) {
+    if !trivial_extras(without) {
         return Err(conflict(
             "patternProperties",
             "an `allOf` part with `patternProperties` and another with `additionalProperties`",
@@ -257,7 +236,7 @@ fn pattern_properties_merge(
         .get("properties")
         .and_then(Value::as_object)
         .is_some_and(|p| p.keys().any(|name| !declared(with, name)));
-    if !trivial(with.get("additionalProperties")) && names_elsewhere {
+    if !trivial_extras(with) && names_elsewhere {
         return Err(conflict(
             "patternProperties",
             "an `allOf` part with `patternProperties` and `additionalProperties` and another \
@@ -267,27 +246,19 @@ fn pattern_properties_merge(
     Ok(())
 }
 
-fn merge_properties(a: &Map<String, Value>, b: &Map<String, Value>) -> Result<Value, Conflict> {
-    let left = a
-        .get("properties")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    let right = b
-        .get("properties")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    let mut out = left.clone();
-    for (name, schema) in right {
-        let merged = match left.get(&name) {
-            Some(existing) if *existing == schema => schema,
-            Some(existing) => all_of(existing, &schema),
-            None => schema,
+/// Two maps from names to schemas (`properties`, `patternProperties`) as
+/// one: a name in both gets the `allOf` of its two schemas.
+fn merge_schema_maps(left: &Value, right: &Value) -> Map<String, Value> {
+    let mut out = left.as_object().cloned().unwrap_or_default();
+    for (name, schema) in right.as_object().into_iter().flatten() {
+        let merged = match out.get(name) {
+            Some(existing) if existing == schema => schema.clone(),
+            Some(existing) => all_of(existing, schema),
+            None => schema.clone(),
         };
-        out.insert(name, merged);
+        out.insert(name.clone(), merged);
     }
-    Ok(Value::Object(out))
+    out
 }
 
 /// `{"allOf": [a, b]}`, skipping `true`.

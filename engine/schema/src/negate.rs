@@ -68,27 +68,6 @@ fn refuse(keyword: &str, reason: impl Into<String>) -> Refusal {
 /// The JSON types, `integer` being part of `number`.
 const TYPES: [&str; 6] = ["null", "boolean", "object", "array", "string", "number"];
 
-/// Keywords that never constrain a value.
-const ANNOTATIONS: &[&str] = &[
-    "$schema",
-    "$id",
-    "id",
-    "$anchor",
-    "$comment",
-    "$defs",
-    "definitions",
-    "title",
-    "description",
-    "default",
-    "examples",
-    "readOnly",
-    "writeOnly",
-    "deprecated",
-    "contentMediaType",
-    "contentEncoding",
-    "$vocabulary",
-];
-
 /// Rewrites `not` over one document: resolves `$ref`s with `resolve`.
 pub struct Negator<'r> {
     draft: Draft,
@@ -180,9 +159,6 @@ impl<'r> Negator<'r> {
         }
         let draft4 = self.draft == Draft::Draft4;
         for (keyword, value) in object {
-            if ANNOTATIONS.contains(&keyword.as_str()) {
-                continue;
-            }
             match keyword.as_str() {
                 "$ref" | "then" | "else" | "nullable" => {}
                 "type" => {
@@ -245,7 +221,7 @@ impl<'r> Negator<'r> {
                 | "propertyNames"
                 | "unevaluatedProperties"
                 | "unevaluatedItems"
-                    if is_true(value) => {}
+                    if crate::merge::is_trivial(value) => {}
                 "minProperties" | "minItems" | "minLength" => {
                     let n = count(keyword, value)?;
                     if n > 0 {
@@ -382,7 +358,7 @@ impl<'r> Negator<'r> {
                         format!("rein cannot enforce `not` of `{keyword}`"),
                     ))
                 }
-                _ => {} // An extension keyword: no constraint.
+                _ => {} // An annotation or an extension: no constraint.
             }
             if branches.len() > MAX_BRANCHES {
                 return Err(refuse(
@@ -432,10 +408,6 @@ impl<'r> Negator<'r> {
     }
 }
 
-fn is_true(value: &Value) -> bool {
-    value == &Value::Bool(true) || value.as_object().is_some_and(Map::is_empty)
-}
-
 fn count(keyword: &str, value: &Value) -> Result<u64, Refusal> {
     match (value.as_u64(), value.as_f64()) {
         (Some(n), _) => Ok(n),
@@ -471,35 +443,29 @@ fn array<'v>(keyword: &str, value: &'v Value) -> Result<&'v Vec<Value>, Refusal>
 
 /// Every one of `parts`; `true` parts dropped, a `false` part wins.
 pub fn all_of(parts: Vec<Value>) -> Value {
-    let mut kept = Vec::with_capacity(parts.len());
-    for part in parts {
-        match part {
-            Value::Bool(true) => {}
-            Value::Bool(false) => return Value::Bool(false),
-            other => kept.push(other),
-        }
-    }
-    match kept.len() {
-        0 => Value::Bool(true),
-        1 => kept.pop().unwrap_or(Value::Bool(true)),
-        _ => json!({ "allOf": kept }),
-    }
+    combination("allOf", parts, true)
 }
 
 /// Any one of `branches`; `false` branches dropped, a `true` branch wins.
 pub fn any_of(branches: Vec<Value>) -> Value {
-    let mut kept = Vec::with_capacity(branches.len());
-    for branch in branches {
-        match branch {
-            Value::Bool(false) => {}
-            Value::Bool(true) => return Value::Bool(true),
+    combination("anyOf", branches, false)
+}
+
+/// `{keyword: schemas}` without the boolean schemas that change nothing
+/// (`neutral`), and the absorbing one (`!neutral`) if any is there.
+fn combination(keyword: &str, schemas: Vec<Value>, neutral: bool) -> Value {
+    let mut kept = Vec::with_capacity(schemas.len());
+    for schema in schemas {
+        match schema {
+            Value::Bool(b) if b == neutral => {}
+            Value::Bool(_) => return Value::Bool(!neutral),
             other => kept.push(other),
         }
     }
     match kept.len() {
-        0 => Value::Bool(false),
-        1 => kept.pop().unwrap_or(Value::Bool(false)),
-        _ => json!({ "anyOf": kept }),
+        0 => Value::Bool(neutral),
+        1 => kept.pop().unwrap_or(Value::Bool(neutral)),
+        _ => json!({ keyword: kept }),
     }
 }
 

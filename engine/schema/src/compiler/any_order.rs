@@ -36,7 +36,6 @@
 
 use std::collections::HashMap;
 
-use rein_core::automaton::RegexConfig;
 use rein_core::grammar::{DfaTerminal, Expr, RuleId};
 
 use super::{alt, seq, Close, Compiler, Result};
@@ -178,14 +177,11 @@ impl Compiler<'_> {
         if let Some(comma) = &self.any_order.comma {
             return Ok(comma.clone());
         }
-        let pattern = match self.comma() {
-            Expr::Regex(pattern) => pattern,
-            Expr::Literal(text) => regex_syntax::escape(&text),
-            other => format!("{other:?}"),
-        };
-        let dfa = RegexConfig::new().build(&pattern).map_err(|problem| {
-            super::error(SchemaErrorKind::Grammar, pointer, "", problem.to_string())
-        })?;
+        let grammar_error =
+            |message: String| super::error(SchemaErrorKind::Grammar, pointer, "", message);
+        let dfa = super::terminal_dfa(&self.comma())
+            .ok_or_else(|| grammar_error("the comma is not a regular terminal".into()))?
+            .map_err(|problem| grammar_error(problem.to_string()))?;
         let comma = Expr::Automaton(DfaTerminal::new("comma between members", dfa));
         self.any_order.comma = Some(comma.clone());
         Ok(comma)
@@ -221,10 +217,7 @@ impl Compiler<'_> {
         if max.is_some_and(|max| max < min) {
             return Ok(Some(Expr::Nothing));
         }
-        let mut cap = max.unwrap_or(min);
-        if extra.is_none() {
-            cap = cap.min(n as u64);
-        }
+        let cap = super::member_cap(min, max, n, extra.is_some());
         if cap > 1000 {
             // Schema order reports the limit with its keyword.
             return Ok(None);
