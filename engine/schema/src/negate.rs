@@ -237,24 +237,16 @@ impl<'r> Negator<'r> {
                         branches.push(json!({ "type": ty, min: above }));
                     }
                 }
-                "minimum" => {
-                    let exclusive =
-                        draft4 && object.get("exclusiveMinimum") == Some(&Value::Bool(true));
-                    let bound = if exclusive {
-                        "maximum"
+                "minimum" | "maximum" => {
+                    // Below a minimum, or above a maximum; with draft 4's
+                    // boolean exclusive flag the bound itself is outside too.
+                    let (flag, inclusive, exclusive) = if keyword == "minimum" {
+                        ("exclusiveMinimum", "maximum", "exclusiveMaximum")
                     } else {
-                        "exclusiveMaximum"
+                        ("exclusiveMaximum", "minimum", "exclusiveMinimum")
                     };
-                    branches.push(number_bound(bound, value)?);
-                }
-                "maximum" => {
-                    let exclusive =
-                        draft4 && object.get("exclusiveMaximum") == Some(&Value::Bool(true));
-                    let bound = if exclusive {
-                        "minimum"
-                    } else {
-                        "exclusiveMinimum"
-                    };
+                    let flagged = draft4 && object.get(flag) == Some(&Value::Bool(true));
+                    let bound = if flagged { inclusive } else { exclusive };
                     branches.push(number_bound(bound, value)?);
                 }
                 "exclusiveMinimum" | "exclusiveMaximum" if value.is_boolean() => {}

@@ -21,6 +21,13 @@ fn any_order() -> Options {
     }
 }
 
+/// `{prefix}0` … as integer properties, `count` of them.
+fn integer_members(prefix: &str, count: usize) -> serde_json::Map<String, Value> {
+    (0..count)
+        .map(|index| (format!("{prefix}{index}"), json!({"type": "integer"})))
+        .collect()
+}
+
 fn compiled(schema: &Value, options: &Options) -> CompiledSchema {
     compile(schema, options).unwrap()
 }
@@ -212,10 +219,7 @@ fn extras_come_anywhere_between_named_members() {
 fn many_counted_extras_come_after_the_named_members() {
     // Eight named members and up to 100 counted extras would be about
     // 25,000 (set, count) states: extras then follow the named members.
-    let mut properties = serde_json::Map::new();
-    for index in 0..8 {
-        properties.insert(format!("p{index}"), json!({"type": "integer"}));
-    }
+    let properties = integer_members("p", 8);
     let counted = json!({"type": "object", "properties": properties,
         "required": ["p0"], "maxProperties": 100});
     let compiled_counted = compiled(&counted, &any_order());
@@ -290,10 +294,7 @@ fn objects_above_the_cap_keep_schema_order() {
     assert!(accepts(&forbidden, r#"{"c": 3, "a": 1}"#));
     assert!(!accepts(&forbidden, r#"{"c": 3, "a": 1, "b": 2}"#));
     // Caps past MAX_ANY count as MAX_ANY.
-    let mut properties = serde_json::Map::new();
-    for index in 0..=PropertyOrder::MAX_ANY {
-        properties.insert(format!("p{index}"), json!({"type": "integer"}));
-    }
+    let properties = integer_members("p", PropertyOrder::MAX_ANY + 1);
     let wide = json!({"type": "object", "properties": properties});
     let huge_cap = Options {
         property_order: PropertyOrder::Any {
@@ -311,10 +312,7 @@ fn a_schema_of_many_objects_stays_within_the_budget() {
     // A hundred objects of eight members: more than the schema's budget
     // of alternatives, so the first ones take any order and the last ones
     // keep schema order, and the grammar stays within its limits.
-    let mut members = serde_json::Map::new();
-    for index in 0..8 {
-        members.insert(format!("m{index}"), json!({"type": "integer"}));
-    }
+    let members = integer_members("m", 8);
     let object = json!({"type": "object", "properties": members, "additionalProperties": false});
     let mut properties = serde_json::Map::new();
     for index in 0..100 {
@@ -330,10 +328,7 @@ fn a_schema_of_many_objects_stays_within_the_budget() {
 
 #[test]
 fn the_grammar_of_eight_members_stays_small() {
-    let mut properties = serde_json::Map::new();
-    for index in 0..8 {
-        properties.insert(format!("p{index}"), json!({"type": "integer"}));
-    }
+    let properties = integer_members("p", 8);
     let schema = json!({"type": "object", "properties": properties,
         "required": ["p0", "p7"], "additionalProperties": false});
     let rules = compiled(&schema, &any_order()).grammar().rules().len();
@@ -492,10 +487,7 @@ proptest! {
         wrong in proptest::option::of(0usize..24),
         interleave in any::<bool>(),
     ) {
-        let mut properties = serde_json::Map::new();
-        for index in 0..8 {
-            properties.insert(format!("p{index}"), json!({"type": "integer"}));
-        }
+        let properties = integer_members("p", 8);
         let schema = json!({"type": "object", "properties": properties,
             "required": ["p0", "p5"], "additionalProperties": {"type": "string"},
             "minProperties": 3, "maxProperties": 20});
