@@ -225,6 +225,25 @@ impl TokenTrie {
         &self.node_tokens[first..last]
     }
 
+    /// The ids of the tokens whose bytes end at `node` or below it: node
+    /// tokens are stored in preorder, so a subtree's are contiguous.
+    #[inline]
+    pub fn subtree_tokens(&self, node: usize) -> &[TokenId] {
+        let first = self.nodes[node].token_start as usize;
+        let last = self.nodes[self.skip(node)].token_start as usize;
+        &self.node_tokens[first..last]
+    }
+
+    /// The root's children, each the first node of the tokens that start
+    /// with its byte.
+    pub fn first_byte_nodes(&self) -> impl Iterator<Item = usize> + '_ {
+        let end = self.skip(TokenTrie::ROOT);
+        std::iter::successors(Some(TokenTrie::ROOT + 1), move |&node| {
+            Some(self.skip(node))
+        })
+        .take_while(move |&node| node < end)
+    }
+
     /// The longest token whose bytes are a prefix of `bytes`, with its length.
     ///
     /// When several ids share those bytes, the smallest id is returned.

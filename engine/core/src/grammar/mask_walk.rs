@@ -22,6 +22,15 @@
 //! explorations below boundaries depend on the parse stack, and those
 //! subtrees are small.
 //!
+//! Frontiers rarely repeat whole (inside an object the names still allowed
+//! shrink member by member), but their lexemes do, so the walk from the
+//! root is put together one lexeme at a time: each lexeme's walk is cached
+//! on its own, the frontier's is their union, and the lexemes not cached
+//! yet are walked together in one pass and split. And a lexeme state that
+//! steps like an already walked state on all but a few first bytes (a key
+//! that may still become one of the schema's names, against any other key)
+//! takes that walk and walks only those first bytes' subtrees again.
+//!
 //! The result is exactly the byte-level Earley recognizer's: a token is
 //! allowed iff its bytes can be scanned, because every path through its
 //! bytes either stays within one frontier terminal or passes a boundary
@@ -59,6 +68,13 @@ const LOCAL: u32 = u32::MAX - 2;
 /// The most states a lexeme may reach from its current state to get a
 /// shared id; larger ones are cached per grammar only.
 const MAX_SHARED_LEXEME_STATES: usize = 128;
+
+/// The most first bytes in which a lexeme state's walk may differ from its
+/// reference state's to be built from it ([`Walker::reference`]).
+const MAX_PATCHED_FIRST_BYTES: usize = 32;
+
+/// The longest chain of reference walks one walk may build on.
+const MAX_REFERENCE_DEPTH: usize = 4;
 
 /// The most `u32`s of canonical lexeme encodings a vocabulary keeps.
 const MAX_SHARED_LEXEME_WORDS: usize = 4 << 20;
@@ -180,6 +196,48 @@ pub struct LexemeMask {
 }
 
 impl LexemeMask {
+    /// The walk of a frontier whose slot `i` walked as `parts[i]` (each a
+    /// one-lexeme walk, whose boundaries all finish slot 0): every part's
+    /// tokens, and each boundary node with the slots that end there.
+    fn union(parts: &[Arc<LexemeMask>], words: usize) -> LexemeMask {
+        let allowed = if parts
+            .iter()
+            .any(|part| matches!(part.allowed, Allowed::Words(_)))
+        {
+            let mut all = vec![0u32; words];
+            for part in parts {
+                part.allowed.add_to(&mut all);
+            }
+            Allowed::Words(all.into())
+        } else {
+            let mut all = Allowed::Ids(Vec::new());
+            for part in parts {
+                if let Allowed::Ids(ids) = &part.allowed {
+                    all.extend(ids);
+                }
+            }
+            all
+        };
+        let mut ends: Vec<(u32, u32)> = Vec::new();
+        for (slot, part) in parts.iter().enumerate() {
+            for group in &part.boundaries {
+                ends.extend(group.nodes.iter().map(|&node| (node, slot as u32)));
+            }
+        }
+        ends.sort_unstable();
+        let mut grouper = Grouper::default();
+        let mut finished = Vec::new();
+        for run in ends.chunk_by(|a, b| a.0 == b.0) {
+            finished.clear();
+            finished.extend(run.iter().map(|&(_, slot)| slot));
+            grouper.push(&finished, run[0].0);
+        }
+        LexemeMask {
+            allowed: allowed.compact(words),
+            boundaries: grouper.groups,
+        }
+    }
+
     /// Bytes of heap memory it holds.
     fn size(&self) -> usize {
         self.allowed.size()
@@ -212,6 +270,22 @@ impl Allowed {
                 }
             }
             Allowed::Ids(ids) => ids.extend_from_slice(tokens),
+        }
+    }
+
+    /// Takes `tokens` out of the set.
+    fn remove(&mut self, tokens: &[TokenId]) {
+        match self {
+            Allowed::Words(words) => {
+                for &id in tokens {
+                    words[id as usize / 32] &= !(1 << (id % 32));
+                }
+            }
+            Allowed::Ids(ids) => {
+                let mut gone = tokens.to_vec();
+                gone.sort_unstable();
+                ids.retain(|id| gone.binary_search(id).is_err());
+            }
         }
     }
 
@@ -286,6 +360,22 @@ struct Grouper {
 const NO_GROUP: u32 = u32::MAX;
 
 impl Grouper {
+    /// Adds the boundary `node`, where the `finished` slots accept.
+    fn push(&mut self, finished: &[u32], node: u32) {
+        let slot = match self.index.get(finished) {
+            Some(&slot) => slot,
+            None => {
+                self.groups.push(BoundaryGroup {
+                    finished: finished.into(),
+                    nodes: Vec::new(),
+                });
+                self.index.insert(finished.into(), self.groups.len() - 1);
+                self.groups.len() - 1
+            }
+        };
+        self.groups[slot].nodes.push(node);
+    }
+
     /// Adds the boundary `node`, reached in product state `state`.
     fn add(&mut self, node: usize, state: u32, product: &ProductLexer, finished: &mut Vec<u32>) {
         let id = (state & !ACCEPTS) as usize;
@@ -296,23 +386,12 @@ impl Grouper {
             }
         }
         product.finished(state, finished);
-        let slot = match self.index.get(finished.as_slice()) {
-            Some(&slot) => slot,
-            None => {
-                self.groups.push(BoundaryGroup {
-                    finished: finished.as_slice().into(),
-                    nodes: Vec::new(),
-                });
-                self.index
-                    .insert(finished.as_slice().into(), self.groups.len() - 1);
-                self.groups.len() - 1
-            }
-        };
+        self.push(finished, node as u32);
+        let slot = self.index[finished.as_slice()];
         if self.group_of_state.len() <= id {
             self.group_of_state.resize(id + 1, NO_GROUP);
         }
         self.group_of_state[id] = slot as u32;
-        self.groups[slot].nodes.push(node as u32);
     }
 }
 
@@ -440,9 +519,8 @@ pub(crate) fn fill_text_mask(
         trie_states: Vec::new(),
     };
     let key: LexemeKey = frontier.key.clone().into();
-    let nodes = [TokenTrie::ROOT as u32];
     let is_shared = frontier.is_shared();
-    let lexer = walker.lexer_mask(key.clone(), is_shared, &nodes, &frontier);
+    let lexer = walker.root_mask(key.clone(), is_shared, &frontier);
     let words = mask.words_mut();
     lexer.allowed.add_to(words);
     walker.explore(&key, is_shared, &frontier, &lexer, words);
@@ -475,16 +553,43 @@ impl Walker<'_> {
         nodes: &[u32],
         frontier: &Frontier,
     ) -> Arc<LexemeMask> {
+        if let Some(lexer) = self.cached(&key, is_shared) {
+            return lexer;
+        }
+        let start: Vec<u32> = frontier.lexemes.iter().map(|&(_, state)| state).collect();
+        let lexer = Arc::new(self.walk_mask(nodes, &frontier.dfas, &start));
+        self.store(key, is_shared, &lexer);
+        lexer
+    }
+
+    /// The cached walk under `key`, if caching is on and it is there.
+    fn cached(&self, key: &[u32], is_shared: bool) -> Option<Arc<LexemeMask>> {
+        if !self.caches.enabled {
+            return None;
+        }
+        if is_shared {
+            self.shared.masks.get(key)
+        } else {
+            self.caches.local.get(key)
+        }
+    }
+
+    /// Caches `lexer` under `key` (when caching is on).
+    fn store(&self, key: LexemeKey, is_shared: bool, lexer: &Arc<LexemeMask>) {
+        if !self.caches.enabled {
+            return;
+        }
+        let size = lexer.size() + std::mem::size_of_val(&*key);
         let cache = if is_shared {
             &self.shared.masks
         } else {
             &self.caches.local
         };
-        if self.caches.enabled {
-            if let Some(lexer) = cache.get(&key) {
-                return lexer;
-            }
-        }
+        cache.insert(key, lexer.clone(), size);
+    }
+
+    /// Walks below `nodes` with the lexemes `dfas` in the states `start`.
+    fn walk_mask(&mut self, nodes: &[u32], dfas: &[&ByteDfa], start: &[u32]) -> LexemeMask {
         // Below the root most tokens may be allowed: collect a bitset;
         // below boundaries a few: collect ids.
         let mut found = if nodes == [TokenTrie::ROOT as u32] {
@@ -493,22 +598,278 @@ impl Walker<'_> {
             Allowed::Ids(Vec::new())
         };
         let mut grouper = Grouper::default();
-        let mut product = ProductLexer::new(&frontier.dfas);
-        let start: Vec<u32> = frontier.lexemes.iter().map(|&(_, state)| state).collect();
-        if let Some(start) = product.state(&start) {
+        let mut product = ProductLexer::new(dfas);
+        if let Some(start) = product.state(start) {
             for &node in nodes {
                 self.walk(node as usize, &mut product, start, &mut found, &mut grouper);
             }
         }
-        let lexer = Arc::new(LexemeMask {
+        LexemeMask {
             allowed: found.compact(self.words),
             boundaries: grouper.groups,
-        });
-        if self.caches.enabled {
-            let size = lexer.size() + std::mem::size_of_val(&*key);
-            cache.insert(key, lexer.clone(), size);
         }
+    }
+
+    /// The lexer walk from the root with `frontier`, cached under `key`.
+    ///
+    /// Frontiers change from step to step (inside an object, the keys
+    /// still allowed shrink after every member) while their lexemes recur,
+    /// so a frontier of several lexemes is put together from each lexeme's
+    /// own walk, cached on its own: the union of their tokens, and their
+    /// boundaries with the lexemes that end at each.
+    fn root_mask(
+        &mut self,
+        key: LexemeKey,
+        is_shared: bool,
+        frontier: &Frontier,
+    ) -> Arc<LexemeMask> {
+        if !self.caches.enabled {
+            return self.lexer_mask(key, is_shared, &[TokenTrie::ROOT as u32], frontier);
+        }
+        if let Some(lexer) = self.cached(&key, is_shared) {
+            return lexer;
+        }
+        let mut parts: Vec<Option<Arc<LexemeMask>>> = Vec::new();
+        let mut missing: Vec<usize> = Vec::new();
+        for (slot, (&(terminal, state), dfa)) in
+            frontier.lexemes.iter().zip(&frontier.dfas).enumerate()
+        {
+            let (key, is_shared) = self.lexeme_key(dfa, terminal, state);
+            let part = self
+                .cached(&key, is_shared)
+                .or_else(|| self.patched_from_cache(dfa, terminal, state));
+            if part.is_none() {
+                missing.push(slot);
+            }
+            parts.push(part);
+        }
+        if let [slot] = missing[..] {
+            let (terminal, state) = frontier.lexemes[slot];
+            parts[slot] = Some(self.lexeme_mask(frontier.dfas[slot], terminal, state, 0));
+        } else if !missing.is_empty() {
+            // One walk for all the lexemes not cached yet, split by lexeme.
+            let dfas: Vec<&ByteDfa> = missing.iter().map(|&slot| frontier.dfas[slot]).collect();
+            let start: Vec<u32> = missing
+                .iter()
+                .map(|&slot| frontier.lexemes[slot].1)
+                .collect();
+            for (&slot, lexer) in missing.iter().zip(self.walk_split(&dfas, &start)) {
+                let (terminal, state) = frontier.lexemes[slot];
+                let (key, is_shared) = self.lexeme_key(frontier.dfas[slot], terminal, state);
+                let lexer = Arc::new(lexer);
+                self.store(key, is_shared, &lexer);
+                parts[slot] = Some(lexer);
+            }
+        }
+        let parts: Vec<Arc<LexemeMask>> = parts.into_iter().flatten().collect();
+        match <[_; 1]>::try_from(parts) {
+            Ok([only]) => only,
+            Err(parts) => {
+                let lexer = Arc::new(LexemeMask::union(&parts, self.words));
+                self.store(key, is_shared, &lexer);
+                lexer
+            }
+        }
+    }
+
+    /// The walk from the root with one lexeme, `dfa` in `state`, cached
+    /// under the lexeme's own key.
+    ///
+    /// Most states of a long lexeme differ from a state already walked
+    /// in a few first bytes only: inside a key that may still become one of
+    /// the schema's names, every byte but the name's next one leads where
+    /// any other key's byte leads. Such a walk is the [reference]
+    /// walk's, with the subtrees of those first bytes walked again.
+    ///
+    /// [reference]: Walker::reference
+    fn lexeme_mask(
+        &mut self,
+        dfa: &ByteDfa,
+        terminal: u32,
+        state: u32,
+        depth: usize,
+    ) -> Arc<LexemeMask> {
+        let (key, is_shared) = self.lexeme_key(dfa, terminal, state);
+        if let Some(lexer) = self.cached(&key, is_shared) {
+            return lexer;
+        }
+        let reference = (depth < MAX_REFERENCE_DEPTH)
+            .then(|| self.reference(dfa, state))
+            .flatten();
+        let lexer = match reference {
+            Some((reference, differing)) => {
+                let base = self.lexeme_mask(dfa, terminal, reference, depth + 1);
+                self.patch(&base, dfa, state, &differing)
+            }
+            None => self.walk_mask(&[TokenTrie::ROOT as u32], &[dfa], &[state]),
+        };
+        let lexer = Arc::new(lexer);
+        self.store(key, is_shared, &lexer);
         lexer
+    }
+
+    /// The cache key of one lexeme's walk from the root: its shared id, or
+    /// its `(terminal, state)` pair.
+    fn lexeme_key(&self, dfa: &ByteDfa, terminal: u32, state: u32) -> (LexemeKey, bool) {
+        match self.caches.shared_id(self.shared, dfa, (terminal, state)) {
+            Some(id) => (Box::new([SHARED, id]), true),
+            None => (Box::new([LOCAL, terminal, state]), false),
+        }
+    }
+
+    /// One lexeme's walk from the root patched from its reference state's,
+    /// if that one is cached (then cached too).
+    fn patched_from_cache(
+        &mut self,
+        dfa: &ByteDfa,
+        terminal: u32,
+        state: u32,
+    ) -> Option<Arc<LexemeMask>> {
+        let (reference, differing) = self.reference(dfa, state)?;
+        let (base_key, base_shared) = self.lexeme_key(dfa, terminal, reference);
+        let base = self.cached(&base_key, base_shared)?;
+        let lexer = Arc::new(self.patch(&base, dfa, state, &differing));
+        let (key, is_shared) = self.lexeme_key(dfa, terminal, state);
+        self.store(key, is_shared, &lexer);
+        Some(lexer)
+    }
+
+    /// The walks from the root of several lexemes, `dfas` in the states
+    /// `start`, in one pass over the trie: each lexeme's own walk, as if
+    /// it were walked alone.
+    fn walk_split(&mut self, dfas: &[&ByteDfa], start: &[u32]) -> Vec<LexemeMask> {
+        let trie = self.trie;
+        let mut product = ProductLexer::new(dfas);
+        let mut visits: Vec<(u32, u32)> = Vec::new();
+        if let Some(start) = product.state(start) {
+            trie.walk_below_with(
+                TokenTrie::ROOT,
+                start,
+                &mut self.trie_states,
+                |state, byte| product.step(state, byte),
+                |node, tokens, state| {
+                    if !tokens.is_empty() || (state & ACCEPTS != 0 && !trie.is_leaf(node)) {
+                        visits.push((node as u32, state));
+                    }
+                },
+            );
+        }
+        let mut found: Vec<Allowed> = dfas.iter().map(|_| Allowed::Ids(Vec::new())).collect();
+        let mut ends: Vec<Vec<u32>> = vec![Vec::new(); dfas.len()];
+        // Per product state: its live slots and its accepting slots.
+        let mut slots_of: Vec<Option<(Vec<u32>, Vec<u32>)>> = Vec::new();
+        for (node, state) in visits {
+            let id = (state & !ACCEPTS) as usize;
+            if slots_of.len() <= id {
+                slots_of.resize(id + 1, None);
+            }
+            let (live, accepting) = slots_of[id].get_or_insert_with(|| product.slots(state));
+            let node = node as usize;
+            for &slot in live.iter() {
+                found[slot as usize].extend(trie.tokens(node));
+            }
+            if !trie.is_leaf(node) {
+                for &slot in accepting.iter() {
+                    ends[slot as usize].push(node as u32);
+                }
+            }
+        }
+        found
+            .into_iter()
+            .zip(ends)
+            .map(|(allowed, nodes)| LexemeMask {
+                allowed: allowed.compact(self.words),
+                boundaries: if nodes.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![BoundaryGroup {
+                        finished: Box::new([0]),
+                        nodes,
+                    }]
+                },
+            })
+            .collect()
+    }
+
+    /// A state whose walk from the root can stand in for `state`'s, with
+    /// the root's children (first bytes) where the two step differently:
+    /// the most common successor of `state`, which is the right one when
+    /// that successor loops on most bytes, as any "inside a string" state
+    /// does. `None` when no state differs in few enough first bytes.
+    fn reference(&self, dfa: &ByteDfa, state: u32) -> Option<(u32, Vec<usize>)> {
+        let trie = self.trie;
+        let mut counts: Vec<(u32, u32)> = Vec::new();
+        for child in trie.first_byte_nodes() {
+            let next = dfa.next(state, trie.byte(child));
+            if next == DEAD {
+                continue;
+            }
+            match counts.iter_mut().find(|(candidate, _)| *candidate == next) {
+                Some((_, count)) => *count += 1,
+                None => counts.push((next, 1)),
+            }
+        }
+        let (reference, _) = counts.into_iter().max_by_key(|&(_, count)| count)?;
+        if reference == state {
+            return None;
+        }
+        let differing: Vec<usize> = trie
+            .first_byte_nodes()
+            .filter(|&child| {
+                let byte = trie.byte(child);
+                dfa.next(state, byte) != dfa.next(reference, byte)
+            })
+            .collect();
+        (differing.len() <= MAX_PATCHED_FIRST_BYTES).then_some((reference, differing))
+    }
+
+    /// `base` (the walk from a reference state) with the subtrees of the
+    /// root children `differing` walked again from `state`.
+    fn patch(
+        &mut self,
+        base: &LexemeMask,
+        dfa: &ByteDfa,
+        state: u32,
+        differing: &[usize],
+    ) -> LexemeMask {
+        let trie = self.trie;
+        let mut found = match &base.allowed {
+            Allowed::Words(words) => Allowed::Words(words.clone()),
+            Allowed::Ids(ids) => Allowed::Ids(ids.clone()),
+        };
+        for &child in differing {
+            found.remove(trie.subtree_tokens(child));
+        }
+        let outside = |node: u32| {
+            !differing
+                .iter()
+                .any(|&child| (child..trie.skip(child)).contains(&(node as usize)))
+        };
+        let mut grouper = Grouper::default();
+        for group in &base.boundaries {
+            for &node in group.nodes.iter().filter(|&&node| outside(node)) {
+                grouper.push(&group.finished, node);
+            }
+        }
+        let dfas = [dfa];
+        let mut product = ProductLexer::new(&dfas);
+        for &child in differing {
+            let Some(next) = product.state(&[dfa.next(state, trie.byte(child))]) else {
+                continue;
+            };
+            found.extend(trie.tokens(child));
+            if next & ACCEPTS != 0 && !trie.is_leaf(child) {
+                grouper.add(child, next, &product, &mut self.finished);
+            }
+            self.walk(child, &mut product, next, &mut found, &mut grouper);
+        }
+        for group in &mut grouper.groups {
+            group.nodes.sort_unstable();
+        }
+        LexemeMask {
+            allowed: found.compact(self.words),
+            boundaries: grouper.groups,
+        }
     }
 
     /// The parser's turn at each boundary group of `lexer` (the walk cached
@@ -672,6 +1033,25 @@ impl<'d, 'c> ProductLexer<'d, 'c> {
             }
             next => Some(next),
         }
+    }
+
+    /// The slots whose lexeme is alive in `state`, and those whose lexeme
+    /// accepts.
+    fn slots(&self, state: u32) -> (Vec<u32>, Vec<u32>) {
+        let width = self.dfas.len();
+        let id = (state & !ACCEPTS) as usize;
+        let mut live = Vec::new();
+        let mut accepting = Vec::new();
+        for (slot, dfa) in self.dfas.iter().enumerate() {
+            let component = self.tuples[id * width + slot];
+            if component != DEAD {
+                live.push(slot as u32);
+                if dfa.is_accepting(component) {
+                    accepting.push(slot as u32);
+                }
+            }
+        }
+        (live, accepting)
     }
 
     /// The slots whose lexeme accepts in `state`, into `out`.
