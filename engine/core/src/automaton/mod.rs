@@ -15,8 +15,10 @@
 //! is a [`CompileError`] that says which limit and how to raise it.
 //!
 //! DFAs combine by intersection and difference ([`ProductConfig`]), for
-//! languages no single regex states.
+//! languages no single regex states, and by sequence and union (`compose`),
+//! which builds a grammar lexeme from DFAs of its pieces.
 
+mod compose;
 mod error;
 mod labels;
 mod product;
@@ -24,6 +26,7 @@ mod regex;
 
 use std::collections::VecDeque;
 
+pub(crate) use compose::{combine, Combine};
 pub use error::{CompileError, CompileErrorKind};
 pub use product::ProductConfig;
 pub use regex::RegexConfig;
@@ -331,11 +334,21 @@ impl RawDfa {
     fn finish(self) -> Result<ByteDfa, CompileError> {
         let state_count = self.accepting.len();
         let stride = self.stride;
-        // Reverse edges, then a breadth-first search from accepting states.
-        let mut reverse: Vec<Vec<u32>> = vec![Vec::new(); state_count];
+        // Reverse edges (grouped by target in one array), then a
+        // breadth-first search from accepting states.
+        let mut starts = vec![0u32; state_count + 1];
+        for &to in &self.transitions[..state_count * stride] {
+            starts[to as usize + 1] += 1;
+        }
+        for state in 0..state_count {
+            starts[state + 1] += starts[state];
+        }
+        let mut filled = starts.clone();
+        let mut sources = vec![0u32; state_count * stride];
         for from in 0..state_count {
             for &to in &self.transitions[from * stride..(from + 1) * stride] {
-                reverse[to as usize].push(from as u32);
+                sources[filled[to as usize] as usize] = from as u32;
+                filled[to as usize] += 1;
             }
         }
         let mut live = vec![false; state_count];
@@ -344,7 +357,8 @@ impl RawDfa {
             live[state] = true;
         }
         while let Some(state) = queue.pop_front() {
-            for &from in &reverse[state] {
+            let incoming = &sources[starts[state] as usize..starts[state + 1] as usize];
+            for &from in incoming {
                 if from != 0 && !live[from as usize] {
                     live[from as usize] = true;
                     queue.push_back(from as usize);

@@ -20,7 +20,7 @@
 //! subset of its first included DFA, so it never accepts bytes (invalid
 //! UTF-8, say) that no component allowed.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::time::{Duration, Instant};
 
 use super::{ByteDfa, CompileError, RawDfa, DEAD};
@@ -28,8 +28,8 @@ use super::{ByteDfa, CompileError, RawDfa, DEAD};
 /// Limits for a product construction; exceeding one is an error.
 #[derive(Clone, Debug)]
 pub struct ProductConfig {
-    max_states: usize,
-    max_compile_time: Duration,
+    pub(super) max_states: usize,
+    pub(super) max_compile_time: Duration,
 }
 
 impl Default for ProductConfig {
@@ -74,23 +74,7 @@ impl ProductConfig {
         let started = Instant::now();
         let components: Vec<&ByteDfa> = include.iter().chain(exclude).copied().collect();
         let required = include.len();
-        // The product's byte classes: bytes that no component tells apart.
-        let mut classes = [0u8; 256];
-        let mut signatures: HashMap<Vec<u8>, u8> = HashMap::new();
-        let mut representatives = Vec::new();
-        for byte in 0..=255u8 {
-            let signature: Vec<u8> = components
-                .iter()
-                .map(|dfa| dfa.classes[byte as usize])
-                .collect();
-            let next_class = signatures.len();
-            let class = *signatures.entry(signature).or_insert_with(|| {
-                representatives.push(byte);
-                // At most 256 distinct signatures, one per byte.
-                next_class as u8
-            });
-            classes[byte as usize] = class;
-        }
+        let (classes, representatives) = shared_classes(&components);
         let stride = representatives.len();
 
         let mut exploration = Exploration {
@@ -139,6 +123,35 @@ impl ProductConfig {
         }
         .finish()
     }
+}
+
+/// Byte classes for an automaton built from `components`: bytes that no
+/// component tells apart share a class. Returns each byte's class and one
+/// byte of each class.
+pub(super) fn shared_classes(components: &[&ByteDfa]) -> ([u8; 256], Vec<u8>) {
+    // Refine one component at a time: a byte's class is the pair (class so
+    // far, the component's class), renumbered in byte order.
+    let mut classes = [0u8; 256];
+    let mut count = 1usize;
+    for dfa in components {
+        let mut renumbered = vec![u16::MAX; count * dfa.stride];
+        let mut next = 0u16;
+        for (class, &theirs) in classes.iter_mut().zip(&dfa.classes) {
+            let pair = *class as usize * dfa.stride + theirs as usize;
+            if renumbered[pair] == u16::MAX {
+                renumbered[pair] = next;
+                next += 1;
+            }
+            // At most 256 classes, one per byte.
+            *class = renumbered[pair] as u8;
+        }
+        count = next as usize;
+    }
+    let mut representatives = vec![0u8; count];
+    for byte in (0..=255u8).rev() {
+        representatives[classes[byte as usize] as usize] = byte;
+    }
+    (classes, representatives)
 }
 
 /// The product's states found so far.

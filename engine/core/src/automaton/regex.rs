@@ -17,7 +17,7 @@
 //!   `a|ab` would reject `ab`; "all" semantics keep every alternative alive.
 
 use foldhash::{HashMap, HashMapExt};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use regex_automata::hybrid::dfa::{Cache, DFA as LazyDfa};
@@ -147,11 +147,31 @@ impl RegexConfig {
     /// lexemes — a JSON string, a number, bounded whitespace — schema after
     /// schema, and determinizing them again would dominate compile time.
     pub fn build(&self, pattern: &str) -> Result<ByteDfa, CompileError> {
+        self.build_shared(pattern).map(Arc::unwrap_or_clone)
+    }
+
+    /// [`build`](RegexConfig::build) without copying the memoized table.
+    pub(crate) fn build_shared(&self, pattern: &str) -> Result<Arc<ByteDfa>, CompileError> {
+        self.build_with(pattern, || None)
+    }
+
+    /// [`build_shared`](RegexConfig::build_shared), but on a memo miss
+    /// `compose` may supply the DFA built another way (from the DFAs of
+    /// the pattern's pieces, see `compose`); it is used, and memoized
+    /// under the pattern, if it fits in [`max_states`](RegexConfig::max_states).
+    pub(crate) fn build_with(
+        &self,
+        pattern: &str,
+        compose: impl FnOnce() -> Option<Arc<ByteDfa>>,
+    ) -> Result<Arc<ByteDfa>, CompileError> {
         let key = self.memo_key(pattern);
         if let Some(dfa) = memo().lookup(&key) {
             return Ok(dfa);
         }
-        let dfa = self.build_uncached(pattern)?;
+        let dfa = match compose().filter(|dfa| dfa.state_count() <= self.max_states) {
+            Some(dfa) => dfa,
+            None => Arc::new(self.build_uncached(pattern)?),
+        };
         memo().insert(key, &dfa);
         Ok(dfa)
     }
@@ -366,7 +386,7 @@ struct MemoKey {
 /// Compiled regexes shared by every grammar in the process.
 #[derive(Default)]
 struct Memo {
-    dfas: Mutex<(HashMap<MemoKey, ByteDfa>, usize)>,
+    dfas: Mutex<(HashMap<MemoKey, Arc<ByteDfa>>, usize)>,
 }
 
 fn memo() -> &'static Memo {
@@ -383,7 +403,7 @@ impl Memo {
         dfas.0.contains_key(key)
     }
 
-    fn lookup(&self, key: &MemoKey) -> Option<ByteDfa> {
+    fn lookup(&self, key: &MemoKey) -> Option<Arc<ByteDfa>> {
         let dfas = self
             .dfas
             .lock()
@@ -391,7 +411,7 @@ impl Memo {
         dfas.0.get(key).cloned()
     }
 
-    fn insert(&self, key: MemoKey, dfa: &ByteDfa) {
+    fn insert(&self, key: MemoKey, dfa: &Arc<ByteDfa>) {
         let bytes = dfa.memory_usage() + key.pattern.len();
         if bytes > MEMO_BYTES / 16 {
             return;

@@ -28,7 +28,11 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use super::error::{GrammarError, GrammarErrorKind, Location};
 use super::ir::{Expr, Grammar, SpecialToken};
-use crate::automaton::{ByteDfa, RegexConfig};
+use std::sync::Arc;
+
+use regex_syntax::hir::{Hir, HirKind, Literal};
+
+use crate::automaton::{combine, ByteDfa, Combine, ProductConfig, RegexConfig};
 
 /// The most productions a flattened grammar may have.
 pub const MAX_PRODUCTIONS: usize = 1 << 20;
@@ -117,6 +121,11 @@ impl Cfg {
             lexeme_config: RegexConfig::new()
                 .max_states(MAX_LEXEME_STATES)
                 .max_compile_time(std::time::Duration::from_millis(50)),
+            compose_config: ProductConfig::new()
+                .max_states(4 * MAX_LEXEME_STATES)
+                .max_compile_time(std::time::Duration::from_millis(50)),
+            rule_dfas: HashMap::new(),
+            composed: HashMap::new(),
             lexical: vec![Lexical::Unknown; grammar.rules().len()],
             wanted: Vec::new(),
             defined: vec![false; grammar.rules().len()],
@@ -228,6 +237,12 @@ struct Builder<'a> {
     regex_config: RegexConfig,
     /// The limits a lexeme's DFA must fit in.
     lexeme_config: RegexConfig,
+    /// The limits a lexeme built from its pieces' DFAs must fit in.
+    compose_config: ProductConfig,
+    /// Each regular rule's DFA, once built from its pieces.
+    rule_dfas: HashMap<u32, Option<Arc<ByteDfa>>>,
+    /// Each expression's DFA built from its pieces, by its pattern.
+    composed: HashMap<String, Option<Arc<ByteDfa>>>,
     /// Each rule as one regex, once known (see [`Lexical`]).
     lexical: Vec<Lexical>,
     /// Rules referenced by a production and not flattened yet.
@@ -410,7 +425,9 @@ impl Builder<'_> {
                 if self.failed_lexemes.contains(&key) {
                     return Ok(None);
                 }
-                let Ok(dfa) = self.lexeme_config.build(&pattern) else {
+                let config = self.lexeme_config.clone();
+                let built = config.build_with(&pattern, || self.compose(expression));
+                let Ok(dfa) = built.map(Arc::unwrap_or_clone) else {
                     self.failed_lexemes.insert(key);
                     return Ok(None);
                 };
@@ -422,6 +439,117 @@ impl Builder<'_> {
         };
         self.optional_if_empty(Symbol::Terminal(id), base, context)
             .map(Some)
+    }
+
+    /// `expression`'s DFA built from its pieces' DFAs (see
+    /// [`combine`]): leaves are compiled alone, where the process-wide regex
+    /// memo makes recurring ones (whitespace, a string body) free, and
+    /// sequences and alternations are explored over them. `None` when a
+    /// piece is not regular or a limit is hit; the caller then compiles the
+    /// whole pattern.
+    fn compose(&mut self, expression: &Expr) -> Option<Arc<ByteDfa>> {
+        // Lexemes are tried from the outside in, so the same inner
+        // expressions come up again and again: memoized by their pattern.
+        let pattern = self.pattern(expression)?;
+        if let Some(dfa) = self.composed.get(&pattern) {
+            return dfa.clone();
+        }
+        let dfa = self.compose_uncached(expression);
+        self.composed.insert(pattern, dfa.clone());
+        dfa
+    }
+
+    fn compose_uncached(&mut self, expression: &Expr) -> Option<Arc<ByteDfa>> {
+        let piece =
+            |builder: &Builder, pattern: &str| builder.lexeme_config.build_shared(pattern).ok();
+        match expression {
+            Expr::Empty => piece(self, "(?:)"),
+            Expr::Literal(text) if text.is_empty() => piece(self, "(?:)"),
+            Expr::Literal(text) => ByteDfa::labels(&[text.as_str()]).ok().map(Arc::new),
+            Expr::Class(ranges) => piece(self, &class_pattern(ranges)),
+            Expr::Regex(pattern) if pattern.len() <= MAX_INLINED_REGEX_BYTES => {
+                let hir = regex_syntax::ParserBuilder::new()
+                    .utf8(true)
+                    .unicode(true)
+                    .build()
+                    .parse(pattern)
+                    .ok()?;
+                self.compose_hir(&hir)
+            }
+            Expr::Rule(id) => self.rule_dfa(id.0),
+            Expr::Sequence(items) | Expr::Alternation(items) => {
+                let how = match expression {
+                    Expr::Sequence(_) => Combine::Sequence,
+                    _ => Combine::Union,
+                };
+                let parts: Option<Vec<Arc<ByteDfa>>> =
+                    items.iter().map(|item| self.compose(item)).collect();
+                self.combine_parts(parts?, how)
+            }
+            Expr::Repeat { .. } => {
+                let pattern = self.pattern(expression)?;
+                piece(self, &pattern)
+            }
+            Expr::Regex(_) | Expr::Special(_) | Expr::Automaton(_) | Expr::Nothing => None,
+        }
+    }
+
+    /// A parsed regex's DFA built the way [`Builder::compose`] builds an
+    /// expression's: `"key"[ \t\n\r]{0,20}:` is a literal, a memoized
+    /// whitespace counter and another literal, not a pattern to
+    /// determinize whole. Classes and repetitions are compiled alone
+    /// (printed back as regexes, memoized); look-around is refused.
+    fn compose_hir(&mut self, hir: &Hir) -> Option<Arc<ByteDfa>> {
+        let piece =
+            |builder: &Builder, pattern: &str| builder.lexeme_config.build_shared(pattern).ok();
+        match hir.kind() {
+            HirKind::Empty => piece(self, "(?:)"),
+            HirKind::Literal(Literal(bytes)) => match std::str::from_utf8(bytes) {
+                Ok(text) if !text.is_empty() => ByteDfa::labels(&[text]).ok().map(Arc::new),
+                _ => piece(self, &hir.to_string()),
+            },
+            HirKind::Class(_) | HirKind::Repetition(_) => piece(self, &hir.to_string()),
+            HirKind::Capture(capture) => self.compose_hir(&capture.sub),
+            HirKind::Concat(items) | HirKind::Alternation(items) => {
+                let how = match hir.kind() {
+                    HirKind::Concat(_) => Combine::Sequence,
+                    _ => Combine::Union,
+                };
+                let parts: Option<Vec<Arc<ByteDfa>>> =
+                    items.iter().map(|item| self.compose_hir(item)).collect();
+                self.combine_parts(parts?, how)
+            }
+            HirKind::Look(_) => None,
+        }
+    }
+
+    /// `parts` combined as `how` says, within the lexeme limits.
+    fn combine_parts(&self, parts: Vec<Arc<ByteDfa>>, how: Combine) -> Option<Arc<ByteDfa>> {
+        if let [only] = &parts[..] {
+            return Some(only.clone());
+        }
+        let parts: Vec<&ByteDfa> = parts.iter().map(|part| &**part).collect();
+        combine(&parts, how, &self.compose_config)
+            .ok()
+            .map(Arc::new)
+    }
+
+    /// Rule `id`'s DFA, if it is regular: its body's, composed, or for a
+    /// right-linear rule its regex's.
+    fn rule_dfa(&mut self, id: u32) -> Option<Arc<ByteDfa>> {
+        if let Some(dfa) = self.rule_dfas.get(&id) {
+            return dfa.clone();
+        }
+        let body = &self.grammar.rules()[id as usize].body;
+        let dfa = if mentions(body, id) {
+            let pattern = self.rule_pattern(id)?;
+            self.lexeme_config.build_shared(&pattern).ok()
+        } else {
+            self.rule_pattern(id)?;
+            self.compose(body)
+        };
+        self.rule_dfas.insert(id, dfa.clone());
+        dfa
     }
 
     /// A regex matching exactly `expression`'s language, if it is regular
