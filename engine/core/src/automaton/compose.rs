@@ -15,10 +15,8 @@
 //! and its size is bounded by [`ProductConfig`], an error past the bound.
 //! Dead ends are pruned as for every [`ByteDfa`].
 
-use foldhash::{HashMap, HashMapExt};
-use std::time::Instant;
-
-use super::{ByteDfa, CompileError, ProductConfig, RawDfa, DEAD};
+use super::explore::Explorer;
+use super::{ByteDfa, CompileError, ProductConfig, DEAD};
 
 /// How the parts combine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,19 +38,9 @@ pub(crate) fn combine(
             "combining automata needs at least one part",
         ));
     }
-    let started = Instant::now();
     let (classes, representatives) = super::product::shared_classes(parts);
-    let stride = representatives.len();
-    let mut exploration = Exploration {
-        parts,
-        how,
-        config,
-        ids: HashMap::new(),
-        pending: Vec::new(),
-        transitions: vec![0u32; stride],
-        accepting: vec![false],
-        stride,
-    };
+    let composition = Composition { parts, how };
+    let mut explorer = Explorer::new(config, representatives.len());
     let mut start: Vec<(u32, u32)> = match how {
         Combine::Sequence => vec![(0, parts[0].start())],
         Combine::Union => (0u32..)
@@ -60,22 +48,11 @@ pub(crate) fn combine(
             .map(|(part, dfa)| (part, dfa.start()))
             .collect(),
     };
-    exploration.close(&mut start, &mut Vec::new());
-    let start = exploration.intern(&start)?;
-    let mut explored = 0usize;
-    let mut next = Vec::new();
     let mut scratch = Vec::new();
-    while let Some((pairs, from)) = exploration.pending.pop() {
-        explored += 1;
-        if explored % 64 == 0 && started.elapsed() > config.max_compile_time {
-            return Err(CompileError::limit(
-                "max_compile_time",
-                format!(
-                    "combining automata took longer than {:?}",
-                    config.max_compile_time
-                ),
-            ));
-        }
+    composition.close(&mut start, &mut scratch);
+    let start = composition.intern(&mut explorer, &start)?;
+    let mut next = Vec::new();
+    while let Some((pairs, from)) = explorer.next_pending()? {
         for (class, &byte) in representatives.iter().enumerate() {
             next.clear();
             next.extend(pairs.iter().filter_map(|&(part, state)| {
@@ -86,36 +63,22 @@ pub(crate) fn combine(
                 next.sort_unstable();
                 next.dedup();
             }
-            exploration.close(&mut next, &mut scratch);
-            let to = exploration.intern(&next)?;
-            exploration.transitions[from as usize * stride + class] = to;
+            composition.close(&mut next, &mut scratch);
+            let to = composition.intern(&mut explorer, &next)?;
+            explorer.set(from, class, to);
         }
     }
-    RawDfa {
-        classes,
-        stride,
-        transitions: exploration.transitions,
-        accepting: exploration.accepting,
-        start,
-    }
-    .finish()
+    explorer.finish(classes, start)
 }
 
-/// The combined automaton's states found so far.
-struct Exploration<'a> {
+/// What a state of a composition is: a sorted set of `(part, part state)`
+/// pairs.
+struct Composition<'a> {
     parts: &'a [&'a ByteDfa],
     how: Combine,
-    config: &'a ProductConfig,
-    /// Raw state index of each set of pairs.
-    ids: HashMap<Vec<(u32, u32)>, u32>,
-    /// Sets found but not expanded yet, with their index.
-    pending: Vec<(Vec<(u32, u32)>, u32)>,
-    transitions: Vec<u32>,
-    accepting: Vec<bool>,
-    stride: usize,
 }
 
-impl Exploration<'_> {
+impl Composition<'_> {
     /// In a sequence, adds the start of every part that the part before it
     /// may hand over to (its state accepts), in part order so that a
     /// nullable part hands over in turn. `pairs` is sorted and stays so.
@@ -156,62 +119,33 @@ impl Exploration<'_> {
         std::mem::swap(pairs, scratch);
     }
 
-    /// The raw index of `pairs`, adding a row when it is new; the dead
-    /// state when no pair is left.
-    fn intern(&mut self, pairs: &[(u32, u32)]) -> Result<u32, CompileError> {
+    /// The state made of `pairs`: dead when no pair is left; accepting
+    /// when a part that may end the whole accepts.
+    fn intern(
+        &self,
+        explorer: &mut Explorer<(u32, u32)>,
+        pairs: &[(u32, u32)],
+    ) -> Result<u32, CompileError> {
         if pairs.is_empty() {
             return Ok(0);
         }
-        if let Some(&index) = self.ids.get(pairs) {
-            return Ok(index);
-        }
-        if self.accepting.len() >= self.config.max_states {
-            return Err(CompileError::limit(
-                "max_states",
-                format!(
-                    "combining automata needs more than {} states",
-                    self.config.max_states
-                ),
-            ));
-        }
-        let index = self.accepting.len() as u32;
         let last = self.parts.len() as u32 - 1;
-        let accepting = pairs.iter().any(|&(part, state)| {
-            (self.how == Combine::Union || part == last)
-                && self.parts[part as usize].is_accepting(state)
-        });
-        self.accepting.push(accepting);
-        self.transitions.extend(std::iter::repeat_n(0, self.stride));
-        self.ids.insert(pairs.to_vec(), index);
-        self.pending.push((pairs.to_vec(), index));
-        Ok(index)
+        explorer.intern(pairs, || {
+            pairs.iter().any(|&(part, state)| {
+                (self.how == Combine::Union || part == last)
+                    && self.parts[part as usize].is_accepting(state)
+            })
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::automaton::tests::accepts;
+    use crate::automaton::tests::{accepts, strings};
 
     fn dfa(pattern: &str) -> ByteDfa {
         ByteDfa::regex(pattern).unwrap()
-    }
-
-    /// Every string over `alphabet` of at most `length` characters.
-    fn strings(alphabet: &[char], length: usize) -> Vec<String> {
-        let mut all = vec![String::new()];
-        let mut last = vec![String::new()];
-        for _ in 0..length {
-            let mut longer = Vec::new();
-            for text in &last {
-                for &c in alphabet {
-                    longer.push(format!("{text}{c}"));
-                }
-            }
-            all.extend(longer.iter().cloned());
-            last = longer;
-        }
-        all
     }
 
     /// The combination accepts exactly what the regex `expected` does.

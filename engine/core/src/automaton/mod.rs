@@ -20,6 +20,7 @@
 
 mod compose;
 mod error;
+mod explore;
 mod labels;
 mod product;
 mod regex;
@@ -400,6 +401,23 @@ impl RawDfa {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    /// Every string over `alphabet` of at most `length` characters.
+    pub(crate) fn strings(alphabet: &[char], length: usize) -> Vec<String> {
+        let mut all = vec![String::new()];
+        let mut frontier = vec![String::new()];
+        for _ in 0..length {
+            let mut longer = Vec::new();
+            for prefix in &frontier {
+                for &c in alphabet {
+                    longer.push(format!("{prefix}{c}"));
+                }
+            }
+            all.extend(longer.iter().cloned());
+            frontier = longer;
+        }
+        all
+    }
 
     #[test]
     fn canonical_encodings_compare_continuations() {

@@ -20,10 +20,10 @@
 //! subset of its first included DFA, so it never accepts bytes (invalid
 //! UTF-8, say) that no component allowed.
 
-use foldhash::{HashMap, HashMapExt};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::{ByteDfa, CompileError, RawDfa, DEAD};
+use super::explore::Explorer;
+use super::{ByteDfa, CompileError, DEAD};
 
 /// Limits for a product construction; exceeding one is an error.
 #[derive(Clone, Debug)]
@@ -71,37 +71,25 @@ impl ProductConfig {
                 "a product needs at least one included automaton (complements are relative)",
             ));
         }
-        let started = Instant::now();
         let components: Vec<&ByteDfa> = include.iter().chain(exclude).copied().collect();
-        let required = include.len();
+        let (included, excluded) = components.split_at(include.len());
         let (classes, representatives) = shared_classes(&components);
-        let stride = representatives.len();
-
-        let mut exploration = Exploration {
-            config: self,
-            components: &components,
-            required,
-            ids: HashMap::new(),
-            pending: Vec::new(),
-            transitions: vec![0u32; stride],
-            accepting: vec![false],
-            stride,
+        let mut explorer = Explorer::new(self, representatives.len());
+        let accepts = |(dfa, &state): (&&ByteDfa, &u32)| state != DEAD && dfa.is_accepting(state);
+        // A tuple of component states; dead once an included one is.
+        let intern = |explorer: &mut Explorer<u32>, tuple: &[u32]| {
+            if tuple[..included.len()].contains(&DEAD) {
+                return Ok(0);
+            }
+            explorer.intern(tuple, || {
+                included.iter().zip(tuple).all(accepts)
+                    && !excluded.iter().zip(&tuple[included.len()..]).any(accepts)
+            })
         };
         let start: Vec<u32> = components.iter().map(|dfa| dfa.start()).collect();
-        let start = exploration.intern(&start)?;
-        let mut explored = 0usize;
-        while let Some((tuple, from)) = exploration.pending.pop() {
-            explored += 1;
-            if explored % 64 == 0 && started.elapsed() > self.max_compile_time {
-                return Err(CompileError::limit(
-                    "max_compile_time",
-                    format!(
-                        "combining automata took longer than {:?}",
-                        self.max_compile_time
-                    ),
-                ));
-            }
-            let mut next = vec![DEAD; components.len()];
+        let start = intern(&mut explorer, &start)?;
+        let mut next = vec![DEAD; components.len()];
+        while let Some((tuple, from)) = explorer.next_pending()? {
             for (class, &byte) in representatives.iter().enumerate() {
                 for ((slot, dfa), &state) in next.iter_mut().zip(&components).zip(&tuple) {
                     *slot = if state == DEAD {
@@ -110,18 +98,11 @@ impl ProductConfig {
                         dfa.next(state, byte)
                     };
                 }
-                let to = exploration.intern(&next)?;
-                exploration.transitions[from as usize * stride + class] = to;
+                let to = intern(&mut explorer, &next)?;
+                explorer.set(from, class, to);
             }
         }
-        RawDfa {
-            classes,
-            stride,
-            transitions: exploration.transitions,
-            accepting: exploration.accepting,
-            start,
-        }
-        .finish()
+        explorer.finish(classes, start)
     }
 }
 
@@ -154,76 +135,11 @@ pub(super) fn shared_classes(components: &[&ByteDfa]) -> ([u8; 256], Vec<u8>) {
     (classes, representatives)
 }
 
-/// The product's states found so far.
-struct Exploration<'a> {
-    config: &'a ProductConfig,
-    /// Included components first, then excluded ones.
-    components: &'a [&'a ByteDfa],
-    /// How many components are included.
-    required: usize,
-    /// Raw state index of each tuple of component states.
-    ids: HashMap<Vec<u32>, u32>,
-    /// Tuples found but not expanded yet, with their index.
-    pending: Vec<(Vec<u32>, u32)>,
-    transitions: Vec<u32>,
-    accepting: Vec<bool>,
-    stride: usize,
-}
-
-impl Exploration<'_> {
-    /// The raw index of `tuple`, adding a row when it is new; the dead
-    /// state when an included component is dead.
-    fn intern(&mut self, tuple: &[u32]) -> Result<u32, CompileError> {
-        if tuple[..self.required].contains(&DEAD) {
-            return Ok(0);
-        }
-        if let Some(&index) = self.ids.get(tuple) {
-            return Ok(index);
-        }
-        if self.accepting.len() >= self.config.max_states {
-            return Err(CompileError::limit(
-                "max_states",
-                format!(
-                    "combining automata needs more than {} states",
-                    self.config.max_states
-                ),
-            ));
-        }
-        let index = self.accepting.len() as u32;
-        let accepts = |(dfa, &state): (&&ByteDfa, &u32)| state != DEAD && dfa.is_accepting(state);
-        let (included, excluded) = self.components.split_at(self.required);
-        let accepting = included.iter().zip(tuple).all(accepts)
-            && !excluded.iter().zip(&tuple[self.required..]).any(accepts);
-        self.accepting.push(accepting);
-        self.transitions.extend(std::iter::repeat_n(0, self.stride));
-        self.ids.insert(tuple.to_vec(), index);
-        self.pending.push((tuple.to_vec(), index));
-        Ok(index)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::automaton::tests::accepts;
+    use crate::automaton::tests::{accepts, strings};
     use crate::automaton::CompileErrorKind;
-
-    /// Every string over `alphabet` of at most `length` characters.
-    fn strings(alphabet: &[char], length: usize) -> Vec<String> {
-        let mut all = vec![String::new()];
-        let mut frontier = vec![String::new()];
-        for _ in 0..length {
-            let mut longer = Vec::new();
-            for prefix in &frontier {
-                for &c in alphabet {
-                    longer.push(format!("{prefix}{c}"));
-                }
-            }
-            all.extend(longer.iter().cloned());
-            frontier = longer;
-        }
-        all
-    }
 
     /// Checks the product of regexes against the regexes themselves on
     /// every short string.

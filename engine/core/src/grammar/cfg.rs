@@ -18,6 +18,14 @@
 //! [`MAX_LEXEME_STATES`] (or any other compile limit) keeps the plain
 //! structure instead, so the choice affects speed only, never the language.
 //!
+//! A lexeme's DFA is put together from its pieces' DFAs (sequences and
+//! unions over the parts' tables, see `automaton::compose`) rather than
+//! determinized from its whole regex: the pieces — bounded whitespace, a
+//! string body, a number — recur in every schema and come from the regex
+//! memo, so a new key costs a walk over a hundred states instead of a
+//! determinization. The whole pattern is still the lexeme's identity and
+//! memo key, and the fallback when a piece is not composable.
+//!
 //! Repetitions: `x*` is `R ::= ε | R x` (left recursion, which Earley
 //! handles in linear space), `x{m,n}` is `m` copies of `x` followed by a
 //! chain of `n - m` optional copies. The number of productions is bounded
