@@ -292,13 +292,15 @@ impl VocabularyBuilder {
                 (id as TokenId, &bytes[range])
             });
         let trie = TokenTrie::new(text_tokens);
+        let shared_lexemes =
+            SharedLexemes::new(DEFAULT_SHARED_LEXEME_CACHE_BYTES).reaching(trie.max_depth());
         Ok(Vocabulary {
             bytes: self.bytes,
             offsets: self.offsets,
             kinds: self.kinds,
             eos_tokens: self.eos_tokens,
             trie,
-            shared_lexemes: Arc::new(SharedLexemes::new(DEFAULT_SHARED_LEXEME_CACHE_BYTES)),
+            shared_lexemes: Arc::new(shared_lexemes),
         })
     }
 }

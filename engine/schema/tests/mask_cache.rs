@@ -95,6 +95,10 @@ fn names_schema() -> Value {
         "tags".into(),
         json!({"type": "array", "items": {"type": "string", "pattern": "^[a-z]+$"}}),
     );
+    // Bounded strings: states far from the bound walk alike (one shared
+    // walk), states near it do not.
+    properties.insert("note".into(), json!({"type": "string", "maxLength": 300}));
+    properties.insert("code".into(), json!({"type": "string", "maxLength": 12}));
     json!({"type": "object", "properties": properties})
 }
 
@@ -104,6 +108,14 @@ const NAMES_DOCUMENTS: &[&str] = &[
     r#"{"a1": "x", "message": "m", "ratio": -1.5e3, "tags": ["ab", "cd"], "alp": null, "z": {"a": 1}}"#,
     r#"{ "a" : "spaced" ,  "count" : 0 , "q" : true }"#,
     r#"{}"#,
+    concat!(
+        r#"{"note": ""#,
+        "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor ",
+        "incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud ",
+        "exercitation ullamco laboris nisi ut aliquip ex ea commodo consequat. Duis aute irure ",
+        r#"dolor in reprehenderit in voluptate.", "code": "ABCDEFGHIJKL"}"#
+    ),
+    r#"{"note": "short", "code": "x"}"#,
 ];
 
 #[test]

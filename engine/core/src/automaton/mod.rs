@@ -52,6 +52,10 @@ pub struct ByteDfa {
 /// The dead state: no continuation from it can ever be accepted.
 pub const DEAD: u32 = 0;
 
+/// Ends a state's entry in [`ByteDfa::canonical_within`] when the state
+/// lies at the depth bound (no byte or state number is this large).
+pub const DEPTH_END: u32 = u32::MAX;
+
 impl ByteDfa {
     /// Assembles a DFA from its table (premultiplied ids, state 0 dead).
     fn new(
@@ -144,36 +148,62 @@ impl ByteDfa {
             + std::mem::size_of_val(&*self.accepting_ids)
     }
 
-    /// The part of the automaton reachable from `state`, written so that two
-    /// states (of this or any other DFA) with the same encoding accept the
-    /// same continuations: states are numbered in breadth-first order from
-    /// `state`, visiting bytes `0..=255`; each contributes its accepting flag
-    /// and its transitions as runs `(last byte of the run, target)` over all
-    /// 256 bytes, targets written as number + 1 and the dead state as 0.
-    /// `None` from the dead state or when more than `max_states` states are
-    /// reachable.
-    pub fn canonical_from(&self, state: u32, max_states: usize) -> Option<Vec<u32>> {
+    /// The part of the automaton reachable from `state` within `max_depth`
+    /// bytes, written so that two states (of this or any other DFA) with
+    /// the same encoding accept the same continuations of up to
+    /// `max_depth` bytes, and tell the same prefixes of them apart as live
+    /// and accepting: states are numbered in breadth-first order from
+    /// `state`, visiting bytes `0..=255`; each contributes its accepting
+    /// flag, then either [`DEPTH_END`] (first reached `max_depth` bytes
+    /// away: its steps are past the horizon) or its transitions as runs
+    /// `(last byte of the run, target)` over all 256 bytes, targets written
+    /// as number + 1 and the dead state as 0. `None` from the dead state
+    /// or when more than `max_states` states are numbered.
+    ///
+    /// A mask walk goes no deeper than the longest token, so states that
+    /// agree to that depth walk alike: every state of a long counter (a
+    /// string of at most 5,000 characters, 20 characters in) has the same
+    /// encoding until the bound comes within a token's length.
+    pub fn canonical_within(
+        &self,
+        state: u32,
+        max_depth: usize,
+        max_states: usize,
+    ) -> Option<Vec<u32>> {
         if state == DEAD {
             return None;
         }
-        let mut number: std::collections::HashMap<u32, u32> =
-            std::collections::HashMap::from([(state, 0)]);
-        let mut order = vec![state];
+        // Runs of bytes sharing a class, as (last byte, class).
+        let mut runs: Vec<(u8, u8)> = Vec::new();
+        for byte in 0..=255u8 {
+            let class = self.classes[byte as usize];
+            match runs.last_mut() {
+                Some(run) if run.1 == class => run.0 = byte,
+                _ => runs.push((byte, class)),
+            }
+        }
+        let mut number: foldhash::HashMap<u32, u32> = foldhash::HashMap::default();
+        number.insert(state, 0);
+        let mut order = vec![(state, 0usize)];
         let mut encoding = Vec::new();
         let mut next_index = 0;
         while next_index < order.len() {
-            let current = order[next_index];
+            let (current, depth) = order[next_index];
             next_index += 1;
             encoding.push(u32::from(self.is_accepting(current)));
-            let mut run_target = None;
-            for byte in 0..=255u8 {
-                let target = self.next(current, byte);
+            if depth == max_depth {
+                encoding.push(DEPTH_END);
+                continue;
+            }
+            let mut run: Option<(u8, u32)> = None;
+            for &(last, class) in &runs {
+                let target = self.transitions[current as usize + class as usize];
                 let written = if target == DEAD {
                     0
                 } else {
                     let count = number.len() as u32;
                     let index = *number.entry(target).or_insert_with(|| {
-                        order.push(target);
+                        order.push((target, depth + 1));
                         count
                     });
                     index + 1
@@ -181,14 +211,26 @@ impl ByteDfa {
                 if order.len() > max_states {
                     return None;
                 }
-                if run_target.is_some_and(|previous| previous != written) {
-                    encoding.extend([u32::from(byte) - 1, run_target.unwrap_or_default()]);
+                match run {
+                    Some((_, previous)) if previous == written => run = Some((last, written)),
+                    Some((end, previous)) => {
+                        encoding.extend([u32::from(end), previous]);
+                        run = Some((last, written));
+                    }
+                    None => run = Some((last, written)),
                 }
-                run_target = Some(written);
             }
-            encoding.extend([255, run_target.unwrap_or_default()]);
+            if let Some((end, previous)) = run {
+                encoding.extend([u32::from(end), previous]);
+            }
         }
         Some(encoding)
+    }
+
+    /// [`canonical_within`](ByteDfa::canonical_within) with no depth
+    /// bound: the whole automaton reachable from `state`.
+    pub fn canonical_from(&self, state: u32, max_states: usize) -> Option<Vec<u32>> {
+        self.canonical_within(state, usize::MAX, max_states)
     }
 
     /// The bytes every continuation from `state` must start with, stopping
@@ -434,6 +476,23 @@ pub(crate) mod tests {
         assert_ne!(digits.canonical_from(after_a1, 16).unwrap(), encoding);
         assert_eq!(digits.canonical_from(DEAD, 16), None);
         assert_eq!(digits.canonical_from(digits.start(), 1), None);
+    }
+
+    #[test]
+    fn bounded_encodings_compare_continuations_up_to_the_bound() {
+        let counter = ByteDfa::regex("a{0,50}").unwrap();
+        let after = |n: usize| counter.next_bytes(counter.start(), &vec![b'a'; n]);
+        let within = |n: usize| counter.canonical_within(after(n), 8, 1000).unwrap();
+        // Far from the bound, the states look alike for 8 bytes.
+        assert_eq!(within(3), within(20));
+        // Within 8 bytes of it, they do not.
+        assert_ne!(within(20), within(45));
+        assert_ne!(within(44), within(45));
+        // Unbounded, every count is its own state.
+        assert_ne!(
+            counter.canonical_from(after(3), 1000),
+            counter.canonical_from(after(20), 1000)
+        );
     }
 
     /// Whether `dfa` accepts the whole of `text`.

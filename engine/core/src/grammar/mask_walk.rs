@@ -65,9 +65,11 @@ const SHARED: u32 = u32::MAX - 1;
 /// Marks a frontier written with this grammar's `(terminal, state)` pairs.
 const LOCAL: u32 = u32::MAX - 2;
 
-/// The most states a lexeme may reach from its current state to get a
-/// shared id; larger ones are cached per grammar only.
-const MAX_SHARED_LEXEME_STATES: usize = 128;
+/// The most states a lexeme may reach from its current state (within a
+/// token's length) to get a shared id; larger ones are cached per grammar
+/// only. A string of bounded length reaches about a dozen states per
+/// character, so this covers a counter a long token deep.
+const MAX_SHARED_LEXEME_STATES: usize = 2048;
 
 /// The most first bytes in which a lexeme state's walk may differ from its
 /// reference state's to be built from it ([`Walker::reference`]).
@@ -77,7 +79,7 @@ const MAX_PATCHED_FIRST_BYTES: usize = 32;
 const MAX_REFERENCE_DEPTH: usize = 4;
 
 /// The most `u32`s of canonical lexeme encodings a vocabulary keeps.
-const MAX_SHARED_LEXEME_WORDS: usize = 4 << 20;
+const MAX_SHARED_LEXEME_WORDS: usize = 16 << 20;
 
 /// The default memory budget of the vocabulary-wide cache of lexer walks.
 pub const DEFAULT_SHARED_LEXEME_CACHE_BYTES: usize = 128 << 20;
@@ -88,10 +90,14 @@ pub const DEFAULT_SHARED_LEXEME_CACHE_BYTES: usize = 128 << 20;
 /// match, not on which grammar they came from: the body of a JSON string is
 /// the same automaton in every schema. Each `(DFA, state)` is identified by
 /// the canonical encoding of the automaton reachable from it
-/// ([`ByteDfa::canonical_from`]); equal encodings get one shared id, and
+/// as far as the longest token reaches ([`ByteDfa::canonical_within`]):
+/// a walk goes no deeper, so equal encodings walk alike and get one
+/// shared id, and
 /// walks over shared ids are cached here, so a batch of different schemas
 /// (or a server's stream of requests) pays for each kind of lexeme once.
 pub struct SharedLexemes {
+    /// How far a walk reaches: the longest token's bytes.
+    max_depth: usize,
     ids: RwLock<HashMap<Box<[u32]>, u32>>,
     words: AtomicUsize,
     masks: MaskCache<LexemeKey, LexemeMask>,
@@ -101,10 +107,18 @@ impl SharedLexemes {
     /// An empty cache holding up to `budget` bytes of walks.
     pub fn new(budget: usize) -> SharedLexemes {
         SharedLexemes {
+            max_depth: usize::MAX,
             ids: RwLock::new(HashMap::new()),
             words: AtomicUsize::new(0),
             masks: MaskCache::new(budget),
         }
+    }
+
+    /// The cache for a vocabulary whose longest token has `bytes` bytes:
+    /// lexeme states that agree that far share their walks.
+    pub(crate) fn reaching(mut self, bytes: usize) -> SharedLexemes {
+        self.max_depth = bytes;
+        self
     }
 
     /// Bytes of walks stored.
@@ -175,7 +189,7 @@ impl LexemeCaches {
             return id;
         }
         let id = dfa
-            .canonical_from(pair.1, MAX_SHARED_LEXEME_STATES)
+            .canonical_within(pair.1, shared.max_depth, MAX_SHARED_LEXEME_STATES)
             .and_then(|encoding| shared.intern(encoding));
         self.shared_ids
             .write()
