@@ -161,10 +161,10 @@ impl TokenTrie {
         mut on_node: impl FnMut(usize, &[TokenId], S),
     ) {
         let base_depth = self.nodes[from].depth as usize;
-        // The states on the path from `from` to the current node, grown as
-        // the walk descends.
+        // `states[d]`: the state on the path from `from` at relative depth
+        // `d`, overwritten as the walk moves between branches.
         states.clear();
-        states.push(start);
+        states.resize(self.max_depth + 1 - base_depth.min(self.max_depth), start);
         let end = self.nodes[from].subtree_end as usize;
         let mut index = from + 1;
         while index < end {
@@ -173,8 +173,7 @@ impl TokenTrie {
             match step(states[depth - 1], node.byte) {
                 None => index = node.subtree_end as usize,
                 Some(state) => {
-                    states.truncate(depth);
-                    states.push(state);
+                    states[depth] = state;
                     let first = node.token_start as usize;
                     let last = self.nodes[index + 1].token_start as usize;
                     on_node(index, &self.node_tokens[first..last], state);

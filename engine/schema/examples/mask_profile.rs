@@ -1,5 +1,6 @@
 //! Times every mask of one MaskBench file and prints the slow ones with the
 //! text before them: `mask_profile TOKENIZER FILE [THRESHOLD_US]`.
+//! `NO_CACHE=1` turns the mask caches off, so every mask is a full walk.
 
 use std::time::Instant;
 
@@ -17,7 +18,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .transpose()?
         .unwrap_or(1000.0);
     let file = BenchFile::parse(&std::fs::read_to_string(&args[2])?)?;
-    let constraint = compile(&file.schema, &Options::default())?.constraint(vocabulary.clone())?;
+    let mut constraint =
+        compile(&file.schema, &Options::default())?.constraint(vocabulary.clone())?;
+    if std::env::var_os("NO_CACHE").is_some() {
+        constraint = constraint.with_mask_cache_bytes(0);
+    }
     let mut mask = TokenMask::new(vocabulary.len());
     let mut times = Vec::new();
     for (valid, instance) in &file.tests {

@@ -612,15 +612,75 @@ impl Walker<'_> {
             Allowed::Ids(Vec::new())
         };
         let mut grouper = Grouper::default();
-        let mut product = ProductLexer::new(dfas);
-        if let Some(start) = product.state(start) {
+        if let ([dfa], &[start]) = (dfas, start) {
+            let mut ends = Vec::new();
             for &node in nodes {
-                self.walk(node as usize, &mut product, start, &mut found, &mut grouper);
+                self.walk_one(node as usize, dfa, start, &mut found, &mut ends);
+            }
+            if !ends.is_empty() {
+                grouper.groups.push(BoundaryGroup {
+                    finished: Box::new([0]),
+                    nodes: ends,
+                });
+            }
+        } else {
+            let mut product = ProductLexer::new(dfas);
+            if let Some(start) = product.state(start) {
+                for &node in nodes {
+                    self.walk(node as usize, &mut product, start, &mut found, &mut grouper);
+                }
             }
         }
         LexemeMask {
             allowed: found.compact(self.words),
             boundaries: grouper.groups,
+        }
+    }
+
+    /// [`Walker::walk`] for a frontier of one lexeme: the DFA's own table,
+    /// no product states. Boundaries (nodes with children where the
+    /// lexeme accepts) go into `ends`, in trie order.
+    fn walk_one(
+        &mut self,
+        from: usize,
+        dfa: &ByteDfa,
+        start: u32,
+        found: &mut Allowed,
+        ends: &mut Vec<u32>,
+    ) {
+        let trie = self.trie;
+        let step = |state: u32, byte: u8| {
+            let next = dfa.next(state, byte);
+            (next != DEAD).then_some(next)
+        };
+        let mut end_at = |node: usize, state: u32| {
+            if dfa.is_accepting(state) && !trie.is_leaf(node) {
+                ends.push(node as u32);
+            }
+        };
+        match found {
+            Allowed::Words(words) => trie.walk_below_with(
+                from,
+                start,
+                &mut self.trie_states,
+                step,
+                |node, tokens, state| {
+                    for &id in tokens {
+                        words[id as usize / 32] |= 1 << (id % 32);
+                    }
+                    end_at(node, state);
+                },
+            ),
+            Allowed::Ids(ids) => trie.walk_below_with(
+                from,
+                start,
+                &mut self.trie_states,
+                step,
+                |node, tokens, state| {
+                    ids.extend_from_slice(tokens);
+                    end_at(node, state);
+                },
+            ),
         }
     }
 
