@@ -1,6 +1,8 @@
 //! Times every mask of one MaskBench file and prints the slow ones with the
 //! text before them: `mask_profile TOKENIZER FILE [THRESHOLD_US]`.
-//! `NO_CACHE=1` turns the mask caches off, so every mask is a full walk.
+//! `NO_CACHE=1` turns the mask caches off, so every mask is a full walk;
+//! `ANY_ORDER=N` compiles as `maskbench_quick` does. A refused valid
+//! instance prints the refused token and the text before it.
 
 use std::time::Instant;
 
@@ -18,8 +20,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .transpose()?
         .unwrap_or(1000.0);
     let file = BenchFile::parse(&std::fs::read_to_string(&args[2])?)?;
-    let mut constraint =
-        compile(&file.schema, &Options::default())?.constraint(vocabulary.clone())?;
+    let options = match std::env::var("ANY_ORDER") {
+        Ok(cap) => Options {
+            property_order: rein_schema::PropertyOrder::Any {
+                max_properties: cap.parse()?,
+            },
+            ..Options::default()
+        },
+        Err(_) => Options::default(),
+    };
+    let mut constraint = compile(&file.schema, &options)?.constraint(vocabulary.clone())?;
     if std::env::var_os("NO_CACHE").is_some() {
         constraint = constraint.with_mask_cache_bytes(0);
     }
@@ -44,6 +54,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 println!("{us:8.0} µs  allowed {:6}  …{tail:?}", mask.count());
             }
             if !mask.contains(token) || matcher.commit(token).is_err() {
+                let tail = String::from_utf8_lossy(&prefix[prefix.len().saturating_sub(80)..])
+                    .into_owned();
+                let refused =
+                    String::from_utf8_lossy(vocabulary.token_bytes(token).unwrap_or_default())
+                        .into_owned();
+                println!("refused {refused:?} after …{tail:?}");
                 break;
             }
             prefix.extend_from_slice(vocabulary.token_bytes(token).unwrap_or_default());
