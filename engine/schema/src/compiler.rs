@@ -1694,15 +1694,14 @@ impl<'a> Compiler<'a> {
         // Any key minus the names, as an automaton difference: the names'
         // trie and the (memoized) generic key are small to determinize,
         // where one regex spelling out the complement is not.
-        let named = names
-            .iter()
-            .map(|name| regex_syntax::escape(&encode_string(name)))
-            .collect::<Vec<_>>()
-            .join("|");
+        let quoted: Vec<String> = names.iter().map(|name| encode_string(name)).collect();
         let regex = RegexConfig::new();
+        let products = ProductConfig::new();
         let difference = regex.build(&any_key).and_then(|any| {
-            let named = regex.build(&format!("(?:{named})(?s:.*)"))?;
-            ProductConfig::new().build(&[&any], &[&named])
+            // The names' trie, then anything: no regex to determinize.
+            let named =
+                products.sequence(&[&ByteDfa::labels(&quoted)?, &regex.build("(?s:.*)")?])?;
+            products.build(&[&any], &[&named])
         });
         if let Ok(dfa) = difference {
             return Expr::Automaton(DfaTerminal::new("other key", dfa));

@@ -106,6 +106,20 @@ impl ProductConfig {
     }
 }
 
+impl ProductConfig {
+    /// The DFA accepting each part's match followed by the next part's,
+    /// built from the parts' tables (within these limits). `parts` must
+    /// not be empty.
+    pub fn sequence(&self, parts: &[&ByteDfa]) -> Result<ByteDfa, CompileError> {
+        super::compose::combine(parts, super::compose::Combine::Sequence, self)
+    }
+
+    /// The DFA accepting any one part's match. `parts` must not be empty.
+    pub fn union(&self, parts: &[&ByteDfa]) -> Result<ByteDfa, CompileError> {
+        super::compose::combine(parts, super::compose::Combine::Union, self)
+    }
+}
+
 /// Byte classes for an automaton built from `components`: bytes that no
 /// component tells apart share a class. Returns each byte's class and one
 /// byte of each class.
