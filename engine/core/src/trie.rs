@@ -162,9 +162,14 @@ impl TokenTrie {
     ) {
         let base_depth = self.nodes[from].depth as usize;
         // `states[d]`: the state on the path from `from` at relative depth
-        // `d`, overwritten as the walk moves between branches.
-        states.clear();
-        states.resize(self.max_depth + 1 - base_depth.min(self.max_depth), start);
+        // `d`. A node is reached right after its parent wrote its entry, so
+        // entries left from another walk are never read; the vector only
+        // grows, once, to the deepest path.
+        let height = self.max_depth.saturating_sub(base_depth) + 1;
+        if states.len() < height {
+            states.resize(height, start);
+        }
+        states[0] = start;
         let end = self.nodes[from].subtree_end as usize;
         let mut index = from + 1;
         while index < end {

@@ -132,7 +132,6 @@ impl Cfg {
             compose_config: ProductConfig::new()
                 .max_states(4 * MAX_LEXEME_STATES)
                 .max_compile_time(std::time::Duration::from_millis(50)),
-            rule_dfas: HashMap::new(),
             composed: HashMap::new(),
             lexical: vec![Lexical::Unknown; grammar.rules().len()],
             wanted: Vec::new(),
@@ -247,8 +246,6 @@ struct Builder<'a> {
     lexeme_config: RegexConfig,
     /// The limits a lexeme built from its pieces' DFAs must fit in.
     compose_config: ProductConfig,
-    /// Each regular rule's DFA, once built from its pieces.
-    rule_dfas: HashMap<u32, Option<Arc<ByteDfa>>>,
     /// Each expression's DFA built from its pieces, by its pattern.
     composed: HashMap<String, Option<Arc<ByteDfa>>>,
     /// Each rule as one regex, once known (see [`Lexical`]).
@@ -468,13 +465,10 @@ impl Builder<'_> {
     }
 
     fn compose_uncached(&mut self, expression: &Expr) -> Option<Arc<ByteDfa>> {
-        let piece =
-            |builder: &Builder, pattern: &str| builder.lexeme_config.build_shared(pattern).ok();
         match expression {
-            Expr::Empty => piece(self, "(?:)"),
-            Expr::Literal(text) if text.is_empty() => piece(self, "(?:)"),
-            Expr::Literal(text) => ByteDfa::labels(&[text.as_str()]).ok().map(Arc::new),
-            Expr::Class(ranges) => piece(self, &class_pattern(ranges)),
+            Expr::Empty => self.piece("(?:)"),
+            Expr::Literal(text) => self.literal(text),
+            Expr::Class(ranges) => self.piece(&class_pattern(ranges)),
             Expr::Regex(pattern) if pattern.len() <= MAX_INLINED_REGEX_BYTES => {
                 let hir = regex_syntax::ParserBuilder::new()
                     .utf8(true)
@@ -484,7 +478,16 @@ impl Builder<'_> {
                     .ok()?;
                 self.compose_hir(&hir)
             }
-            Expr::Rule(id) => self.rule_dfa(id.0),
+            Expr::Rule(id) => {
+                let body = &self.grammar.rules()[id.0 as usize].body;
+                if mentions(body, id.0) {
+                    // Right-linear: its regex (`(a|…)*(b|…)`) is the piece.
+                    let pattern = self.pattern(expression)?;
+                    self.piece(&pattern)
+                } else {
+                    self.compose(body)
+                }
+            }
             Expr::Sequence(items) | Expr::Alternation(items) => {
                 let how = match expression {
                     Expr::Sequence(_) => Combine::Sequence,
@@ -496,7 +499,7 @@ impl Builder<'_> {
             }
             Expr::Repeat { .. } => {
                 let pattern = self.pattern(expression)?;
-                piece(self, &pattern)
+                self.piece(&pattern)
             }
             Expr::Regex(_) | Expr::Special(_) | Expr::Automaton(_) | Expr::Nothing => None,
         }
@@ -508,15 +511,13 @@ impl Builder<'_> {
     /// determinize whole. Classes and repetitions are compiled alone
     /// (printed back as regexes, memoized); look-around is refused.
     fn compose_hir(&mut self, hir: &Hir) -> Option<Arc<ByteDfa>> {
-        let piece =
-            |builder: &Builder, pattern: &str| builder.lexeme_config.build_shared(pattern).ok();
         match hir.kind() {
-            HirKind::Empty => piece(self, "(?:)"),
+            HirKind::Empty => self.piece("(?:)"),
             HirKind::Literal(Literal(bytes)) => match std::str::from_utf8(bytes) {
-                Ok(text) if !text.is_empty() => ByteDfa::labels(&[text]).ok().map(Arc::new),
-                _ => piece(self, &hir.to_string()),
+                Ok(text) => self.literal(text),
+                Err(_) => self.piece(&hir.to_string()),
             },
-            HirKind::Class(_) | HirKind::Repetition(_) => piece(self, &hir.to_string()),
+            HirKind::Class(_) | HirKind::Repetition(_) => self.piece(&hir.to_string()),
             HirKind::Capture(capture) => self.compose_hir(&capture.sub),
             HirKind::Concat(items) | HirKind::Alternation(items) => {
                 let how = match hir.kind() {
@@ -542,22 +543,17 @@ impl Builder<'_> {
             .map(Arc::new)
     }
 
-    /// Rule `id`'s DFA, if it is regular: its body's, composed, or for a
-    /// right-linear rule its regex's.
-    fn rule_dfa(&mut self, id: u32) -> Option<Arc<ByteDfa>> {
-        if let Some(dfa) = self.rule_dfas.get(&id) {
-            return dfa.clone();
+    /// A piece compiled alone from its regex (memoized process-wide).
+    fn piece(&self, pattern: &str) -> Option<Arc<ByteDfa>> {
+        self.lexeme_config.build_shared(pattern).ok()
+    }
+
+    /// A literal's DFA (the empty string's for an empty literal).
+    fn literal(&self, text: &str) -> Option<Arc<ByteDfa>> {
+        if text.is_empty() {
+            return self.piece("(?:)");
         }
-        let body = &self.grammar.rules()[id as usize].body;
-        let dfa = if mentions(body, id) {
-            let pattern = self.rule_pattern(id)?;
-            self.lexeme_config.build_shared(&pattern).ok()
-        } else {
-            self.rule_pattern(id)?;
-            self.compose(body)
-        };
-        self.rule_dfas.insert(id, dfa.clone());
-        dfa
+        ByteDfa::labels(&[text]).ok().map(Arc::new)
     }
 
     /// A regex matching exactly `expression`'s language, if it is regular

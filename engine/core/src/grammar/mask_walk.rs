@@ -210,6 +210,23 @@ pub struct LexemeMask {
 }
 
 impl LexemeMask {
+    /// The walk of a one-lexeme frontier: `allowed`, and the boundary
+    /// nodes `ends` (in trie order), where slot 0 finishes.
+    fn of_one(allowed: Allowed, ends: Vec<u32>, words: usize) -> LexemeMask {
+        let boundaries = if ends.is_empty() {
+            Vec::new()
+        } else {
+            vec![BoundaryGroup {
+                finished: Box::new([0]),
+                nodes: ends,
+            }]
+        };
+        LexemeMask {
+            allowed: allowed.compact(words),
+            boundaries,
+        }
+    }
+
     /// The walk of a frontier whose slot `i` walked as `parts[i]` (each a
     /// one-lexeme walk, whose boundaries all finish slot 0): every part's
     /// tokens, and each boundary node with the slots that end there.
@@ -269,7 +286,7 @@ impl LexemeMask {
 
 /// A set of tokens: a bitset, or a list when that is smaller (walks below
 /// boundaries usually allow a handful of tokens).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 enum Allowed {
     Words(Box<[u32]>),
     Ids(Vec<TokenId>),
@@ -278,11 +295,7 @@ enum Allowed {
 impl Allowed {
     fn extend(&mut self, tokens: &[TokenId]) {
         match self {
-            Allowed::Words(words) => {
-                for &id in tokens {
-                    words[id as usize / 32] |= 1 << (id % 32);
-                }
-            }
+            Allowed::Words(words) => set_bits(words, tokens),
             Allowed::Ids(ids) => ids.extend_from_slice(tokens),
         }
     }
@@ -307,11 +320,9 @@ impl Allowed {
     /// `words` mask words.
     fn compact(self, words: usize) -> Allowed {
         match self {
-            Allowed::Ids(mut ids) if ids.len() >= words => {
+            Allowed::Ids(ids) if ids.len() >= words => {
                 let mut bits = vec![0u32; words];
-                for id in ids.drain(..) {
-                    bits[id as usize / 32] |= 1 << (id % 32);
-                }
+                set_bits(&mut bits, &ids);
                 Allowed::Words(bits.into())
             }
             Allowed::Ids(mut ids) => {
@@ -338,12 +349,16 @@ impl Allowed {
                     *word |= mine;
                 }
             }
-            Allowed::Ids(ids) => {
-                for &id in ids.iter() {
-                    words[id as usize / 32] |= 1 << (id % 32);
-                }
-            }
+            Allowed::Ids(ids) => set_bits(words, ids),
         }
+    }
+}
+
+/// Sets the bits of `ids` in a mask's `words`.
+#[inline]
+fn set_bits(words: &mut [u32], ids: &[TokenId]) {
+    for &id in ids {
+        words[id as usize / 32] |= 1 << (id % 32);
     }
 }
 
@@ -374,8 +389,9 @@ struct Grouper {
 const NO_GROUP: u32 = u32::MAX;
 
 impl Grouper {
-    /// Adds the boundary `node`, where the `finished` slots accept.
-    fn push(&mut self, finished: &[u32], node: u32) {
+    /// Adds the boundary `node`, where the `finished` slots accept, and
+    /// returns its group's index.
+    fn push(&mut self, finished: &[u32], node: u32) -> usize {
         let slot = match self.index.get(finished) {
             Some(&slot) => slot,
             None => {
@@ -388,6 +404,7 @@ impl Grouper {
             }
         };
         self.groups[slot].nodes.push(node);
+        slot
     }
 
     /// Adds the boundary `node`, reached in product state `state`.
@@ -400,8 +417,7 @@ impl Grouper {
             }
         }
         product.finished(state, finished);
-        self.push(finished, node as u32);
-        let slot = self.index[finished.as_slice()];
+        let slot = self.push(finished, node as u32);
         if self.group_of_state.len() <= id {
             self.group_of_state.resize(id + 1, NO_GROUP);
         }
@@ -611,24 +627,18 @@ impl Walker<'_> {
         } else {
             Allowed::Ids(Vec::new())
         };
-        let mut grouper = Grouper::default();
         if let ([dfa], &[start]) = (dfas, start) {
             let mut ends = Vec::new();
             for &node in nodes {
                 self.walk_one(node as usize, dfa, start, &mut found, &mut ends);
             }
-            if !ends.is_empty() {
-                grouper.groups.push(BoundaryGroup {
-                    finished: Box::new([0]),
-                    nodes: ends,
-                });
-            }
-        } else {
-            let mut product = ProductLexer::new(dfas);
-            if let Some(start) = product.state(start) {
-                for &node in nodes {
-                    self.walk(node as usize, &mut product, start, &mut found, &mut grouper);
-                }
+            return LexemeMask::of_one(found, ends, self.words);
+        }
+        let mut grouper = Grouper::default();
+        let mut product = ProductLexer::new(dfas);
+        if let Some(start) = product.state(start) {
+            for &node in nodes {
+                self.walk(node as usize, &mut product, start, &mut found, &mut grouper);
             }
         }
         LexemeMask {
@@ -648,40 +658,42 @@ impl Walker<'_> {
         found: &mut Allowed,
         ends: &mut Vec<u32>,
     ) {
-        let trie = self.trie;
-        let step = |state: u32, byte: u8| {
-            let next = dfa.next(state, byte);
-            (next != DEAD).then_some(next)
-        };
-        let mut end_at = |node: usize, state: u32| {
-            if dfa.is_accepting(state) && !trie.is_leaf(node) {
-                ends.push(node as u32);
-            }
-        };
+        // The set's kind is settled once, not matched at every node.
         match found {
-            Allowed::Words(words) => trie.walk_below_with(
-                from,
-                start,
-                &mut self.trie_states,
-                step,
-                |node, tokens, state| {
-                    for &id in tokens {
-                        words[id as usize / 32] |= 1 << (id % 32);
-                    }
-                    end_at(node, state);
-                },
-            ),
-            Allowed::Ids(ids) => trie.walk_below_with(
-                from,
-                start,
-                &mut self.trie_states,
-                step,
-                |node, tokens, state| {
-                    ids.extend_from_slice(tokens);
-                    end_at(node, state);
-                },
-            ),
+            Allowed::Words(words) => {
+                self.walk_one_into(from, dfa, start, ends, |tokens| set_bits(words, tokens))
+            }
+            Allowed::Ids(ids) => self.walk_one_into(from, dfa, start, ends, |tokens| {
+                ids.extend_from_slice(tokens)
+            }),
         }
+    }
+
+    /// [`Walker::walk_one`] handing each allowed node's tokens to `add`.
+    fn walk_one_into(
+        &mut self,
+        from: usize,
+        dfa: &ByteDfa,
+        start: u32,
+        ends: &mut Vec<u32>,
+        mut add: impl FnMut(&[TokenId]),
+    ) {
+        let trie = self.trie;
+        trie.walk_below_with(
+            from,
+            start,
+            &mut self.trie_states,
+            |state, byte| {
+                let next = dfa.next(state, byte);
+                (next != DEAD).then_some(next)
+            },
+            |node, tokens, state| {
+                add(tokens);
+                if dfa.is_accepting(state) && !trie.is_leaf(node) {
+                    ends.push(node as u32);
+                }
+            },
+        );
     }
 
     /// The lexer walk from the root with `frontier`, cached under `key`.
@@ -704,18 +716,20 @@ impl Walker<'_> {
             return lexer;
         }
         let mut parts: Vec<Option<Arc<LexemeMask>>> = Vec::new();
+        let mut keys: Vec<(LexemeKey, bool)> = Vec::new();
         let mut missing: Vec<usize> = Vec::new();
         for (slot, (&(terminal, state), dfa)) in
             frontier.lexemes.iter().zip(&frontier.dfas).enumerate()
         {
             let (key, is_shared) = self.lexeme_key(dfa, terminal, state);
-            let part = self
-                .cached(&key, is_shared)
-                .or_else(|| self.patched_from_cache(dfa, terminal, state));
+            let part = self.cached(&key, is_shared).or_else(|| {
+                self.patched_from_cache(dfa, terminal, state, (key.clone(), is_shared))
+            });
             if part.is_none() {
                 missing.push(slot);
             }
             parts.push(part);
+            keys.push((key, is_shared));
         }
         if let [slot] = missing[..] {
             let (terminal, state) = frontier.lexemes[slot];
@@ -728,8 +742,7 @@ impl Walker<'_> {
                 .map(|&slot| frontier.lexemes[slot].1)
                 .collect();
             for (&slot, lexer) in missing.iter().zip(self.walk_split(&dfas, &start)) {
-                let (terminal, state) = frontier.lexemes[slot];
-                let (key, is_shared) = self.lexeme_key(frontier.dfas[slot], terminal, state);
+                let (key, is_shared) = std::mem::take(&mut keys[slot]);
                 let lexer = Arc::new(lexer);
                 self.store(key, is_shared, &lexer);
                 parts[slot] = Some(lexer);
@@ -792,18 +805,18 @@ impl Walker<'_> {
     }
 
     /// One lexeme's walk from the root patched from its reference state's,
-    /// if that one is cached (then cached too).
+    /// if that one is cached (then cached too, under `key`).
     fn patched_from_cache(
         &mut self,
         dfa: &ByteDfa,
         terminal: u32,
         state: u32,
+        (key, is_shared): (LexemeKey, bool),
     ) -> Option<Arc<LexemeMask>> {
         let (reference, differing) = self.reference(dfa, state)?;
         let (base_key, base_shared) = self.lexeme_key(dfa, terminal, reference);
         let base = self.cached(&base_key, base_shared)?;
         let lexer = Arc::new(self.patch(&base, dfa, state, &differing));
-        let (key, is_shared) = self.lexeme_key(dfa, terminal, state);
         self.store(key, is_shared, &lexer);
         Some(lexer)
     }
@@ -851,17 +864,7 @@ impl Walker<'_> {
         found
             .into_iter()
             .zip(ends)
-            .map(|(allowed, nodes)| LexemeMask {
-                allowed: allowed.compact(self.words),
-                boundaries: if nodes.is_empty() {
-                    Vec::new()
-                } else {
-                    vec![BoundaryGroup {
-                        finished: Box::new([0]),
-                        nodes,
-                    }]
-                },
-            })
+            .map(|(allowed, nodes)| LexemeMask::of_one(allowed, nodes, self.words))
             .collect()
     }
 
@@ -897,8 +900,8 @@ impl Walker<'_> {
         (differing.len() <= MAX_PATCHED_FIRST_BYTES).then_some((reference, differing))
     }
 
-    /// `base` (the walk from a reference state) with the subtrees of the
-    /// root children `differing` walked again from `state`.
+    /// `base` (the one-lexeme walk from a reference state) with the
+    /// subtrees of the root children `differing` walked again from `state`.
     fn patch(
         &mut self,
         base: &LexemeMask,
@@ -907,10 +910,7 @@ impl Walker<'_> {
         differing: &[usize],
     ) -> LexemeMask {
         let trie = self.trie;
-        let mut found = match &base.allowed {
-            Allowed::Words(words) => Allowed::Words(words.clone()),
-            Allowed::Ids(ids) => Allowed::Ids(ids.clone()),
-        };
+        let mut found = base.allowed.clone();
         for &child in differing {
             found.remove(trie.subtree_tokens(child));
         }
@@ -919,31 +919,25 @@ impl Walker<'_> {
                 .iter()
                 .any(|&child| (child..trie.skip(child)).contains(&(node as usize)))
         };
-        let mut grouper = Grouper::default();
-        for group in &base.boundaries {
-            for &node in group.nodes.iter().filter(|&&node| outside(node)) {
-                grouper.push(&group.finished, node);
-            }
-        }
-        let dfas = [dfa];
-        let mut product = ProductLexer::new(&dfas);
+        let mut ends: Vec<u32> = base
+            .boundaries
+            .iter()
+            .flat_map(|group| group.nodes.iter().copied())
+            .filter(|&node| outside(node))
+            .collect();
         for &child in differing {
-            let Some(next) = product.state(&[dfa.next(state, trie.byte(child))]) else {
+            let next = dfa.next(state, trie.byte(child));
+            if next == DEAD {
                 continue;
-            };
-            found.extend(trie.tokens(child));
-            if next & ACCEPTS != 0 && !trie.is_leaf(child) {
-                grouper.add(child, next, &product, &mut self.finished);
             }
-            self.walk(child, &mut product, next, &mut found, &mut grouper);
+            found.extend(trie.tokens(child));
+            if dfa.is_accepting(next) && !trie.is_leaf(child) {
+                ends.push(child as u32);
+            }
+            self.walk_one(child, dfa, next, &mut found, &mut ends);
         }
-        for group in &mut grouper.groups {
-            group.nodes.sort_unstable();
-        }
-        LexemeMask {
-            allowed: found.compact(self.words),
-            boundaries: grouper.groups,
-        }
+        ends.sort_unstable();
+        LexemeMask::of_one(found, ends, self.words)
     }
 
     /// The parser's turn at each boundary group of `lexer` (the walk cached
