@@ -74,54 +74,36 @@ pub enum Whitespace {
 /// `required` names without a schema) may come.
 ///
 /// JSON Schema does not order members; rein's grammar does by default,
-/// because a fixed order costs one rule per member where a free order costs
-/// one per *subset* of members written so far.
+/// because a fixed order is the canonical one to generate in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PropertyOrder {
     /// Named members in `properties` order (required names without a
     /// schema after them), then any other members. The default: the
-    /// canonical order for generation, and the smallest grammar.
+    /// canonical order for generation.
     Schema,
     /// Named members in any order, each at most once, in an object with at
     /// most `max_properties` named members that can appear; `required`,
-    /// `minProperties` and `maxProperties` stay exact. Other members
+    /// `minProperties` and `maxProperties` stay exact, and other members
     /// (`additionalProperties`, `patternProperties`) may come between the
-    /// named ones, except where `minProperties`/`maxProperties` would need
-    /// more than 4096 states (set written × count), where they come after
-    /// the named ones as in schema order.
+    /// named ones. The recognizer tracks the members written (see
+    /// [`rein_core::grammar::MemberList`]), so the grammar stays about the
+    /// size of schema order's however many members an object has.
     ///
-    /// An object with more named members keeps schema order: it then
-    /// accepts fewer documents than the schema allows, never one it
-    /// forbids. The grammar of one object grows as `2^n` rules for `n`
-    /// named members, so `max_properties` is taken as at most
-    /// [`PropertyOrder::MAX_ANY`], and a schema's objects share a budget
-    /// (about 85 objects of eight named members); objects past it keep
-    /// schema order too.
+    /// An object with more named members than `max_properties` keeps
+    /// schema order: it then accepts fewer documents than the schema
+    /// allows, never one it forbids.
     Any {
         /// The most named members an object may have and still take them
-        /// in any order ([`PropertyOrder::DEFAULT_MAX_ANY`] is a good
-        /// choice).
+        /// in any order ([`PropertyOrder::any`] sets no limit).
         max_properties: usize,
     },
 }
 
 impl PropertyOrder {
-    /// The usual cap for [`PropertyOrder::Any`]: 8 named members are 256
-    /// subsets, about 1,300 alternatives for one object (each subset offers
-    /// the members not yet written, and `}`), so even a schema with a hundred
-    /// such objects stays far below [`Options::max_rules`] and compiles
-    /// quickly.
-    pub const DEFAULT_MAX_ANY: usize = 8;
-
-    /// The largest cap honoured: 12 named members are 4,096 rules and about
-    /// 29,000 alternatives for one object, while 16 would be about 600,000,
-    /// near the grammar's expression limit. Larger caps count as this one.
-    pub const MAX_ANY: usize = 12;
-
-    /// [`PropertyOrder::Any`] with [`PropertyOrder::DEFAULT_MAX_ANY`].
+    /// [`PropertyOrder::Any`] for objects of any size.
     pub fn any() -> PropertyOrder {
         PropertyOrder::Any {
-            max_properties: PropertyOrder::DEFAULT_MAX_ANY,
+            max_properties: usize::MAX,
         }
     }
 
@@ -286,6 +268,7 @@ fn derives(expression: &Expr, productive: &[bool]) -> bool {
         Expr::Sequence(items) => items.iter().all(|i| derives(i, productive)),
         Expr::Alternation(items) => items.iter().any(|i| derives(i, productive)),
         Expr::Repeat { inner, min, .. } => *min == 0 || derives(inner, productive),
+        Expr::AnyOrder(list) => list.derives(|part| derives(part, productive)),
         _ => true,
     }
 }
@@ -314,6 +297,37 @@ fn without_dead(expression: Expr, productive: &[bool]) -> Expr {
                 max,
             },
         },
+        Expr::AnyOrder(list) => {
+            let list = std::sync::Arc::unwrap_or_clone(list);
+            let named: Vec<(Expr, bool)> = list
+                .named
+                .into_iter()
+                .map(|(member, required)| (without_dead(member, productive), required))
+                .collect();
+            if named
+                .iter()
+                .any(|(m, required)| *required && *m == Expr::Nothing)
+            {
+                return Expr::Nothing;
+            }
+            let named = named
+                .into_iter()
+                .filter(|(member, _)| *member != Expr::Nothing)
+                .collect();
+            let list = rein_core::grammar::MemberList {
+                named,
+                extra: list
+                    .extra
+                    .map(|extra| without_dead(extra, productive))
+                    .filter(|extra| *extra != Expr::Nothing),
+                ..list
+            };
+            if list.derives(|part| derives(part, productive)) {
+                Expr::AnyOrder(std::sync::Arc::new(list))
+            } else {
+                Expr::Nothing
+            }
+        }
         other => other,
     }
 }

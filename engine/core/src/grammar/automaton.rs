@@ -210,7 +210,25 @@ impl GrammarAutomaton {
             }
             let rest: Option<Vec<Vec<u8>>> = production.rhs[dot..]
                 .iter()
-                .map(|&symbol| cfg.shortest_string(symbol))
+                .enumerate()
+                .map(|(offset, &symbol)| {
+                    // A list's next member starts in the state after this
+                    // production's step.
+                    let at = Item {
+                        dot: (dot + offset) as u32,
+                        ..item
+                    };
+                    let family = match symbol {
+                        Symbol::Nonterminal(n) => cfg.family_of[n as usize],
+                        Symbol::Terminal(_) => None,
+                    };
+                    match (family, chart.child_list_state(cfg, &at)?) {
+                        (Some(family), state) if state != 0 => {
+                            cfg.shortest_list_rest(family, chart.list_state(state), true)
+                        }
+                        _ => cfg.shortest_string(symbol),
+                    }
+                })
                 .collect();
             let Some(rest) = rest else {
                 continue;
@@ -229,12 +247,12 @@ impl GrammarAutomaton {
                 if parent.terminal_state == 0
                     && cfg.symbol_at(parent.production, parent.dot)
                         == Some(Symbol::Nonterminal(production.lhs))
+                    && chart.child_list_state(cfg, parent) == Some(item.list_state)
                 {
                     let advanced = Item {
-                        production: parent.production,
                         dot: parent.dot + 1,
-                        origin: parent.origin,
                         terminal_state: 0,
+                        ..*parent
                     };
                     if !seen.contains(&advanced) {
                         queue.push_back((advanced, suffix.clone()));

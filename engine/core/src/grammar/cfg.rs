@@ -36,6 +36,7 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use super::error::{GrammarError, GrammarErrorKind, Location};
 use super::ir::{Expr, Grammar, SpecialToken};
+use super::member_list::{MemberFamily, MemberGuard, MemberList, MemberState, MemberStep};
 use std::sync::Arc;
 
 use regex_syntax::hir::{Hir, HirKind, Literal};
@@ -88,6 +89,9 @@ pub struct Production {
     pub lhs: u32,
     /// The symbols, in order; empty for `ε`.
     pub rhs: Vec<Symbol>,
+    /// For a production of a member list, the step it takes: it applies
+    /// only where the list's state allows that step.
+    pub guard: Option<MemberGuard>,
 }
 
 /// A context-free grammar over byte-DFA terminals, with an augmented start.
@@ -105,6 +109,12 @@ pub struct Cfg {
     pub nullable: Vec<bool>,
     /// The augmented start nonterminal.
     pub start: u32,
+    /// The member lists ([`Expr::AnyOrder`]).
+    pub families: Vec<MemberFamily>,
+    /// For each nonterminal, the member list it belongs to, if any.
+    pub family_of: Vec<Option<u32>>,
+    /// Each nonterminal's shortest derivation's length in bytes.
+    shortest_length: Vec<Option<usize>>,
     /// Each nonterminal's production starting a shortest derivation (`None`
     /// when it derives no byte string, e.g. only special tokens or nothing).
     shortest_production: Vec<Option<u32>>,
@@ -121,7 +131,9 @@ impl Cfg {
             productions: vec![Production {
                 lhs: 0,
                 rhs: Vec::new(),
+                guard: None,
             }],
+            families: Vec::new(),
             terminals: Vec::new(),
             terminal_ids: HashMap::new(),
             failed_lexemes: HashSet::new(),
@@ -142,6 +154,7 @@ impl Cfg {
         builder.productions[0] = Production {
             lhs: start,
             rhs: vec![Symbol::Nonterminal(grammar.root().0)],
+            guard: None,
         };
         // Rules are flattened from the root down, and only when a production
         // refers to them: a rule inlined into a lexeme is never flattened
@@ -159,6 +172,29 @@ impl Cfg {
             by_lhs[production.lhs as usize].push(index as u32);
         }
         let nullable = nullable(&builder.productions, builder.names.len());
+        let mut family_of = vec![None; builder.names.len()];
+        for (index, family) in builder.families.iter().enumerate() {
+            family_of[family.first as usize] = Some(index as u32);
+            family_of[family.next as usize] = Some(index as u32);
+            // A list's state must change with every step, so no step may
+            // be empty (the recognizer's nullable shortcut ignores guards).
+            let empty = |symbol: &Symbol| match symbol {
+                Symbol::Nonterminal(n) => nullable[*n as usize],
+                Symbol::Terminal(_) => false,
+            };
+            let steps_empty = family.named.iter().chain(&family.extra).any(empty)
+                || family.close.iter().all(empty);
+            if steps_empty {
+                return Err(GrammarError::at(
+                    GrammarErrorKind::Syntax,
+                    builder.location,
+                    format!(
+                        "member list `{}`: a member or the close matches the empty string",
+                        builder.names[family.first as usize]
+                    ),
+                ));
+            }
+        }
         let terminal_shortest: Vec<Option<Vec<u8>>> = builder
             .terminals
             .iter()
@@ -167,8 +203,9 @@ impl Cfg {
                 Terminal::Special(_) => None,
             })
             .collect();
-        let shortest_production = shortest_productions(
+        let (shortest_production, shortest_length) = shortest_productions(
             &builder.productions,
+            &builder.families,
             builder.names.len(),
             &terminal_shortest,
         );
@@ -179,6 +216,9 @@ impl Cfg {
             terminals: builder.terminals,
             nullable,
             start,
+            families: builder.families,
+            family_of,
+            shortest_length,
             shortest_production,
             terminal_shortest,
         })
@@ -205,22 +245,59 @@ impl Cfg {
     }
 
     /// A shortest byte string `symbol` derives, or `None` if it derives
-    /// none (it needs a special token, or nothing at all).
+    /// none (it needs a special token, or nothing at all). A member list
+    /// is taken from its start.
     pub fn shortest_string(&self, symbol: Symbol) -> Option<Vec<u8>> {
+        self.shortest_strings(&[symbol])
+    }
+
+    /// A shortest byte string the rest of member list `family` derives
+    /// from `state` (`written` when a member came before, so a separator
+    /// comes first).
+    pub fn shortest_list_rest(
+        &self,
+        family: u32,
+        state: &MemberState,
+        written: bool,
+    ) -> Option<Vec<u8>> {
+        let family = &self.families[family as usize];
+        let steps = family.shortest_steps(state, |symbol| self.symbol_length(symbol))?;
+        self.shortest_strings(&family.spell(&steps, written)?)
+    }
+
+    /// Shortest strings of `symbols`, concatenated.
+    fn shortest_strings(&self, symbols: &[Symbol]) -> Option<Vec<u8>> {
         let mut out = Vec::new();
-        let mut pending = vec![symbol];
+        let mut pending: Vec<Symbol> = symbols.iter().rev().copied().collect();
         while let Some(symbol) = pending.pop() {
             match symbol {
                 Symbol::Terminal(t) => {
                     out.extend_from_slice(self.terminal_shortest[t as usize].as_ref()?)
                 }
-                Symbol::Nonterminal(n) => {
-                    let production = self.shortest_production[n as usize]?;
-                    pending.extend(self.productions[production as usize].rhs.iter().rev());
-                }
+                Symbol::Nonterminal(n) => match self.family_of[n as usize] {
+                    Some(family) => {
+                        let family = &self.families[family as usize];
+                        let steps = family.shortest_steps(&MemberState::default(), |symbol| {
+                            self.symbol_length(symbol)
+                        })?;
+                        pending.extend(family.spell(&steps, false)?.iter().rev());
+                    }
+                    None => {
+                        let production = self.shortest_production[n as usize]?;
+                        pending.extend(self.productions[production as usize].rhs.iter().rev());
+                    }
+                },
             }
         }
         Some(out)
+    }
+
+    /// The length of `symbol`'s shortest string.
+    fn symbol_length(&self, symbol: Symbol) -> Option<usize> {
+        match symbol {
+            Symbol::Terminal(t) => self.terminal_shortest[t as usize].as_ref().map(Vec::len),
+            Symbol::Nonterminal(n) => self.shortest_length[n as usize],
+        }
     }
 
     /// The symbol after the dot, if any.
@@ -237,6 +314,8 @@ struct Builder<'a> {
     grammar: &'a Grammar,
     names: Vec<String>,
     productions: Vec<Production>,
+    /// The member lists flattened so far.
+    families: Vec<MemberFamily>,
     terminals: Vec<Terminal>,
     terminal_ids: HashMap<String, u32>,
     /// Lexeme patterns whose DFA was past the lexeme limits: not tried again.
@@ -292,6 +371,16 @@ impl Builder<'_> {
     }
 
     fn add(&mut self, lhs: u32, rhs: Vec<Symbol>, context: &str) -> Result<(), GrammarError> {
+        self.add_guarded(lhs, rhs, None, context)
+    }
+
+    fn add_guarded(
+        &mut self,
+        lhs: u32,
+        rhs: Vec<Symbol>,
+        guard: Option<MemberGuard>,
+        context: &str,
+    ) -> Result<(), GrammarError> {
         if self.productions.len() >= MAX_PRODUCTIONS {
             return Err(GrammarError::at(
                 GrammarErrorKind::Limit,
@@ -302,8 +391,70 @@ impl Builder<'_> {
                 ),
             ));
         }
-        self.productions.push(Production { lhs, rhs });
+        self.productions.push(Production { lhs, rhs, guard });
         Ok(())
+    }
+
+    /// A member list as two nonterminals, the first member and every later
+    /// one, each production taking one step of the list (see
+    /// [`member_list`](super::member_list)); the first one stands for the
+    /// list.
+    fn member_list(
+        &mut self,
+        list: &MemberList,
+        base: &str,
+        context: &str,
+    ) -> Result<Symbol, GrammarError> {
+        let first = self.fresh(base);
+        let next = self.fresh(base);
+        let named: Vec<Symbol> = list
+            .named
+            .iter()
+            .map(|(member, _)| self.symbol(member, base, context))
+            .collect::<Result<_, _>>()?;
+        let extra = match &list.extra {
+            Some(extra) => Some(self.symbol(extra, base, context)?),
+            None => None,
+        };
+        let separator = self.sequence(&list.separator, base, context)?;
+        let close = self.sequence(&list.close, base, context)?;
+        let mut required = vec![0u64; list.named.len().div_ceil(64)];
+        for (index, (_, is_required)) in list.named.iter().enumerate() {
+            if *is_required {
+                required[index / 64] |= 1 << (index % 64);
+            }
+        }
+        // Members may hold lists of their own, flattened just above.
+        let family = self.families.len() as u32;
+        let guard = |step| Some(MemberGuard { family, step });
+        let members = named
+            .iter()
+            .enumerate()
+            .map(|(index, &symbol)| (MemberStep::Named(index as u32), symbol))
+            .chain(extra.map(|symbol| (MemberStep::Extra, symbol)));
+        for (step, symbol) in members {
+            let later = [&separator[..], &[symbol, Symbol::Nonterminal(next)]].concat();
+            self.add_guarded(
+                first,
+                later[separator.len()..].to_vec(),
+                guard(step),
+                context,
+            )?;
+            self.add_guarded(next, later, guard(step), context)?;
+        }
+        self.add_guarded(next, close.clone(), guard(MemberStep::Close), context)?;
+        self.families.push(MemberFamily {
+            first,
+            next,
+            named,
+            required: required.into_boxed_slice(),
+            extra,
+            separator,
+            close,
+            min: list.min,
+            max: list.max,
+        });
+        Ok(Symbol::Nonterminal(first))
     }
 
     /// Adds the productions of `lhs ::= expression`.
@@ -501,7 +652,11 @@ impl Builder<'_> {
                 let pattern = self.pattern(expression)?;
                 self.piece(&pattern)
             }
-            Expr::Regex(_) | Expr::Special(_) | Expr::Automaton(_) | Expr::Nothing => None,
+            Expr::Regex(_)
+            | Expr::Special(_)
+            | Expr::Automaton(_)
+            | Expr::Nothing
+            | Expr::AnyOrder(_) => None,
         }
     }
 
@@ -566,7 +721,11 @@ impl Builder<'_> {
             Expr::Regex(pattern) if pattern.len() <= MAX_INLINED_REGEX_BYTES => {
                 format!("(?:{pattern})")
             }
-            Expr::Regex(_) | Expr::Special(_) | Expr::Automaton(_) | Expr::Nothing => return None,
+            Expr::Regex(_)
+            | Expr::Special(_)
+            | Expr::Automaton(_)
+            | Expr::Nothing
+            | Expr::AnyOrder(_) => return None,
             Expr::Rule(id) => format!("(?:{})", self.rule_pattern(id.0)?),
             Expr::Sequence(items) => {
                 let mut out = String::from("(?:");
@@ -774,6 +933,7 @@ impl Builder<'_> {
                 self.add(repeat, rhs, context)?;
                 Ok(Symbol::Nonterminal(repeat))
             }
+            Expr::AnyOrder(list) => self.member_list(list, base, context),
             Expr::Empty | Expr::Sequence(_) | Expr::Alternation(_) | Expr::Nothing => {
                 let fresh = self.fresh(base);
                 self.define(fresh, expression, base, context)?;
@@ -791,6 +951,14 @@ fn mentions(expression: &Expr, id: u32) -> bool {
             items.iter().any(|item| mentions(item, id))
         }
         Expr::Repeat { inner, .. } => mentions(inner, id),
+        Expr::AnyOrder(list) => {
+            list.named.iter().any(|(member, _)| mentions(member, id))
+                || list
+                    .extra
+                    .iter()
+                    .chain([&list.separator, &list.close])
+                    .any(|part| mentions(part, id))
+        }
         _ => false,
     }
 }
@@ -843,22 +1011,50 @@ fn split_tail_recursion(
 /// For each nonterminal, a production that starts one of its shortest
 /// derivations. Lengths only ever decrease strictly, so the chosen
 /// productions never form a cycle and expanding them terminates.
+///
+/// A member list's productions are left out: its first nonterminal's
+/// length is that of the list's shortest completion from the start (see
+/// [`MemberFamily::shortest_steps`]), which also only ever decreases.
+/// Returns the productions and the lengths.
 fn shortest_productions(
     productions: &[Production],
+    families: &[MemberFamily],
     nonterminals: usize,
     terminal_shortest: &[Option<Vec<u8>>],
-) -> Vec<Option<u32>> {
+) -> (Vec<Option<u32>>, Vec<Option<usize>>) {
     let mut length: Vec<Option<usize>> = vec![None; nonterminals];
     let mut best: Vec<Option<u32>> = vec![None; nonterminals];
     loop {
         let mut changed = false;
+        let symbol_length = |length: &[Option<usize>], symbol: &Symbol| match symbol {
+            Symbol::Terminal(t) => terminal_shortest[*t as usize].as_ref().map(Vec::len),
+            Symbol::Nonterminal(n) => length[*n as usize],
+        };
+        for family in families {
+            let Some(steps) = family.shortest_steps(&MemberState::default(), |symbol| {
+                symbol_length(&length, &symbol)
+            }) else {
+                continue;
+            };
+            let total = family.spell(&steps, false).and_then(|symbols| {
+                symbols.iter().try_fold(0usize, |sum, symbol| {
+                    Some(sum.saturating_add(symbol_length(&length, symbol)?))
+                })
+            });
+            let lhs = family.first as usize;
+            if let Some(total) = total {
+                if length[lhs].is_none_or(|current| total < current) {
+                    length[lhs] = Some(total);
+                    changed = true;
+                }
+            }
+        }
         for (index, production) in productions.iter().enumerate() {
+            if production.guard.is_some() {
+                continue;
+            }
             let total = production.rhs.iter().try_fold(0usize, |sum, symbol| {
-                let part = match symbol {
-                    Symbol::Terminal(t) => terminal_shortest[*t as usize].as_ref()?.len(),
-                    Symbol::Nonterminal(n) => length[*n as usize]?,
-                };
-                Some(sum.saturating_add(part))
+                Some(sum.saturating_add(symbol_length(&length, symbol)?))
             });
             let lhs = production.lhs as usize;
             if let Some(total) = total {
@@ -870,7 +1066,7 @@ fn shortest_productions(
             }
         }
         if !changed {
-            return best;
+            return (best, length);
         }
     }
 }

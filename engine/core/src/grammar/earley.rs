@@ -22,6 +22,7 @@ use foldhash::HashSet;
 
 use super::cfg::{Cfg, Symbol, Terminal};
 use super::ir::SpecialToken;
+use super::member_list::{MemberState, MemberStates};
 use crate::automaton::DEAD;
 
 /// The most items one Earley set may hold before the step is refused.
@@ -38,6 +39,10 @@ pub struct Item {
     pub origin: u32,
     /// The DFA state inside the byte terminal after the dot (0 otherwise).
     pub terminal_state: u32,
+    /// For a production of a member list, the list's state where the
+    /// production started, by index into the chart's [`MemberStates`]; 0
+    /// otherwise.
+    pub list_state: u32,
 }
 
 /// The items after some number of bytes.
@@ -72,12 +77,16 @@ pub enum StepError {
 #[derive(Clone, Debug)]
 pub struct Chart {
     sets: Vec<EarleySet>,
+    lists: MemberStates,
 }
 
 impl Chart {
     /// The chart before any input.
     pub fn new(cfg: &Cfg) -> Result<Chart, StepError> {
-        let mut chart = Chart { sets: Vec::new() };
+        let mut chart = Chart {
+            sets: Vec::new(),
+            lists: MemberStates::default(),
+        };
         let mut builder = SetBuilder::default();
         for &production in &cfg.by_lhs[cfg.start as usize] {
             builder.add(Item {
@@ -85,9 +94,10 @@ impl Chart {
                 dot: 0,
                 origin: 0,
                 terminal_state: 0,
+                list_state: 0,
             });
         }
-        let set = builder.close(cfg, &chart.sets, 0)?;
+        let set = builder.close(cfg, &chart.sets, &mut chart.lists, 0)?;
         chart.sets.push(set);
         Ok(chart)
     }
@@ -143,7 +153,7 @@ impl Chart {
         if builder.is_empty() {
             return Err(StepError::Rejected);
         }
-        let set = builder.close(cfg, &self.sets, position)?;
+        let set = builder.close(cfg, &self.sets, &mut self.lists, position)?;
         self.sets.push(set);
         Ok(())
     }
@@ -164,7 +174,7 @@ impl Chart {
         if builder.is_empty() {
             return Err(StepError::Rejected);
         }
-        let set = builder.close(cfg, &self.sets, position)?;
+        let set = builder.close(cfg, &self.sets, &mut self.lists, position)?;
         self.sets.push(set);
         Ok(())
     }
@@ -186,7 +196,7 @@ impl Chart {
         if builder.is_empty() {
             return Err(StepError::Rejected);
         }
-        let set = builder.close(cfg, &self.sets, position)?;
+        let set = builder.close(cfg, &self.sets, &mut self.lists, position)?;
         self.sets.push(set);
         Ok(())
     }
@@ -211,6 +221,20 @@ impl Chart {
                 },
                 Symbol::Nonterminal(_) => None,
             }
+        })
+    }
+
+    /// The member-list state with index `id` (see [`Item::list_state`]).
+    pub fn list_state(&self, id: u32) -> &MemberState {
+        self.lists.state(id)
+    }
+
+    /// The list state the nonterminal after `parent`'s dot starts in, when
+    /// it is a member list's (0 for any other nonterminal); `None` when
+    /// this chart never predicted it.
+    pub fn child_list_state(&self, cfg: &Cfg, parent: &Item) -> Option<u32> {
+        child_list_state(cfg, parent, |state, production| {
+            self.lists.known_after(state, production)
         })
     }
 
@@ -249,6 +273,31 @@ fn advance(item: &Item) -> Item {
         dot: item.dot + 1,
         origin: item.origin,
         terminal_state: 0,
+        list_state: item.list_state,
+    }
+}
+
+/// The list state the nonterminal after `parent`'s dot starts in: the state
+/// after the parent's step when the parent is a list's production and the
+/// nonterminal is that list's next member (`after(state, production)`
+/// gives that state), and 0 — the empty list state — otherwise.
+#[inline]
+fn child_list_state(
+    cfg: &Cfg,
+    parent: &Item,
+    after: impl FnOnce(u32, u32) -> Option<u32>,
+) -> Option<u32> {
+    let Some(Symbol::Nonterminal(child)) = cfg.symbol_at(parent.production, parent.dot) else {
+        return Some(0);
+    };
+    if cfg.family_of[child as usize].is_none() {
+        return Some(0);
+    }
+    match cfg.productions[parent.production as usize].guard {
+        Some(guard) if cfg.families[guard.family as usize].next == child => {
+            after(parent.list_state, parent.production)
+        }
+        _ => Some(0),
     }
 }
 
@@ -275,6 +324,7 @@ impl SetBuilder {
         mut self,
         cfg: &Cfg,
         sets: &[EarleySet],
+        lists: &mut MemberStates,
         position: u32,
     ) -> Result<EarleySet, StepError> {
         let mut next = 0;
@@ -290,32 +340,70 @@ impl SetBuilder {
                     // Parents in this very set are the ones present now; any
                     // added later that wait for a nullable lhs are advanced
                     // when predicted.
-                    let waiting = Some(Symbol::Nonterminal(
-                        cfg.productions[item.production as usize].lhs,
-                    ));
+                    let lhs = cfg.productions[item.production as usize].lhs;
+                    let waiting = Some(Symbol::Nonterminal(lhs));
+                    // A member list's parent waits for the list in the
+                    // state this item started in.
+                    let in_list = cfg.family_of[lhs as usize].is_some();
+                    let matches = |parent: &Item| {
+                        cfg.symbol_at(parent.production, parent.dot) == waiting
+                            && (!in_list
+                                || child_list_state(cfg, parent, |state, production| {
+                                    lists.known_after(state, production)
+                                }) == Some(item.list_state))
+                    };
                     if item.origin == position {
                         for index in 0..self.items.len() {
                             let parent = self.items[index];
-                            if cfg.symbol_at(parent.production, parent.dot) == waiting {
+                            if matches(&parent) {
                                 self.add(advance(&parent));
                             }
                         }
                     } else {
                         for parent in &sets[item.origin as usize].items {
-                            if cfg.symbol_at(parent.production, parent.dot) == waiting {
+                            if matches(parent) {
                                 self.add(advance(parent));
                             }
                         }
                     }
                 }
                 Some(Symbol::Nonterminal(nonterminal)) => {
-                    for &production in &cfg.by_lhs[nonterminal as usize] {
-                        self.add(Item {
-                            production,
-                            dot: 0,
-                            origin: position,
-                            terminal_state: 0,
-                        });
+                    let productions = &cfg.by_lhs[nonterminal as usize];
+                    match cfg.family_of[nonterminal as usize] {
+                        None => {
+                            for &production in productions {
+                                self.add(Item {
+                                    production,
+                                    dot: 0,
+                                    origin: position,
+                                    terminal_state: 0,
+                                    list_state: 0,
+                                });
+                            }
+                        }
+                        Some(family) => {
+                            let family = &cfg.families[family as usize];
+                            let Some(state) = child_list_state(cfg, &item, |state, production| {
+                                let guard = cfg.productions[production as usize].guard?;
+                                lists.after(family, guard.step, state, production)
+                            }) else {
+                                continue;
+                            };
+                            for &production in productions {
+                                let Some(guard) = cfg.productions[production as usize].guard else {
+                                    continue;
+                                };
+                                if lists.after(family, guard.step, state, production).is_some() {
+                                    self.add(Item {
+                                        production,
+                                        dot: 0,
+                                        origin: position,
+                                        terminal_state: 0,
+                                        list_state: state,
+                                    });
+                                }
+                            }
+                        }
                     }
                     if cfg.nullable[nonterminal as usize] {
                         self.add(advance(&item));

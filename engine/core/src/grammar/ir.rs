@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use super::error::{GrammarError, GrammarErrorKind, Location, Span};
 use super::gbnf::{self, ast};
+use super::member_list::MemberList;
 use crate::automaton::{ByteDfa, CompileErrorKind, RegexConfig};
 
 /// The most expression nodes a grammar may hold.
@@ -82,6 +83,9 @@ pub enum Expr {
     },
     /// Matches nothing (an empty character class).
     Nothing,
+    /// Members in any order, each named one at most once: see
+    /// [`MemberList`].
+    AnyOrder(Arc<MemberList>),
 }
 
 /// A terminal given directly as a [`ByteDfa`], for languages no single
@@ -439,6 +443,20 @@ fn check_expression(
             }
             check_expression(inner, rule_count, regexes, expressions)
         }
+        Expr::AnyOrder(list) => {
+            if list.named.len() >= u32::MAX as usize {
+                return Err((
+                    GrammarErrorKind::Limit,
+                    "a member list with too many named members".to_string(),
+                ));
+            }
+            list.named
+                .iter()
+                .map(|(member, _)| member)
+                .chain(&list.extra)
+                .chain([&list.separator, &list.close])
+                .try_for_each(|item| check_expression(item, rule_count, regexes, expressions))
+        }
     }
 }
 
@@ -609,6 +627,14 @@ fn referenced_rules(expression: &Expr, out: &mut Vec<RuleId>) {
             items.iter().for_each(|item| referenced_rules(item, out))
         }
         Expr::Repeat { inner, .. } => referenced_rules(inner, out),
+        Expr::AnyOrder(list) => {
+            for (member, _) in &list.named {
+                referenced_rules(member, out);
+            }
+            for part in list.extra.iter().chain([&list.separator, &list.close]) {
+                referenced_rules(part, out);
+            }
+        }
         _ => {}
     }
 }
@@ -643,6 +669,7 @@ fn is_productive(expression: &Expr, productive: &[bool]) -> bool {
         Expr::Sequence(items) => items.iter().all(|i| is_productive(i, productive)),
         Expr::Alternation(items) => items.iter().any(|i| is_productive(i, productive)),
         Expr::Repeat { inner, min, .. } => *min == 0 || is_productive(inner, productive),
+        Expr::AnyOrder(list) => list.derives(|part| is_productive(part, productive)),
     }
 }
 

@@ -15,6 +15,8 @@ pub mod error;
 pub mod gbnf;
 pub mod ir;
 pub mod mask_walk;
+pub mod member_list;
 
 pub use error::{GrammarError, GrammarErrorKind, Location, Span};
 pub use ir::{DfaTerminal, Expr, Grammar, Rule, RuleId, SpecialToken};
+pub use member_list::MemberList;

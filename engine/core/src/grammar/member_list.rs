@@ -1,0 +1,462 @@
+//! Member lists whose named members may come in any order, each at most
+//! once: a JSON object checked against its schema whatever order its
+//! members were written in.
+//!
+//! **Why.** A context-free grammar can say "these members, in any order,
+//! each at most once" only by naming every set of members already written:
+//! `2^n` rules for `n` members, which is out of reach past a dozen, and
+//! MaskBench has objects with a hundred named members. The recognizer can
+//! do better than the grammar: the set written so far is a small value
+//! carried *with* an Earley item, the way a parametric grammar passes an
+//! argument to a rule. A list is two nonterminals (the first member, and
+//! every later one) whose productions each take one step — a named member
+//! not yet written, an extra member, or the close — and a step is offered
+//! only while the list can still be completed from the state it leads to.
+//! States are made only when an item reaches them, so the cost grows with
+//! the output, not with `2^n`.
+//!
+//! **Trade-off.** Earley items get one more field (an index of the state
+//! in a per-chart table, [`MemberStates`]), and prediction and completion
+//! look that state up for the few productions that step a list. Lists are
+//! exact — every required member, no repeated named member, the member
+//! count within bounds — but a list's state lives in the parser, so the
+//! mask walk's lexeme caches see only the members it allows next, which is
+//! what they see for a rule per set too.
+
+use foldhash::{HashMap, HashMapExt};
+
+use super::cfg::Symbol;
+use super::ir::Expr;
+
+/// A member list (see [`Expr::AnyOrder`]): one or more members separated
+/// by `separator`, then `close`. Named members come in any order, each at
+/// most once, and every required one is there; `extra` members may repeat;
+/// the number of members in all is between `min` and `max`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberList {
+    /// The named members (a whole member each: key, colon, value), each
+    /// with whether it is required.
+    pub named: Vec<(Expr, bool)>,
+    /// Any other member, if other members are allowed.
+    pub extra: Option<Expr>,
+    /// What comes between two members.
+    pub separator: Expr,
+    /// What comes after the last member.
+    pub close: Expr,
+    /// At least this many members in all.
+    pub min: u64,
+    /// At most this many members in all (`None`: no bound).
+    pub max: Option<u64>,
+}
+
+impl MemberList {
+    /// Whether some list can be written, given which member expressions
+    /// derive a string at all.
+    pub fn derives(&self, derives: impl Fn(&Expr) -> bool) -> bool {
+        if !derives(&self.close) {
+            return false;
+        }
+        let mut required = 0u64;
+        let mut optional = 0u64;
+        for (member, is_required) in &self.named {
+            match (derives(member), is_required) {
+                (false, true) => return false,
+                (false, false) => {}
+                (true, true) => required += 1,
+                (true, false) => optional += 1,
+            }
+        }
+        let extras = self.extra.as_ref().is_some_and(&derives);
+        let fewest = required.max(self.min).max(1);
+        let most = if extras {
+            u64::MAX
+        } else {
+            required + optional
+        };
+        let most = self.max.map_or(most, |max| most.min(max));
+        fewest <= most && (fewest == 1 || derives(&self.separator))
+    }
+}
+
+/// One step of a member list, as a production takes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MemberStep {
+    /// Named member `index`.
+    Named(u32),
+    /// An extra member.
+    Extra,
+    /// The close.
+    Close,
+}
+
+/// The step a production of a member list takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MemberGuard {
+    /// The list, by index into [`Cfg::families`](super::cfg::Cfg::families).
+    pub family: u32,
+    /// The step.
+    pub step: MemberStep,
+}
+
+/// A member list flattened into the grammar: its limits, and the symbols
+/// of its parts (to spell shortest completions).
+#[derive(Clone, Debug)]
+pub struct MemberFamily {
+    /// The nonterminal of the first member.
+    pub first: u32,
+    /// The nonterminal of every later member (and the close).
+    pub next: u32,
+    /// Each named member's symbol.
+    pub named: Vec<Symbol>,
+    /// Bit `i` is set when named member `i` is required.
+    pub required: Box<[u64]>,
+    /// The extra member's symbol, if extras are allowed.
+    pub extra: Option<Symbol>,
+    /// The separator's symbols.
+    pub separator: Vec<Symbol>,
+    /// The close's symbols.
+    pub close: Vec<Symbol>,
+    /// At least this many members.
+    pub min: u64,
+    /// At most this many members.
+    pub max: Option<u64>,
+}
+
+/// Where a list is: the named members written, and how many extra ones.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct MemberState {
+    /// Bit `i` for named member `i` (no trailing zero words, so equal sets
+    /// are equal values).
+    written: Box<[u64]>,
+    /// Extra members written, counted only as far as the limits care.
+    extras: u32,
+}
+
+impl MemberState {
+    fn has(&self, index: u32) -> bool {
+        let word = (index / 64) as usize;
+        self.written
+            .get(word)
+            .is_some_and(|bits| bits >> (index % 64) & 1 == 1)
+    }
+
+    fn with(&self, index: u32) -> MemberState {
+        let word = (index / 64) as usize;
+        let mut written = self.written.to_vec();
+        if written.len() <= word {
+            written.resize(word + 1, 0);
+        }
+        written[word] |= 1 << (index % 64);
+        MemberState {
+            written: written.into_boxed_slice(),
+            extras: self.extras,
+        }
+    }
+
+    fn named_count(&self) -> u64 {
+        self.written.iter().map(|w| u64::from(w.count_ones())).sum()
+    }
+
+    /// Members written in all.
+    fn count(&self) -> u64 {
+        self.named_count() + u64::from(self.extras)
+    }
+
+    /// Required members not written yet.
+    fn missing(&self, family: &MemberFamily) -> u64 {
+        family
+            .required
+            .iter()
+            .enumerate()
+            .map(|(i, required)| {
+                let written = self.written.get(i).copied().unwrap_or(0);
+                u64::from((required & !written).count_ones())
+            })
+            .sum()
+    }
+}
+
+impl MemberFamily {
+    /// Whether some completion of the list from `state` meets every limit.
+    fn completable(&self, state: &MemberState) -> bool {
+        let count = state.count();
+        let fewest = (count + state.missing(self)).max(self.min).max(1);
+        let most = if self.extra.is_some() {
+            u64::MAX
+        } else {
+            count + (self.named.len() as u64 - state.named_count())
+        };
+        let most = self.max.map_or(most, |max| most.min(max));
+        fewest <= most
+    }
+
+    /// Whether the list may close in `state`.
+    fn may_close(&self, state: &MemberState) -> bool {
+        let count = state.count();
+        count >= 1
+            && count >= self.min
+            && self.max.is_none_or(|max| count <= max)
+            && state.missing(self) == 0
+    }
+
+    /// The state after `step` from `state`, if the step is allowed there and
+    /// the list can still be completed after it (the close leaves the state
+    /// as it is).
+    pub fn after(&self, state: &MemberState, step: MemberStep) -> Option<MemberState> {
+        let next = match step {
+            MemberStep::Close => return self.may_close(state).then(|| state.clone()),
+            MemberStep::Named(index) => {
+                if state.has(index) {
+                    return None;
+                }
+                state.with(index)
+            }
+            MemberStep::Extra => {
+                self.extra?;
+                // Past the largest bound that matters, more extras change
+                // nothing: counting stops there.
+                // (one past `max` is kept, and is never completable).
+                let cap = self
+                    .max
+                    .map_or(self.min, |max| max.saturating_add(1))
+                    .clamp(1, u64::from(u32::MAX)) as u32;
+                MemberState {
+                    written: state.written.clone(),
+                    extras: state.extras.saturating_add(1).min(cap),
+                }
+            }
+        };
+        self.completable(&next).then_some(next)
+    }
+
+    /// The steps of a shortest completion from `state`, by the byte
+    /// lengths of the members' shortest strings (`length`): the required
+    /// members still missing, then the shortest members until there are
+    /// `min`, then the close. `None` when a needed member derives no
+    /// string.
+    pub fn shortest_steps(
+        &self,
+        state: &MemberState,
+        length: impl Fn(Symbol) -> Option<usize>,
+    ) -> Option<Vec<MemberStep>> {
+        let mut state = state.clone();
+        let mut steps = Vec::new();
+        while !self.may_close(&state) {
+            let step = (0..self.named.len() as u32)
+                .filter(|&i| !state.has(i) && self.is_required(i))
+                .map(MemberStep::Named)
+                .next()
+                .or_else(|| {
+                    // The cheapest member that keeps the list completable.
+                    let named = (0..self.named.len() as u32)
+                        .filter(|&i| !state.has(i))
+                        .map(|i| (MemberStep::Named(i), self.named[i as usize]));
+                    let extra = self.extra.map(|symbol| (MemberStep::Extra, symbol));
+                    named
+                        .chain(extra)
+                        .filter_map(|(step, symbol)| Some((length(symbol)?, step)))
+                        .filter(|&(_, step)| self.after(&state, step).is_some())
+                        .min_by_key(|&(length, _)| length)
+                        .map(|(_, step)| step)
+                })?;
+            state = self.after(&state, step)?;
+            steps.push(step);
+        }
+        steps.push(MemberStep::Close);
+        Some(steps)
+    }
+
+    /// The symbols of `steps` in order (separators included).
+    pub fn spell(&self, steps: &[MemberStep], written_before: bool) -> Option<Vec<Symbol>> {
+        let mut symbols = Vec::new();
+        let mut written = written_before;
+        for &step in steps {
+            match step {
+                MemberStep::Close => symbols.extend(&self.close),
+                MemberStep::Named(_) | MemberStep::Extra => {
+                    if written {
+                        symbols.extend(&self.separator);
+                    }
+                    written = true;
+                    symbols.push(match step {
+                        MemberStep::Named(i) => *self.named.get(i as usize)?,
+                        _ => self.extra?,
+                    });
+                }
+            }
+        }
+        Some(symbols)
+    }
+
+    fn is_required(&self, index: u32) -> bool {
+        let word = (index / 64) as usize;
+        self.required
+            .get(word)
+            .is_some_and(|bits| bits >> (index % 64) & 1 == 1)
+    }
+}
+
+/// The list states met by one chart, by index: an Earley item carries the
+/// index of its list's state (0, the empty state, for every other item).
+/// Indexes are never reused, so rolling the chart back needs nothing here.
+#[derive(Clone, Debug)]
+pub struct MemberStates {
+    states: Vec<MemberState>,
+    ids: HashMap<MemberState, u32>,
+    /// The state a production's step leads to from a state: by (state,
+    /// production); `None` when the step is not allowed there.
+    steps: HashMap<(u32, u32), Option<u32>>,
+}
+
+impl Default for MemberStates {
+    fn default() -> MemberStates {
+        let mut ids = HashMap::new();
+        ids.insert(MemberState::default(), 0);
+        MemberStates {
+            states: vec![MemberState::default()],
+            ids,
+            steps: HashMap::new(),
+        }
+    }
+}
+
+impl MemberStates {
+    /// The state with index `id` (the empty state for an unknown index).
+    pub fn state(&self, id: u32) -> &MemberState {
+        self.states.get(id as usize).unwrap_or(&self.states[0])
+    }
+
+    /// The index of the state `production` (which takes `guard`'s step of
+    /// `family`) leads to from state `id`, or `None` when it may not be
+    /// taken there.
+    pub fn after(
+        &mut self,
+        family: &MemberFamily,
+        guard: MemberStep,
+        id: u32,
+        production: u32,
+    ) -> Option<u32> {
+        if let Some(&known) = self.steps.get(&(id, production)) {
+            return known;
+        }
+        let next = family
+            .after(self.state(id), guard)
+            .map(|state| self.intern(state));
+        self.steps.insert((id, production), next);
+        next
+    }
+
+    /// Like [`MemberStates::after`], without recording anything: `None`
+    /// also when the step was never taken in this chart.
+    pub fn known_after(&self, id: u32, production: u32) -> Option<u32> {
+        self.steps.get(&(id, production)).copied().flatten()
+    }
+
+    fn intern(&mut self, state: MemberState) -> u32 {
+        if let Some(&id) = self.ids.get(&state) {
+            return id;
+        }
+        let id = self.states.len() as u32;
+        self.states.push(state.clone());
+        self.ids.insert(state, id);
+        id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn family(
+        named: usize,
+        required: &[u32],
+        extra: bool,
+        min: u64,
+        max: Option<u64>,
+    ) -> MemberFamily {
+        let mut bits = vec![0u64; named.div_ceil(64)];
+        for &r in required {
+            bits[(r / 64) as usize] |= 1 << (r % 64);
+        }
+        MemberFamily {
+            first: 0,
+            next: 1,
+            named: (0..named as u32).map(Symbol::Terminal).collect(),
+            required: bits.into_boxed_slice(),
+            extra: extra.then_some(Symbol::Terminal(1000)),
+            separator: vec![Symbol::Terminal(2000)],
+            close: vec![Symbol::Terminal(3000)],
+            min,
+            max,
+        }
+    }
+
+    #[test]
+    fn named_members_come_once_and_required_ones_before_the_close() {
+        let family = family(100, &[3, 70], false, 0, None);
+        let empty = MemberState::default();
+        assert!(family.after(&empty, MemberStep::Close).is_none());
+        let one = family.after(&empty, MemberStep::Named(70)).unwrap();
+        assert!(family.after(&one, MemberStep::Named(70)).is_none());
+        assert!(family.after(&one, MemberStep::Close).is_none());
+        let two = family.after(&one, MemberStep::Named(3)).unwrap();
+        assert!(family.after(&two, MemberStep::Close).is_some());
+        assert!(family.after(&two, MemberStep::Extra).is_none());
+    }
+
+    #[test]
+    fn counts_keep_the_list_completable() {
+        // At most two members, one of them required: an optional first
+        // member leaves room only for the required one.
+        let family = family(4, &[0], true, 0, Some(2));
+        let empty = MemberState::default();
+        let one = family.after(&empty, MemberStep::Named(1)).unwrap();
+        assert!(family.after(&one, MemberStep::Named(2)).is_none());
+        assert!(family.after(&one, MemberStep::Extra).is_none());
+        assert!(family.after(&one, MemberStep::Named(0)).is_some());
+        // At least three members of three named ones: no close before.
+        let family = super::tests::family(3, &[], false, 3, None);
+        let mut state = MemberState::default();
+        for i in 0..2 {
+            state = family.after(&state, MemberStep::Named(i)).unwrap();
+            assert!(family.after(&state, MemberStep::Close).is_none());
+        }
+        state = family.after(&state, MemberStep::Named(2)).unwrap();
+        assert!(family.after(&state, MemberStep::Close).is_some());
+    }
+
+    #[test]
+    fn shortest_steps_write_the_required_members_then_close() {
+        let family = family(5, &[4, 1], true, 3, None);
+        let length = |symbol: Symbol| match symbol {
+            Symbol::Terminal(1000) => Some(1),
+            _ => Some(10),
+        };
+        let steps = family
+            .shortest_steps(&MemberState::default(), length)
+            .unwrap();
+        assert_eq!(
+            steps,
+            [
+                MemberStep::Named(1),
+                MemberStep::Named(4),
+                MemberStep::Extra,
+                MemberStep::Close
+            ]
+        );
+        let symbols = family.spell(&steps, false).unwrap();
+        assert_eq!(symbols.len(), 3 + 2 + 1);
+    }
+
+    #[test]
+    fn states_are_interned_per_chart() {
+        let family = family(3, &[], false, 0, None);
+        let mut states = MemberStates::default();
+        let a = states.after(&family, MemberStep::Named(0), 0, 7).unwrap();
+        let b = states.after(&family, MemberStep::Named(1), a, 8).unwrap();
+        assert_eq!(states.after(&family, MemberStep::Named(0), a, 7), None);
+        assert_eq!(states.known_after(a, 8), Some(b));
+        assert_ne!(a, b);
+        assert_ne!(a, 0);
+    }
+}
