@@ -43,8 +43,7 @@ pub struct CheckArgs {
     #[arg(long, short)]
     verbose: bool,
     /// With --schema: accept an object's named members in any order (each
-    /// once), for objects of up to 8 named members; larger objects keep
-    /// schema order.
+    /// once), with `required` and the member counts still exact.
     #[arg(long)]
     any_order: bool,
 }

@@ -51,8 +51,8 @@ pub struct MaskbenchArgs {
     /// Print each schema that does not pass, with why.
     #[arg(long, short)]
     verbose: bool,
-    /// Compile rein's grammars with objects' named members in any order
-    /// (up to 8 named members per object; see `rein_schema::PropertyOrder`).
+    /// Compile rein's grammars with objects' named members in any order,
+    /// each at most once (see `rein_schema::PropertyOrder`).
     #[arg(long)]
     any_order: bool,
     /// Also write every schema's verdict and raw timings here, one JSON

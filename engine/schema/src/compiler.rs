@@ -378,6 +378,15 @@ impl<'a> Compiler<'a> {
         let object = match schema {
             Value::Bool(true) => return self.any_value(),
             Value::Bool(false) => return Ok(Expr::Nothing),
+            // Keywords of a later draft are annotations in this one.
+            Value::Object(object) if object.keys().any(|k| !self.draft.defines(k)) => {
+                let known: Map<String, Value> = object
+                    .iter()
+                    .filter(|(keyword, _)| self.draft.defines(keyword))
+                    .map(|(keyword, value)| (keyword.clone(), value.clone()))
+                    .collect();
+                return self.schema_inner(&Value::Object(known), pointer);
+            }
             Value::Object(object) => object,
             _ => {
                 return Err(error(

@@ -2,7 +2,8 @@
 //!
 //! Only the differences the compiler needs are modelled: boolean
 //! `exclusiveMinimum` (draft 4), `$ref` siblings (ignored before 2019-09),
-//! `prefixItems` (2020-12) and the validator to check outputs with.
+//! which assertion keywords exist (`if` from draft 7, `prefixItems` from
+//! 2020-12, …) and the validator to check outputs with.
 
 use serde_json::Value;
 
@@ -39,6 +40,26 @@ impl Draft {
         } else {
             Draft::Draft202012
         }
+    }
+
+    /// Whether `keyword` is an assertion of this draft: one introduced by a
+    /// later draft (`if` before draft 7, `const` before draft 6, …) is an
+    /// unknown keyword here, which validators ignore.
+    pub fn defines(self, keyword: &str) -> bool {
+        let since = match keyword {
+            "const" | "contains" | "propertyNames" => Draft::Draft6,
+            "if" | "then" | "else" => Draft::Draft7,
+            "dependentRequired"
+            | "dependentSchemas"
+            | "unevaluatedProperties"
+            | "unevaluatedItems"
+            | "minContains"
+            | "maxContains"
+            | "$recursiveRef" => Draft::Draft201909,
+            "prefixItems" | "$dynamicRef" => Draft::Draft202012,
+            _ => return true,
+        };
+        self >= since
     }
 
     /// Whether keywords next to `$ref` apply (2019-09 on) or are ignored.

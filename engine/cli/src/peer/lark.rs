@@ -76,6 +76,9 @@ fn expression(expr: &Expr, name: &dyn Fn(RuleId) -> String) -> Result<String> {
                 None => format!("{inner}{{{min},}}"),
             }
         }
+        Expr::AnyOrder(_) => {
+            bail!("this grammar has a member list in any order, which Lark cannot state")
+        }
         _ => bail!("this grammar has an expression Lark cannot state (an empty class)"),
     })
 }
@@ -115,7 +118,7 @@ fn regular_rules(grammar: &Grammar) -> Vec<bool> {
     }
     fn expr_regular(grammar: &Grammar, expr: &Expr, marks: &mut Vec<Mark>) -> bool {
         match expr {
-            Expr::Special(_) => false,
+            Expr::Special(_) | Expr::AnyOrder(_) => false,
             Expr::Rule(id) => visit(grammar, id.0 as usize, marks),
             Expr::Sequence(items) | Expr::Alternation(items) => {
                 items.iter().all(|item| expr_regular(grammar, item, marks))
