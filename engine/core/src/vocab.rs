@@ -69,6 +69,8 @@ pub struct Vocabulary {
     offsets: Vec<u32>,
     kinds: Vec<TokenKind>,
     eos_tokens: Vec<TokenId>,
+    /// The ids of special tokens, sorted.
+    special_tokens: Vec<TokenId>,
     trie: TokenTrie,
     /// Grammar lexer walks shared by every constraint on this vocabulary.
     shared_lexemes: Arc<SharedLexemes>,
@@ -110,6 +112,11 @@ impl Vocabulary {
     /// no text constraint allows them).
     pub fn is_special(&self, id: TokenId) -> bool {
         self.kind(id) != Some(TokenKind::Text)
+    }
+
+    /// The ids of the special tokens, sorted.
+    pub fn special_tokens(&self) -> &[TokenId] {
+        &self.special_tokens
     }
 
     /// The ids that end a sequence, sorted.
@@ -155,7 +162,8 @@ impl Vocabulary {
         self.bytes.capacity()
             + self.offsets.capacity() * std::mem::size_of::<u32>()
             + self.kinds.capacity() * std::mem::size_of::<TokenKind>()
-            + self.eos_tokens.capacity() * std::mem::size_of::<TokenId>()
+            + (self.eos_tokens.capacity() + self.special_tokens.capacity())
+                * std::mem::size_of::<TokenId>()
             + self.trie.memory_usage()
     }
 }
@@ -292,12 +300,16 @@ impl VocabularyBuilder {
                 (id as TokenId, &bytes[range])
             });
         let trie = TokenTrie::new(text_tokens);
+        let special_tokens = (0..self.kinds.len() as TokenId)
+            .filter(|&id| self.kinds[id as usize] != TokenKind::Text)
+            .collect();
         let shared_lexemes =
             SharedLexemes::new(DEFAULT_SHARED_LEXEME_CACHE_BYTES).reaching(trie.max_depth());
         Ok(Vocabulary {
             bytes: self.bytes,
             offsets: self.offsets,
             kinds: self.kinds,
+            special_tokens,
             eos_tokens: self.eos_tokens,
             trie,
             shared_lexemes: Arc::new(shared_lexemes),

@@ -372,11 +372,35 @@ struct RawDfa {
 }
 
 impl RawDfa {
-    /// Drops every state that cannot reach acceptance (mapping it to the dead
-    /// state) and premultiplies state ids.
-    fn finish(self) -> Result<ByteDfa, CompileError> {
+    /// Which states can reach acceptance (never the dead state 0).
+    ///
+    /// States are numbered as exploration met them, so most edges lead to
+    /// higher numbers: sweeping from the last state down marks most live
+    /// states in one pass, and a second pass usually only confirms. Back
+    /// edges can need more sweeps; past a few, a breadth-first search over
+    /// reversed edges finishes in linear time.
+    fn live_states(&self) -> Vec<bool> {
+        const MAX_SWEEPS: usize = 4;
         let state_count = self.accepting.len();
         let stride = self.stride;
+        let mut live = self.accepting.clone();
+        live[0] = false;
+        for _ in 0..MAX_SWEEPS {
+            let mut changed = false;
+            for state in (1..state_count).rev() {
+                if !live[state]
+                    && self.transitions[state * stride..(state + 1) * stride]
+                        .iter()
+                        .any(|&to| live[to as usize])
+                {
+                    live[state] = true;
+                    changed = true;
+                }
+            }
+            if !changed {
+                return live;
+            }
+        }
         // Reverse edges (grouped by target in one array), then a
         // breadth-first search from accepting states.
         let mut starts = vec![0u32; state_count + 1];
@@ -394,11 +418,7 @@ impl RawDfa {
                 filled[to as usize] += 1;
             }
         }
-        let mut live = vec![false; state_count];
-        let mut queue: VecDeque<usize> = (1..state_count).filter(|&s| self.accepting[s]).collect();
-        for &state in &queue {
-            live[state] = true;
-        }
+        let mut queue: VecDeque<usize> = (1..state_count).filter(|&s| live[s]).collect();
         while let Some(state) = queue.pop_front() {
             let incoming = &sources[starts[state] as usize..starts[state + 1] as usize];
             for &from in incoming {
@@ -408,8 +428,32 @@ impl RawDfa {
                 }
             }
         }
+        live
+    }
+
+    /// Drops every state that cannot reach acceptance (mapping it to the dead
+    /// state) and premultiplies state ids.
+    fn finish(self) -> Result<ByteDfa, CompileError> {
+        let state_count = self.accepting.len();
+        let stride = self.stride;
+        let live = self.live_states();
         if !live[self.start as usize] {
             return Err(CompileError::empty_language());
+        }
+        if live[1..].iter().all(|&l| l) {
+            // Nothing to drop (the usual case): ids only get premultiplied.
+            let mut transitions = self.transitions;
+            transitions.truncate(state_count * stride);
+            for to in &mut transitions {
+                *to *= stride as u32;
+            }
+            return Ok(ByteDfa::new(
+                self.classes,
+                stride,
+                transitions,
+                self.accepting,
+                self.start * stride as u32,
+            ));
         }
         let mut new_index = vec![0u32; state_count];
         let mut next = 1u32;
@@ -532,6 +576,40 @@ pub(crate) mod tests {
         assert_eq!(ByteDfa::regex("é{0,3}").unwrap().longest_match(), Some(6));
         assert_eq!(ByteDfa::regex("ab*c").unwrap().longest_match(), None);
         assert_eq!(ByteDfa::regex("(?:ab)+|x").unwrap().longest_match(), None);
+    }
+
+    #[test]
+    fn states_that_cannot_accept_are_dropped_whatever_their_order() {
+        // One byte class; state k steps to k - 1, state 1 accepts, state
+        // 8 loops on itself: every sweep from the top marks one more
+        // state, so the reverse search has to finish the job.
+        let mut classes = [0u8; 256];
+        classes[usize::from(b'x')] = 1;
+        let stride = 2;
+        let mut transitions = vec![0u32; 9 * stride];
+        for state in 2..8 {
+            transitions[state * stride + 1] = state as u32 - 1;
+        }
+        transitions[8 * stride + 1] = 8;
+        let mut accepting = vec![false; 9];
+        accepting[1] = true;
+        let raw = RawDfa {
+            classes,
+            stride,
+            transitions,
+            accepting,
+            start: 7,
+        };
+        assert_eq!(
+            raw.live_states(),
+            [false, true, true, true, true, true, true, true, false]
+        );
+        let dfa = raw.finish().unwrap();
+        assert_eq!(dfa.state_count(), 8);
+        let accepts = |text: &[u8]| dfa.is_accepting(dfa.next_bytes(dfa.start(), text));
+        assert!(accepts(b"xxxxxx"));
+        assert!(!accepts(b"xxxxx"));
+        assert!(!accepts(b"xxxxxxx"));
     }
 
     #[test]

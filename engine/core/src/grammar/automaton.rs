@@ -35,11 +35,9 @@ impl GrammarAutomaton {
     ) -> Result<GrammarAutomaton, GrammarError> {
         let cfg = Cfg::new(grammar)?;
         let mut specials_by_name: HashMap<Vec<u8>, Vec<TokenId>> = HashMap::new();
-        for id in 0..vocabulary.len() as TokenId {
-            if vocabulary.is_special(id) {
-                if let Some(bytes) = vocabulary.token_bytes(id) {
-                    specials_by_name.entry(bytes.to_vec()).or_default().push(id);
-                }
+        for &id in vocabulary.special_tokens() {
+            if let Some(bytes) = vocabulary.token_bytes(id) {
+                specials_by_name.entry(bytes.to_vec()).or_default().push(id);
             }
         }
         let automaton = GrammarAutomaton {
