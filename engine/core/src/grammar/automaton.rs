@@ -216,15 +216,13 @@ impl GrammarAutomaton {
                         dot: (dot + offset) as u32,
                         ..item
                     };
-                    let family = match symbol {
-                        Symbol::Nonterminal(n) => cfg.family_of[n as usize],
-                        Symbol::Terminal(_) => None,
-                    };
-                    match (family, chart.child_list_state(cfg, &at)?) {
-                        (Some(family), state) if state != 0 => {
+                    match chart.child_list_state(cfg, &at)? {
+                        0 => cfg.shortest_string(symbol),
+                        // Only a list's next member has a state of its own.
+                        state => {
+                            let family = production.guard?.family;
                             cfg.shortest_list_rest(family, chart.list_state(state), true)
                         }
-                        _ => cfg.shortest_string(symbol),
                     }
                 })
                 .collect();

@@ -36,7 +36,7 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use super::error::{GrammarError, GrammarErrorKind, Location};
 use super::ir::{Expr, Grammar, SpecialToken};
-use super::member_list::{MemberFamily, MemberGuard, MemberList, MemberState, MemberStep};
+use super::member_list::{set_bit, MemberFamily, MemberGuard, MemberList, MemberState, MemberStep};
 use std::sync::Arc;
 
 use regex_syntax::hir::{Hir, HirKind, Literal};
@@ -260,9 +260,9 @@ impl Cfg {
         state: &MemberState,
         written: bool,
     ) -> Option<Vec<u8>> {
-        let family = &self.families[family as usize];
-        let steps = family.shortest_steps(state, |symbol| self.symbol_length(symbol))?;
-        self.shortest_strings(&family.spell(&steps, written)?)
+        let rest = self.families[family as usize]
+            .shortest_rest(state, written, |symbol| self.symbol_length(symbol))?;
+        self.shortest_strings(&rest)
     }
 
     /// Shortest strings of `symbols`, concatenated.
@@ -276,11 +276,12 @@ impl Cfg {
                 }
                 Symbol::Nonterminal(n) => match self.family_of[n as usize] {
                     Some(family) => {
-                        let family = &self.families[family as usize];
-                        let steps = family.shortest_steps(&MemberState::default(), |symbol| {
-                            self.symbol_length(symbol)
-                        })?;
-                        pending.extend(family.spell(&steps, false)?.iter().rev());
+                        let rest = self.families[family as usize].shortest_rest(
+                            &MemberState::default(),
+                            false,
+                            |symbol| self.symbol_length(symbol),
+                        )?;
+                        pending.extend(rest.iter().rev());
                     }
                     None => {
                         let production = self.shortest_production[n as usize]?;
@@ -418,10 +419,10 @@ impl Builder<'_> {
         };
         let separator = self.sequence(&list.separator, base, context)?;
         let close = self.sequence(&list.close, base, context)?;
-        let mut required = vec![0u64; list.named.len().div_ceil(64)];
+        let mut required = Vec::new();
         for (index, (_, is_required)) in list.named.iter().enumerate() {
             if *is_required {
-                required[index / 64] |= 1 << (index % 64);
+                set_bit(&mut required, index as u32);
             }
         }
         // Members may hold lists of their own, flattened just above.
@@ -951,14 +952,7 @@ fn mentions(expression: &Expr, id: u32) -> bool {
             items.iter().any(|item| mentions(item, id))
         }
         Expr::Repeat { inner, .. } => mentions(inner, id),
-        Expr::AnyOrder(list) => {
-            list.named.iter().any(|(member, _)| mentions(member, id))
-                || list
-                    .extra
-                    .iter()
-                    .chain([&list.separator, &list.close])
-                    .any(|part| mentions(part, id))
-        }
+        Expr::AnyOrder(list) => list.parts().any(|part| mentions(part, id)),
         _ => false,
     }
 }
@@ -1014,7 +1008,7 @@ fn split_tail_recursion(
 ///
 /// A member list's productions are left out: its first nonterminal's
 /// length is that of the list's shortest completion from the start (see
-/// [`MemberFamily::shortest_steps`]), which also only ever decreases.
+/// [`MemberFamily::shortest_rest`]), which also only ever decreases.
 /// Returns the productions and the lengths.
 fn shortest_productions(
     productions: &[Production],
@@ -1031,12 +1025,10 @@ fn shortest_productions(
             Symbol::Nonterminal(n) => length[*n as usize],
         };
         for family in families {
-            let Some(steps) = family.shortest_steps(&MemberState::default(), |symbol| {
+            let rest = family.shortest_rest(&MemberState::default(), false, |symbol| {
                 symbol_length(&length, &symbol)
-            }) else {
-                continue;
-            };
-            let total = family.spell(&steps, false).and_then(|symbols| {
+            });
+            let total = rest.and_then(|symbols| {
                 symbols.iter().try_fold(0usize, |sum, symbol| {
                     Some(sum.saturating_add(symbol_length(&length, symbol)?))
                 })

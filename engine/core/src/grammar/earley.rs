@@ -381,19 +381,15 @@ impl SetBuilder {
                                 });
                             }
                         }
-                        Some(family) => {
-                            let family = &cfg.families[family as usize];
+                        Some(_) => {
                             let Some(state) = child_list_state(cfg, &item, |state, production| {
-                                let guard = cfg.productions[production as usize].guard?;
-                                lists.after(family, guard.step, state, production)
+                                lists.after(cfg, state, production)
                             }) else {
                                 continue;
                             };
+                            // Every production of a list takes a step.
                             for &production in productions {
-                                let Some(guard) = cfg.productions[production as usize].guard else {
-                                    continue;
-                                };
-                                if lists.after(family, guard.step, state, production).is_some() {
+                                if lists.after(cfg, state, production).is_some() {
                                     self.add(Item {
                                         production,
                                         dot: 0,

@@ -450,11 +450,7 @@ fn check_expression(
                     "a member list with too many named members".to_string(),
                 ));
             }
-            list.named
-                .iter()
-                .map(|(member, _)| member)
-                .chain(&list.extra)
-                .chain([&list.separator, &list.close])
+            list.parts()
                 .try_for_each(|item| check_expression(item, rule_count, regexes, expressions))
         }
     }
@@ -627,14 +623,7 @@ fn referenced_rules(expression: &Expr, out: &mut Vec<RuleId>) {
             items.iter().for_each(|item| referenced_rules(item, out))
         }
         Expr::Repeat { inner, .. } => referenced_rules(inner, out),
-        Expr::AnyOrder(list) => {
-            for (member, _) in &list.named {
-                referenced_rules(member, out);
-            }
-            for part in list.extra.iter().chain([&list.separator, &list.close]) {
-                referenced_rules(part, out);
-            }
-        }
+        Expr::AnyOrder(list) => list.parts().for_each(|part| referenced_rules(part, out)),
         _ => {}
     }
 }

@@ -25,7 +25,7 @@
 
 use foldhash::{HashMap, HashMapExt};
 
-use super::cfg::Symbol;
+use super::cfg::{Cfg, Symbol};
 use super::ir::Expr;
 
 /// A member list (see [`Expr::AnyOrder`]): one or more members separated
@@ -50,6 +50,16 @@ pub struct MemberList {
 }
 
 impl MemberList {
+    /// Every expression of the list: the named members, the extra member,
+    /// the separator and the close.
+    pub fn parts(&self) -> impl Iterator<Item = &Expr> {
+        self.named
+            .iter()
+            .map(|(member, _)| member)
+            .chain(&self.extra)
+            .chain([&self.separator, &self.close])
+    }
+
     /// Whether some list can be written, given which member expressions
     /// derive a string at all.
     pub fn derives(&self, derives: impl Fn(&Expr) -> bool) -> bool {
@@ -122,6 +132,22 @@ pub struct MemberFamily {
     pub max: Option<u64>,
 }
 
+/// Whether bit `index` of a bit set stored as words is set.
+fn has_bit(words: &[u64], index: u32) -> bool {
+    words
+        .get((index / 64) as usize)
+        .is_some_and(|bits| bits >> (index % 64) & 1 == 1)
+}
+
+/// Sets bit `index` of a bit set stored as words, growing it as needed.
+pub(crate) fn set_bit(words: &mut Vec<u64>, index: u32) {
+    let word = (index / 64) as usize;
+    if words.len() <= word {
+        words.resize(word + 1, 0);
+    }
+    words[word] |= 1 << (index % 64);
+}
+
 /// Where a list is: the named members written, and how many extra ones.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct MemberState {
@@ -134,19 +160,12 @@ pub struct MemberState {
 
 impl MemberState {
     fn has(&self, index: u32) -> bool {
-        let word = (index / 64) as usize;
-        self.written
-            .get(word)
-            .is_some_and(|bits| bits >> (index % 64) & 1 == 1)
+        has_bit(&self.written, index)
     }
 
     fn with(&self, index: u32) -> MemberState {
-        let word = (index / 64) as usize;
         let mut written = self.written.to_vec();
-        if written.len() <= word {
-            written.resize(word + 1, 0);
-        }
-        written[word] |= 1 << (index % 64);
+        set_bit(&mut written, index);
         MemberState {
             written: written.into_boxed_slice(),
             extras: self.extras,
@@ -229,12 +248,23 @@ impl MemberFamily {
         self.completable(&next).then_some(next)
     }
 
-    /// The steps of a shortest completion from `state`, by the byte
-    /// lengths of the members' shortest strings (`length`): the required
-    /// members still missing, then the shortest members until there are
-    /// `min`, then the close. `None` when a needed member derives no
-    /// string.
-    pub fn shortest_steps(
+    /// The symbols of a shortest completion from `state`, separators
+    /// included, by the byte lengths of the members' shortest strings
+    /// (`length`): the required members still missing, then the shortest
+    /// members until there are `min`, then the close. `written` when a
+    /// member came before, so the first one gets a separator too; `None`
+    /// when a needed member derives no string.
+    pub fn shortest_rest(
+        &self,
+        state: &MemberState,
+        written: bool,
+        length: impl Fn(Symbol) -> Option<usize>,
+    ) -> Option<Vec<Symbol>> {
+        self.spell(&self.shortest_steps(state, length)?, written)
+    }
+
+    /// The steps of [`MemberFamily::shortest_rest`].
+    fn shortest_steps(
         &self,
         state: &MemberState,
         length: impl Fn(Symbol) -> Option<usize>,
@@ -267,32 +297,28 @@ impl MemberFamily {
     }
 
     /// The symbols of `steps` in order (separators included).
-    pub fn spell(&self, steps: &[MemberStep], written_before: bool) -> Option<Vec<Symbol>> {
+    fn spell(&self, steps: &[MemberStep], mut written: bool) -> Option<Vec<Symbol>> {
         let mut symbols = Vec::new();
-        let mut written = written_before;
         for &step in steps {
-            match step {
-                MemberStep::Close => symbols.extend(&self.close),
-                MemberStep::Named(_) | MemberStep::Extra => {
-                    if written {
-                        symbols.extend(&self.separator);
-                    }
-                    written = true;
-                    symbols.push(match step {
-                        MemberStep::Named(i) => *self.named.get(i as usize)?,
-                        _ => self.extra?,
-                    });
+            let member = match step {
+                MemberStep::Close => {
+                    symbols.extend(&self.close);
+                    continue;
                 }
+                MemberStep::Named(index) => *self.named.get(index as usize)?,
+                MemberStep::Extra => self.extra?,
+            };
+            if written {
+                symbols.extend(&self.separator);
             }
+            written = true;
+            symbols.push(member);
         }
         Some(symbols)
     }
 
     fn is_required(&self, index: u32) -> bool {
-        let word = (index / 64) as usize;
-        self.required
-            .get(word)
-            .is_some_and(|bits| bits >> (index % 64) & 1 == 1)
+        has_bit(&self.required, index)
     }
 }
 
@@ -326,21 +352,16 @@ impl MemberStates {
         self.states.get(id as usize).unwrap_or(&self.states[0])
     }
 
-    /// The index of the state `production` (which takes `guard`'s step of
-    /// `family`) leads to from state `id`, or `None` when it may not be
-    /// taken there.
-    pub fn after(
-        &mut self,
-        family: &MemberFamily,
-        guard: MemberStep,
-        id: u32,
-        production: u32,
-    ) -> Option<u32> {
+    /// The index of the state a list's `production` leads to from state
+    /// `id` (by the step its guard names), or `None` when it may not be
+    /// taken there or is no list's production.
+    pub fn after(&mut self, cfg: &Cfg, id: u32, production: u32) -> Option<u32> {
         if let Some(&known) = self.steps.get(&(id, production)) {
             return known;
         }
-        let next = family
-            .after(self.state(id), guard)
+        let guard = cfg.productions[production as usize].guard?;
+        let next = cfg.families[guard.family as usize]
+            .after(self.state(id), guard.step)
             .map(|state| self.intern(state));
         self.steps.insert((id, production), next);
         next
@@ -366,6 +387,9 @@ impl MemberStates {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::grammar::earley::Chart;
+    use crate::grammar::{Grammar, Location, Rule, RuleId};
+    use std::sync::Arc;
 
     fn family(
         named: usize,
@@ -444,18 +468,64 @@ mod tests {
                 MemberStep::Close
             ]
         );
-        let symbols = family.spell(&steps, false).unwrap();
+        let symbols = family
+            .shortest_rest(&MemberState::default(), false, length)
+            .unwrap();
         assert_eq!(symbols.len(), 3 + 2 + 1);
+    }
+
+    /// `{` then `a`, `b` and `c` in any order, `b` required, `,` between.
+    fn letters() -> Cfg {
+        let list = MemberList {
+            named: ["a", "b", "c"]
+                .iter()
+                .map(|name| (Expr::Literal(name.to_string()), *name == "b"))
+                .collect(),
+            extra: None,
+            separator: Expr::Literal(",".into()),
+            close: Expr::Literal("}".into()),
+            min: 0,
+            max: None,
+        };
+        let root = Rule {
+            name: "root".into(),
+            body: Expr::Sequence(vec![
+                Expr::Literal("{".into()),
+                Expr::AnyOrder(Arc::new(list)),
+            ]),
+            location: Location { line: 1, column: 1 },
+        };
+        Cfg::new(&Grammar::from_rules(vec![root], RuleId(0)).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_recognizer_tracks_the_members_written() {
+        let cfg = letters();
+        for text in ["{b}", "{a,b}", "{c,b,a}", "{b,c}"] {
+            assert!(Chart::recognizes(&cfg, text.as_bytes()), "{text}");
+        }
+        for text in ["{}", "{a}", "{a,c}", "{b,b}", "{a,b,a}", "{b,}"] {
+            assert!(!Chart::recognizes(&cfg, text.as_bytes()), "{text}");
+        }
     }
 
     #[test]
     fn states_are_interned_per_chart() {
-        let family = family(3, &[], false, 0, None);
+        let cfg = letters();
+        let step = |wanted: MemberStep| {
+            let index = cfg.productions.iter().position(|production| {
+                production.guard.is_some_and(|guard| guard.step == wanted)
+                    && production.lhs == cfg.families[0].next
+            });
+            index.unwrap() as u32
+        };
         let mut states = MemberStates::default();
-        let a = states.after(&family, MemberStep::Named(0), 0, 7).unwrap();
-        let b = states.after(&family, MemberStep::Named(1), a, 8).unwrap();
-        assert_eq!(states.after(&family, MemberStep::Named(0), a, 7), None);
-        assert_eq!(states.known_after(a, 8), Some(b));
+        let a = states.after(&cfg, 0, step(MemberStep::Named(0))).unwrap();
+        let b = states.after(&cfg, a, step(MemberStep::Named(1))).unwrap();
+        assert_eq!(states.after(&cfg, a, step(MemberStep::Named(0))), None);
+        assert_eq!(states.known_after(a, step(MemberStep::Named(1))), Some(b));
+        assert_eq!(states.after(&cfg, b, step(MemberStep::Close)), Some(b));
+        assert_eq!(states.after(&cfg, a, step(MemberStep::Close)), None);
         assert_ne!(a, b);
         assert_ne!(a, 0);
     }
