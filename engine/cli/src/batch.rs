@@ -2,7 +2,9 @@
 //! per document.
 //!
 //! Every document becomes its own request; they are all in flight at once
-//! (up to a cap) so mistral.rs batches them. A document that cannot be read,
+//! (up to a cap) and the runtime runs them one after another, each exactly
+//! as it would run alone. A line whose output the token budget steered to an
+//! early ending carries `"budget_closed": true`. A document that cannot be read,
 //! is empty, is too long for the model, or whose output fails its check gets
 //! an `{"id", "error"}` line and costs the others nothing. Lines are written
 //! in input order, each as soon as it and all before it are done. A progress
@@ -10,6 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,7 +27,7 @@ use tokio::sync::Semaphore;
 use crate::vote;
 use crate::Outcome;
 
-/// Requests in flight at once; mistral.rs batches up to 32 of them.
+/// Requests in flight at once (prompts are tokenized ahead of the engine).
 const IN_FLIGHT: usize = 64;
 
 /// Where documents come from.
@@ -117,7 +120,21 @@ pub type Fields = Vec<(String, Value)>;
 
 /// What a subcommand does with each document.
 pub trait Task: Send + Sync + 'static {
-    /// The request for a document's text.
+    /// The byte ranges of a document sent as requests of their own, in
+    /// order (default: the whole text, one request).
+    fn parts(&self, text: &str) -> Vec<Range<usize>> {
+        vec![0..text.len()]
+    }
+    /// Joins the fields of a document's parts, each with its range
+    /// (default: the fields of the first part).
+    fn join(&self, _text: &str, parts: Vec<(Range<usize>, Fields)>) -> Result<Fields, String> {
+        parts
+            .into_iter()
+            .next()
+            .map(|(_, fields)| fields)
+            .ok_or_else(|| "the document has no part".to_string())
+    }
+    /// The request for a document's text (or a part's).
     fn request(&self, text: &str) -> Result<GenerationRequest, String>;
     /// The output fields for one generated sample, or why it is not valid.
     fn interpret(
@@ -248,8 +265,35 @@ pub fn run(
     })
 }
 
-/// Generates for one document and interprets the samples.
+/// Generates for one document — each of its parts in turn — and
+/// interprets the samples.
 async fn process(
+    runtime: &Runtime,
+    task: &dyn Task,
+    text: &str,
+    vote: bool,
+) -> (Result<Fields, String>, usize) {
+    let ranges = task.parts(text);
+    let count = ranges.len();
+    let mut parts = Vec::with_capacity(count);
+    let mut tokens = 0;
+    for (index, range) in ranges.into_iter().enumerate() {
+        let (fields, used) = process_part(runtime, task, &text[range.clone()], vote).await;
+        tokens += used;
+        match fields {
+            Ok(fields) => parts.push((range, fields)),
+            Err(error) if count == 1 => return (Err(error), tokens),
+            Err(error) => {
+                let error = format!("part {} of {count} (bytes {range:?}): {error}", index + 1);
+                return (Err(error), tokens);
+            }
+        }
+    }
+    (task.join(text, parts), tokens)
+}
+
+/// Generates for one part of a document and interprets its samples.
+async fn process_part(
     runtime: &Runtime,
     task: &dyn Task,
     text: &str,
@@ -275,8 +319,17 @@ async fn process(
         };
         tokens += generation.completion_tokens;
     }
-    let samples: Vec<Result<Fields, String>> = (0..generation.choices.len())
-        .map(|index| task.interpret(text, index, &generation))
+    let samples: Vec<Result<Fields, String>> = generation
+        .choices
+        .iter()
+        .enumerate()
+        .map(|(index, choice)| {
+            let mut fields = task.interpret(text, index, &generation)?;
+            if choice.budget_closed {
+                fields.push(("budget_closed".to_string(), Value::Bool(true)));
+            }
+            Ok(fields)
+        })
         .collect();
     (vote::combine(task, samples, vote), tokens)
 }

@@ -12,7 +12,7 @@ use rein_core::Constraint;
 use rein_runtime::{Finish, GenerationRequest, Prompt, Role};
 
 use crate::model_args::{tokio_runtime, DecodingArgs, ModelArgs};
-use crate::schema::Schema;
+use crate::schema::{Layout, Schema};
 use crate::Outcome;
 
 /// At most one constraint.
@@ -48,6 +48,9 @@ pub struct GenerateArgs {
     model: ModelArgs,
     #[command(flatten)]
     decoding: DecodingArgs,
+    /// The layout of JSON written under --schema.
+    #[arg(long, value_enum, default_value_t = Layout::default())]
+    whitespace: Layout,
     /// No summary on stderr.
     #[arg(long)]
     quiet: bool,
@@ -83,7 +86,7 @@ pub fn run(args: &GenerateArgs) -> Result<Outcome> {
                 .map_err(|error| anyhow::anyhow!("{}:{error}", path.display()))?,
         )
     } else if let Some(source) = schema_source {
-        let compiled = source.compile(Arc::clone(&vocabulary))?;
+        let compiled = source.compile(Arc::clone(&vocabulary), args.whitespace, None)?;
         let constraint = compiled.constraint().clone();
         schema = Some(compiled);
         Some(constraint)

@@ -6,6 +6,7 @@
 //! 2 bad input (a missing file, a malformed regex), with a one-line error,
 //! 3 a batch in which some documents failed (each has an error line).
 
+mod anchored;
 mod batch;
 mod bench;
 mod check;
@@ -18,6 +19,7 @@ mod maskbench;
 mod model_args;
 mod ner;
 mod peer;
+mod prompt;
 mod schema;
 mod stats;
 mod vote;

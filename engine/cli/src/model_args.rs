@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
+use rein_core::{BudgetError, BudgetedMatcher, Constraint};
 use rein_runtime::{Decoding, GuessOptions, LoadOptions, ModelSource, Runtime};
 
 /// The model loaded when `--model` is not given (after `scripts/fetch-assets`).
@@ -77,16 +78,23 @@ impl ModelArgs {
 /// Decoding settings; greedy unless `--temperature` is given.
 #[derive(Args, Clone, Debug)]
 pub struct DecodingArgs {
-    /// Sampling temperature (0 or absent: greedy).
+    /// Sampling temperature (0 or absent: greedy, the most likely allowed
+    /// token every step).
     #[arg(long, value_name = "T")]
     pub temperature: Option<f64>,
-    /// Sample among the K most likely allowed tokens.
+    /// When sampling, draw among the K most likely allowed tokens.
     #[arg(long, value_name = "K")]
     pub top_k: Option<usize>,
-    /// Sample among the most likely allowed tokens up to this mass.
+    /// When sampling, draw among the most likely allowed tokens up to this
+    /// probability mass.
     #[arg(long, value_name = "P")]
     pub top_p: Option<f64>,
-    /// The most tokens generated per document.
+    /// The seed of sampling; a sampled run with the same seed repeats.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+    /// The most tokens of output per document (the stopping token not
+    /// counted). Under a constraint every output is complete within it: when
+    /// the budget runs short the output is steered to a valid ending.
     #[arg(long, value_name = "N", default_value_t = 256)]
     pub max_tokens: usize,
     /// Samples per document. With more than one and no --temperature,
@@ -118,17 +126,43 @@ impl DecodingArgs {
                 bail!("--top-p must be in (0, 1], not {p}");
             }
         }
+        if self.top_k == Some(0) {
+            bail!("--top-k must be at least 1");
+        }
         let temperature = match self.temperature {
             None if self.samples > 1 => Some(1.0),
-            other => other,
+            other => other.filter(|&t| t > 0.0),
         };
+        if temperature.is_none() {
+            for (flag, given) in [
+                ("--top-k", self.top_k.is_some()),
+                ("--top-p", self.top_p.is_some()),
+            ] {
+                if given {
+                    bail!("{flag} applies when sampling: give --temperature above 0 (greedy decoding takes the most likely token)");
+                }
+            }
+        }
         Ok(Decoding {
             temperature,
             top_k: self.top_k,
             top_p: self.top_p,
             max_tokens: self.max_tokens,
             samples: self.samples,
+            seed: self.seed,
         })
+    }
+}
+
+/// Refuses, before any document runs, a `--max-tokens` too small for the
+/// shortest output of `constraint`.
+pub fn check_budget(constraint: &Constraint, decoding: &Decoding) -> Result<()> {
+    match BudgetedMatcher::new(constraint.matcher(), decoding.max_tokens) {
+        Ok(_) | Err(BudgetError::NoCompletion) => Ok(()),
+        Err(BudgetError::TooSmall { needed, budget }) => bail!(
+            "--max-tokens {budget} is too small: the shortest valid output needs {needed} tokens"
+        ),
+        Err(error) => Err(error.into()),
     }
 }
 

@@ -1,21 +1,31 @@
 //! `rein ner`: tag named entities with a given label set.
 //!
-//! The model writes the text back in one of the shipped tag formats
-//! (`grammars/ner-lines.gbnf`: `word: TAG` per line; `ner-inline.gbnf`:
-//! `<TAG>…</TAG>` markup) with the label rule replaced by `--labels`, so the
-//! output always parses and names only those labels. Entities are then
-//! aligned to the input: each tagged span is searched for in the input from
-//! where the previous one ended, giving byte offsets; a span the model did
-//! not copy from the input cannot be aligned and is listed apart.
+//! By default each document gets a grammar built from its own text (see
+//! [`crate::anchored`]): the model reproduces the document exactly and
+//! chooses only where entities start and end and which label each gets, so
+//! every entity is a run of the document's words and its byte offsets index
+//! the document. Two formats: `lines` (`word:` or `word: LABEL` per word)
+//! and `inline` (the text with `<LABEL>`…`</LABEL>` around entities). Long
+//! documents are tagged in chunks of whole sentences (`--chunk-words`), with
+//! offsets into the whole document.
+//!
+//! `--free-text` uses the shipped tag grammars instead
+//! (`grammars/ner-lines.gbnf`, `ner-inline.gbnf`, with the label rule
+//! replaced): the output always parses and names only the labels, but its
+//! text is the model's; tagged spans are then searched for in the input and
+//! those not found are listed apart.
 
-use std::sync::Arc;
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use rein_core::Constraint;
+use rein_core::{Constraint, Vocabulary};
 use rein_runtime::{Decoding, Finish, Generation, GenerationRequest, Prompt, Role};
 use serde_json::{json, Value};
 
+use crate::anchored::{self, Words};
 use crate::batch::{self, Fields, InputArgs, Task};
 use crate::labels;
 use crate::model_args::{tokio_runtime, DecodingArgs, ModelArgs};
@@ -42,6 +52,14 @@ pub struct NerArgs {
     /// The tag format the model writes.
     #[arg(long, value_enum, default_value_t = Format::Inline)]
     format: Format,
+    /// Let the model write its own text in the tag format (the shipped
+    /// free-text grammars) instead of tagging the document's words.
+    #[arg(long)]
+    free_text: bool,
+    /// The most words tagged in one request; longer documents are cut into
+    /// chunks of whole sentences.
+    #[arg(long, value_name = "N", default_value_t = 60)]
+    chunk_words: usize,
     #[command(flatten)]
     input: InputArgs,
     #[command(flatten)]
@@ -50,7 +68,7 @@ pub struct NerArgs {
     decoding: DecodingArgs,
 }
 
-/// One entity found in the output.
+/// One entity found in a free-text output.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entity {
     pub text: String,
@@ -64,28 +82,45 @@ pub fn run(args: &NerArgs) -> Result<Outcome> {
         Format::Inline => &['<', '>', '/'],
     };
     let labels = labels::parse(&args.labels, forbidden)?;
-    let grammar = grammar(args.format, &labels)?;
+    if args.chunk_words == 0 {
+        anyhow::bail!("--chunk-words must be at least 1");
+    }
     let decoding = args.decoding.decoding()?;
     let documents = args.input.documents()?;
     let tokio = tokio_runtime()?;
     let runtime = args.model.load(&tokio)?;
-    let constraint = Constraint::grammar(runtime.vocabulary(), &grammar)
-        .map_err(|error| anyhow::anyhow!("the tag grammar for --labels: {error}"))?;
-    let task = NerTask {
+    let vocabulary = runtime.vocabulary();
+    let tags = if args.free_text {
+        let grammar = grammar(args.format, &labels)?;
+        let constraint = Constraint::grammar(Arc::clone(&vocabulary), &grammar)
+            .map_err(|error| anyhow::anyhow!("the tag grammar for --labels: {error}"))?;
+        Tags::FreeText(constraint)
+    } else {
+        Tags::Anchored {
+            vocabulary,
+            chunk_words: args.chunk_words,
+        }
+    };
+    let task = Arc::new(NerTask {
         labels,
         format: args.format,
-        constraint,
+        tags,
         decoding,
-    };
-    batch::run(
+        compile_times: Mutex::new(Vec::new()),
+    });
+    let outcome = batch::run(
         &tokio,
         runtime,
-        Arc::new(task),
+        Arc::clone(&task) as Arc<dyn Task>,
         documents,
         args.decoding.vote,
         args.input.quiet,
         "ner",
-    )
+    )?;
+    if !args.input.quiet {
+        task.report_compile_times();
+    }
+    Ok(outcome)
 }
 
 /// The shipped grammar of `format` with its label set replaced.
@@ -112,44 +147,150 @@ pub fn grammar(format: Format, labels: &[String]) -> Result<String> {
     .context("building the tag grammar")
 }
 
+/// Where the tags' constraint comes from.
+enum Tags {
+    /// A grammar per document part, from its words.
+    Anchored {
+        vocabulary: Arc<Vocabulary>,
+        chunk_words: usize,
+    },
+    /// One shipped grammar for every document.
+    FreeText(Constraint),
+}
+
 struct NerTask {
     labels: Vec<String>,
     format: Format,
-    constraint: Constraint,
+    tags: Tags,
     decoding: Decoding,
+    /// How long each part's grammar took to compile.
+    compile_times: Mutex<Vec<Duration>>,
 }
 
 impl NerTask {
     fn instructions(&self) -> String {
         let labels = self.labels.join(", ");
+        let first = &self.labels[0];
+        let second = self.labels.get(1).unwrap_or(first);
         match self.format {
             Format::Lines => format!(
                 "You tag named entities. Labels: {labels}.\n\
                  Write every word of the text on its own line as `word: LABEL`, \
                  or `word:` when it is not an entity.\n\
-                 Example for \"Ada visited Paris\":\nAda: {first}\nvisited:\nParis: {second}",
-                first = self.labels[0],
-                second = self.labels.get(1).unwrap_or(&self.labels[0]),
+                 Example for \"Ada visited Paris\":\nAda: {first}\nvisited:\nParis: {second}"
             ),
             Format::Inline => format!(
                 "You tag named entities. Labels: {labels}.\n\
-                 Copy the text and wrap every entity in its tag, like <LABEL>entity</LABEL>.\n\
-                 Example for \"Ada visited Paris\": <{first}>Ada</{first}> visited <{second}>Paris</{second}>",
-                first = self.labels[0],
-                second = self.labels.get(1).unwrap_or(&self.labels[0]),
+                 Copy the text exactly and wrap every entity in its tag, like <LABEL>entity</LABEL>.\n\
+                 Example for \"Ada visited Paris\": <{first}>Ada</{first}> visited <{second}>Paris</{second}>"
             ),
         }
+    }
+
+    /// The anchored constraint of one part, timed.
+    fn anchored_constraint(
+        &self,
+        vocabulary: &Arc<Vocabulary>,
+        text: &str,
+    ) -> Result<Constraint, String> {
+        let start = Instant::now();
+        let words = Words::split(text);
+        let grammar = match self.format {
+            Format::Lines => anchored::lines_grammar(&words, &self.labels),
+            Format::Inline => anchored::inline_grammar(&words, &self.labels),
+        }
+        .map_err(|error| format!("the document's tag grammar: {error}"))?;
+        let constraint =
+            Constraint::from_grammar(Arc::clone(vocabulary), &grammar, "anchored tags")
+                .map_err(|error| format!("the document's tag grammar: {error}"))?;
+        if let Ok(mut times) = self.compile_times.lock() {
+            times.push(start.elapsed());
+        }
+        Ok(constraint)
+    }
+
+    fn report_compile_times(&self) {
+        let Ok(mut times) = self.compile_times.lock() else {
+            return;
+        };
+        if times.is_empty() {
+            return;
+        }
+        times.sort_unstable();
+        let at =
+            |q: f64| times[((times.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1e3;
+        eprintln!(
+            "  tag grammar compile per part: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms over {} parts",
+            at(0.5),
+            at(0.99),
+            at(1.0),
+            times.len()
+        );
     }
 }
 
 impl Task for NerTask {
+    fn parts(&self, text: &str) -> Vec<Range<usize>> {
+        match &self.tags {
+            Tags::Anchored { chunk_words, .. } => anchored::chunks(text, *chunk_words),
+            Tags::FreeText(_) => vec![0..text.len()],
+        }
+    }
+
+    fn join(&self, _text: &str, parts: Vec<(Range<usize>, Fields)>) -> Result<Fields, String> {
+        let mut tagged = String::new();
+        let mut entities = Vec::new();
+        let mut extra: Fields = Vec::new();
+        let separator = match self.format {
+            Format::Lines => "\n",
+            Format::Inline => "",
+        };
+        for (index, (range, fields)) in parts.into_iter().enumerate() {
+            for (key, value) in fields {
+                match (key.as_str(), value) {
+                    ("tagged", Value::String(text)) => {
+                        if index > 0 {
+                            tagged.push_str(separator);
+                        }
+                        tagged.push_str(&text);
+                    }
+                    ("entities", Value::Array(found)) => {
+                        entities.extend(found.into_iter().map(|mut entity| {
+                            for offset in ["start", "end"] {
+                                if let Some(at) = entity[offset].as_u64() {
+                                    entity[offset] = Value::from(at + range.start as u64);
+                                }
+                            }
+                            entity
+                        }))
+                    }
+                    (key, value) => {
+                        if !extra.iter().any(|(known, _)| known == key) {
+                            extra.push((key.to_string(), value));
+                        }
+                    }
+                }
+            }
+        }
+        let mut fields = vec![
+            ("tagged".to_string(), Value::String(tagged)),
+            ("entities".to_string(), Value::Array(entities)),
+        ];
+        fields.extend(extra);
+        Ok(fields)
+    }
+
     fn request(&self, text: &str) -> Result<GenerationRequest, String> {
+        let constraint = match &self.tags {
+            Tags::Anchored { vocabulary, .. } => self.anchored_constraint(vocabulary, text)?,
+            Tags::FreeText(constraint) => constraint.clone(),
+        };
         Ok(GenerationRequest {
             prompt: Prompt::Chat(vec![
                 (Role::System, self.instructions()),
                 (Role::User, text.to_string()),
             ]),
-            constraint: Some(self.constraint.clone()),
+            constraint: Some(constraint),
             decoding: self.decoding.clone(),
             record_first_token: false,
         })
@@ -171,13 +312,36 @@ impl Task for NerTask {
                 self.decoding.max_tokens
             ));
         }
+        let tagged = Value::String(choice.text.clone());
+        if let Tags::Anchored { .. } = self.tags {
+            let words = Words::split(text);
+            let spans = match self.format {
+                Format::Lines => anchored::parse_lines(&words, &self.labels, &choice.text)?,
+                Format::Inline => anchored::parse_inline(&words, &self.labels, &choice.text)?,
+            };
+            let entities = spans
+                .into_iter()
+                .map(|span| {
+                    json!({
+                        "text": &text[span.start..span.end],
+                        "label": span.label,
+                        "start": span.start,
+                        "end": span.end,
+                    })
+                })
+                .collect();
+            return Ok(vec![
+                ("tagged".to_string(), tagged),
+                ("entities".to_string(), Value::Array(entities)),
+            ]);
+        }
         let entities = match self.format {
             Format::Lines => parse_lines(&choice.text, &self.labels)?,
             Format::Inline => parse_inline(&choice.text, &self.labels)?,
         };
         let (aligned, unaligned) = align(text, &entities);
         let mut fields = vec![
-            ("tagged".to_string(), Value::String(choice.text.clone())),
+            ("tagged".to_string(), tagged),
             ("entities".to_string(), Value::Array(aligned)),
         ];
         if !unaligned.is_empty() {

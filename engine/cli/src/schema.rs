@@ -2,19 +2,44 @@
 //! compiling it into a constraint, validating outputs.
 //!
 //! The compiler and the validator are `rein-schema`'s; this module names the
-//! file in errors and keeps the schema text for prompts. Outputs are
-//! compiled compact (no whitespace between JSON tokens): fewer tokens per
-//! document, and a small model cannot wander into runs of blank lines.
+//! file in errors and keeps the schema text for prompts. Outputs have a
+//! fixed layout by default (`--whitespace`, see [`Layout`]): no free
+//! whitespace a small model could wander into, and fewer tokens.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use clap::ValueEnum;
 use rein_core::{Constraint, Vocabulary};
 use rein_schema::{Options, Validator, Whitespace};
 use serde_json::Value;
 
+/// The layout of generated JSON.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Layout {
+    /// No whitespace: `{"a":1,"b":[1,2]}`.
+    Compact,
+    /// A space after each comma and colon: `{"a": 1, "b": [1, 2]}`.
+    #[default]
+    Spaced,
+    /// Any whitespace JSON allows, at most 20 in a row (what checking
+    /// arbitrary JSON text needs).
+    Flexible,
+}
+
+impl Layout {
+    fn whitespace(self) -> Whitespace {
+        match self {
+            Layout::Compact => Whitespace::Compact,
+            Layout::Spaced => Whitespace::Spaced,
+            Layout::Flexible => Whitespace::Flexible { max: 20 },
+        }
+    }
+}
+
 /// A schema file, parsed as JSON.
+#[derive(Clone)]
 pub struct SchemaSource {
     path: PathBuf,
     value: Value,
@@ -24,7 +49,6 @@ pub struct SchemaSource {
 pub struct Schema {
     constraint: Constraint,
     validator: Validator,
-    value: Value,
 }
 
 impl Schema {
@@ -51,11 +75,6 @@ impl Schema {
         &self.constraint
     }
 
-    /// The schema as shown to the model.
-    pub fn prompt_text(&self) -> String {
-        serde_json::to_string(&self.value).unwrap_or_default()
-    }
-
     /// Checks `value` against the schema.
     pub fn validate(&self, value: &Value) -> Result<(), String> {
         self.validator
@@ -65,12 +84,20 @@ impl Schema {
 }
 
 impl SchemaSource {
-    /// Compiles the schema against `vocabulary`; errors name the file and
-    /// the schema keyword's JSON pointer.
-    pub fn compile(self, vocabulary: Arc<Vocabulary>) -> Result<Schema> {
+    /// Compiles the schema against `vocabulary` with `layout`; errors name
+    /// the file and the schema keyword's JSON pointer. With `extractive`,
+    /// free strings must be copied from that document
+    /// (see [`rein_schema::extractive`]).
+    pub fn compile(
+        &self,
+        vocabulary: Arc<Vocabulary>,
+        layout: Layout,
+        extractive: Option<&str>,
+    ) -> Result<Schema> {
         let path = self.path.display();
         let options = Options {
-            whitespace: Whitespace::Compact,
+            whitespace: layout.whitespace(),
+            extractive: extractive.map(Arc::from),
             ..Options::default()
         };
         let compiled = rein_schema::compile(&self.value, &options)
@@ -83,7 +110,11 @@ impl SchemaSource {
         Ok(Schema {
             constraint,
             validator,
-            value: self.value,
         })
+    }
+
+    /// The schema's JSON.
+    pub fn value(&self) -> &Value {
+        &self.value
     }
 }

@@ -14,6 +14,8 @@
 //! * [`matcher`]: the one API every constraint is used through: compile a
 //!   [`Constraint`] once, then drive one [`Matcher`] per sequence (fill the
 //!   mask, commit a token, roll back, forced continuation, may it end?).
+//! * [`budget`]: a [`BudgetedMatcher`] holds a matcher to a token budget, so
+//!   the output is complete within it instead of cut by it.
 //!
 //! Adapters that turn a Hugging Face `tokenizer.json` or a GGUF file into a
 //! [`Vocabulary`] live in the `rein-tokenizer` crate; this crate stays free of
@@ -46,6 +48,7 @@
 #![forbid(unsafe_code)]
 
 pub mod automaton;
+pub mod budget;
 pub mod grammar;
 pub mod mask;
 mod mask_cache;
@@ -54,6 +57,7 @@ pub mod trie;
 pub mod vocab;
 
 pub use automaton::{ByteDfa, CompileError, RegexConfig};
+pub use budget::{BudgetError, BudgetedMatcher};
 pub use mask::TokenMask;
 pub use matcher::{Constraint, ForcedContinuation, MatchError, Matcher};
 pub use trie::TokenTrie;

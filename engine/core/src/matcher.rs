@@ -11,8 +11,9 @@
 //! * says whether the output may end now ([`Matcher::can_end`]); only then
 //!   are the end-of-sequence ids allowed.
 //!
-//! Later constraint kinds (grammars, JSON Schemas) plug in behind the same
-//! types: the runtime never sees which automaton is underneath.
+//! Regexes, label sets and grammars (JSON Schemas compile to grammars) sit
+//! behind the same types: the runtime never sees which automaton is
+//! underneath.
 
 use std::fmt;
 use std::sync::Arc;
@@ -489,6 +490,34 @@ impl Matcher {
             (Automaton::Grammar(grammar, _), Some(chart)) => grammar.shortest_completion(chart),
             (Automaton::Grammar(..), None) => None,
         }
+    }
+
+    /// A completion of the output from here spelled in text tokens: the
+    /// [shortest completion](Matcher::shortest_completion)'s bytes cut into
+    /// the longest tokens that prefix them, left to right. Its length is an
+    /// upper bound on the tokens the output still needs (not always the
+    /// least: a longer byte string may take fewer tokens). Every token of it
+    /// is allowed in turn, since each spells a prefix of a valid completion.
+    /// Empty when the output may end now; `None` once finished, when the
+    /// completion needs a special token, or when some byte of it is no text
+    /// token's prefix.
+    pub fn completion_tokens(&self) -> Option<Vec<TokenId>> {
+        if self.is_finished() {
+            return None;
+        }
+        if self.can_end() {
+            return Some(Vec::new());
+        }
+        let bytes = self.shortest_completion()?;
+        let trie = self.vocabulary().trie();
+        let mut tokens = Vec::new();
+        let mut offset = 0;
+        while offset < bytes.len() {
+            let (token, length) = trie.longest_prefix(&bytes[offset..])?;
+            tokens.push(token);
+            offset += length;
+        }
+        Some(tokens)
     }
 
     /// The continuation every valid output must take from here.

@@ -1,7 +1,7 @@
 //! The final per-step allow list: rein's mask adjusted to the model's
 //! stopping ids, and its application to a row of logits.
 //!
-//! rein's [`Matcher`] allows the vocabulary's end-of-sequence ids when the
+//! rein's [`Matcher`](rein_core::Matcher) allows the vocabulary's end-of-sequence ids when the
 //! output may end; mistral.rs stops a sequence on its own list
 //! (`metadata.eos_tok`). The two lists can differ (a chat model ends turns on
 //! `<|im_end|>` while its tokenizer names `<|endoftext|>`), so this module
@@ -10,7 +10,9 @@
 //! never left empty — a sampler given only `-inf` fails — so a dead end
 //! allows the stopping ids and says so.
 
-use rein_core::{MatchError, Matcher, TokenId, TokenMask, Vocabulary};
+use rein_core::{MatchError, TokenId, TokenMask, Vocabulary};
+
+use crate::tracker::Tracker;
 
 /// The ids that stop a sequence in the model, and the vocabulary size.
 #[derive(Debug)]
@@ -31,16 +33,17 @@ pub(crate) struct AllowedSet {
 }
 
 impl AllowedSet {
-    /// Computes the allowed set of `matcher`'s current state.
-    pub fn compute(matcher: &mut Matcher, stops: &StopIds) -> Result<AllowedSet, MatchError> {
+    /// Computes the allowed set of `tracker`'s current state: the matcher's
+    /// mask, before the budget (which is checked on the token sampled).
+    pub fn compute(tracker: &mut Tracker, stops: &StopIds) -> Result<AllowedSet, MatchError> {
         let mut mask = TokenMask::new(stops.vocabulary);
-        matcher.fill_mask(&mut mask)?;
+        tracker.fill_mask(&mut mask)?;
         let mut words = mask.as_words()[..stops.vocabulary.div_ceil(32)].to_vec();
-        let vocabulary: &Vocabulary = matcher.constraint().vocabulary();
+        let vocabulary: &Vocabulary = tracker.matcher().constraint().vocabulary();
         for &eos in vocabulary.eos_tokens() {
             clear_bit(&mut words, eos);
         }
-        if matcher.can_end() {
+        if tracker.matcher().can_end() {
             for &stop in &stops.ids {
                 set_bit(&mut words, stop);
             }
@@ -71,6 +74,7 @@ impl AllowedSet {
     }
 
     /// Whether `id` may be sampled.
+    #[cfg(test)]
     pub fn contains(&self, id: TokenId) -> bool {
         let index = id as usize / 32;
         index < self.words.len() && self.words[index] & (1 << (id % 32)) != 0
@@ -98,25 +102,6 @@ impl AllowedSet {
                 }
             }
         }
-    }
-
-    /// The `count` allowed ids with the highest values in `logits`, best
-    /// first, leaving out `excluded` ids.
-    pub fn best(&self, logits: &[f32], count: usize, excluded: &[TokenId]) -> Vec<TokenId> {
-        let mut best: Vec<(TokenId, f32)> = Vec::with_capacity(count + 1);
-        for (id, &value) in logits.iter().enumerate() {
-            let id = id as TokenId;
-            if value == f32::NEG_INFINITY || !self.contains(id) || excluded.contains(&id) {
-                continue;
-            }
-            if best.len() == count && best.last().is_some_and(|&(_, low)| value <= low) {
-                continue;
-            }
-            let at = best.partition_point(|&(_, other)| other >= value);
-            best.insert(at, (id, value));
-            best.truncate(count);
-        }
-        best.into_iter().map(|(id, _)| id).collect()
     }
 }
 
@@ -159,7 +144,7 @@ mod tests {
             ids: vec![4],
             vocabulary: 5,
         };
-        let mut matcher = constraint.matcher();
+        let mut matcher = Tracker::Unbudgeted(constraint.matcher());
         let start = AllowedSet::compute(&mut matcher, &stops).unwrap();
         assert!(start.contains(0) && start.contains(2));
         assert!(!start.contains(3) && !start.contains(4), "cannot end yet");
@@ -178,7 +163,7 @@ mod tests {
             ids: vec![4],
             vocabulary: 5,
         };
-        let mut matcher = constraint.matcher();
+        let mut matcher = Tracker::Unbudgeted(constraint.matcher());
         matcher.commit(2).unwrap();
         let mut set = AllowedSet::compute(&mut matcher, &stops).unwrap();
         assert_eq!(set.count(), 1);
@@ -188,18 +173,18 @@ mod tests {
     }
 
     #[test]
-    fn apply_masks_padding_and_best_skips_masked() {
+    fn apply_masks_padding() {
         let constraint = Constraint::regex(vocabulary(), "b|ab").unwrap();
         let stops = StopIds {
             ids: vec![4],
             vocabulary: 5,
         };
-        let set = AllowedSet::compute(&mut constraint.matcher(), &stops).unwrap();
+        let set =
+            AllowedSet::compute(&mut Tracker::Unbudgeted(constraint.matcher()), &stops).unwrap();
         // Six logits for five tokens: the padding entry must be masked.
         let mut logits = vec![5.0, 1.0, 2.0, 9.0, 9.0, 9.0];
         set.apply(&mut logits);
         assert_eq!(logits[3..], [f32::NEG_INFINITY; 3]);
-        assert_eq!(set.best(&logits, 2, &[]), vec![0, 2]);
-        assert_eq!(set.best(&logits, 1, &[0]), vec![2]);
+        assert_eq!(logits[..3], [5.0, 1.0, 2.0]);
     }
 }

@@ -41,6 +41,8 @@ pub enum RuntimeError {
     Inference(String),
     /// The constraint could not be followed (an internal matcher error).
     Constraint(String),
+    /// The token budget cannot hold the constraint's shortest output.
+    Budget(rein_core::BudgetError),
 }
 
 impl fmt::Display for RuntimeError {
@@ -67,6 +69,7 @@ impl fmt::Display for RuntimeError {
                 write!(f, "generation failed: {}", one_line(message))
             }
             RuntimeError::Constraint(message) => write!(f, "constraint: {}", one_line(message)),
+            RuntimeError::Budget(error) => write!(f, "max_tokens: {error}"),
         }
     }
 }
@@ -75,6 +78,7 @@ impl std::error::Error for RuntimeError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             RuntimeError::Tokenizer(error) => Some(error),
+            RuntimeError::Budget(error) => Some(error),
             _ => None,
         }
     }

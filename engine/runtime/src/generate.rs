@@ -4,8 +4,8 @@
 //! rein tokenizes the prompt itself — through mistral.rs, with the model's
 //! chat template — and sends token ids, so each request knows its prompt
 //! length and its processor can tell generated tokens from prompt tokens
-//! (see [`crate::processor`]). Requests are independent futures: run many
-//! at once and mistral.rs batches them.
+//! (see [`crate::processor`]). Requests are independent futures and may be
+//! sent at once; the engine runs them one at a time (see [`Runtime`]).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,6 +23,7 @@ use crate::error::RuntimeError;
 use crate::guess::GuessPool;
 use crate::model::{self, LoadOptions, LoadedModel};
 use crate::processor::{ProcessorConfig, StepProcessor};
+use crate::sampling::Sampler;
 use crate::stats::{StatsSnapshot, StepStats};
 
 /// Who speaks a chat message.
@@ -48,19 +49,30 @@ pub enum Prompt {
     ChatContinued(Vec<(Role, String)>, String),
 }
 
-/// Decoding settings. Greedy unless a temperature is given.
+/// Decoding settings. Greedy unless a temperature above 0 is given.
+///
+/// rein chooses every token itself (see [`crate::sampling`]): greedy is the
+/// argmax of the masked logits, every run; sampling draws from a stream
+/// decided by `seed`, the sample's index and the step, so a sampled run
+/// repeats too.
 #[derive(Clone, Debug)]
 pub struct Decoding {
-    /// Sampling temperature; `None` (or 0) decodes greedily.
+    /// Sampling temperature; `None` or 0 decodes greedily.
     pub temperature: Option<f64>,
-    /// Keep only the `k` most likely tokens.
+    /// When sampling, keep only the `k` most likely tokens.
     pub top_k: Option<usize>,
-    /// Keep the most likely tokens up to this probability mass.
+    /// When sampling, keep the most likely tokens up to this probability
+    /// mass.
     pub top_p: Option<f64>,
-    /// The most tokens generated per sequence.
+    /// The most tokens of output text per sequence; the stopping token is
+    /// not counted. Under a constraint every output is complete within it
+    /// (see [`rein_core::budget`]).
     pub max_tokens: usize,
-    /// Sequences generated for the prompt (mistral.rs `n_choices`).
+    /// Sequences generated for the prompt, each its own request, sample `i`
+    /// drawn with seed `seed + i`.
     pub samples: usize,
+    /// The seed of the random stream.
+    pub seed: u64,
 }
 
 impl Default for Decoding {
@@ -71,6 +83,7 @@ impl Default for Decoding {
             top_p: None,
             max_tokens: 256,
             samples: 1,
+            seed: 0,
         }
     }
 }
@@ -107,6 +120,11 @@ pub struct Choice {
     pub text: String,
     /// Why it stopped.
     pub finish: Finish,
+    /// Whether the token budget steered the output to an earlier ending
+    /// than the model preferred (a value may have been closed early).
+    pub budget_closed: bool,
+    /// Tokens of output text (the stopping token not counted).
+    pub tokens: usize,
 }
 
 /// The result of a request.
@@ -116,7 +134,8 @@ pub struct Generation {
     pub choices: Vec<Choice>,
     /// Prompt length in tokens.
     pub prompt_tokens: usize,
-    /// Generated tokens over all choices.
+    /// Generated tokens over all choices, as mistral.rs counts them (the
+    /// stopping tokens included).
     pub completion_tokens: usize,
     /// When asked for: natural-log probabilities of the first token among
     /// the tokens the constraint allowed, at temperature 1.
@@ -127,27 +146,11 @@ pub struct Generation {
     pub elapsed: Duration,
 }
 
-/// mistral.rs trims the start of a completion's text; a sequence that
-/// ended on a stopping id gets its exact text back from the processor's tip
-/// whose text, trimmed the same way, is the completion.
-fn exact_text(choice: &mut Choice, tips: &mut Vec<String>) {
-    if choice.finish != Finish::Stop {
-        return;
-    }
-    if let Some(index) = tips
-        .iter()
-        .position(|tip| tip.trim_start() == choice.text && tip.len() > choice.text.len())
-    {
-        choice.text = tips.swap_remove(index);
-    }
-}
-
 /// Settings of the background guess (see [`crate::guess`]).
 #[derive(Clone, Copy, Debug)]
 pub struct GuessOptions {
-    /// Tokens guessed per step; 0 turns guessing off.
-    pub per_step: usize,
-    /// Worker threads.
+    /// Worker threads; 0 turns guessing off. Each step has one guess, the
+    /// token rein chose, so a guess is never wrong.
     pub workers: usize,
 }
 
@@ -159,25 +162,19 @@ impl GuessOptions {
     /// machine it cost more than it saved (see `examples/bench_generation.rs`).
     pub const MIN_THREADS_FOR_DEFAULT: usize = 4;
 
-    /// One guessed token per step, one worker.
+    /// One worker.
     pub fn on() -> GuessOptions {
-        GuessOptions {
-            per_step: 1,
-            workers: 1,
-        }
+        GuessOptions { workers: 1 }
     }
 
     /// No guessing: every mask is computed on the sampling path.
     pub fn off() -> GuessOptions {
-        GuessOptions {
-            per_step: 0,
-            workers: 0,
-        }
+        GuessOptions { workers: 0 }
     }
 
     /// Whether guessing is on.
     pub fn enabled(&self) -> bool {
-        self.per_step > 0 && self.workers > 0
+        self.workers > 0
     }
 }
 
@@ -196,13 +193,24 @@ impl Default for GuessOptions {
 }
 
 /// A loaded model ready for constrained requests; share it with `Arc`.
+///
+/// Requests may be sent concurrently, but the engine runs one sequence at a
+/// time: mistral.rs 0.8.1's CPU attention for one-token steps
+/// (`attention/backends/cpu.rs`, `flash_attn_cpu_single_q`) keeps its
+/// scratch buffers per tile and head but not per sequence, so when two or
+/// more sequences decode in one batch every one of them receives the last
+/// one's attention output — documents run together got each other's
+/// answers. Its scheduler merges any sequences whose lengths coincide, so no
+/// choice of request sizes avoids it; running one sequence at a time does,
+/// and gives each document exactly the output it gets alone.
 pub struct Runtime {
     loaded: LoadedModel,
     stops: Arc<StopIds>,
     pool: Option<Arc<GuessPool>>,
-    guess: GuessOptions,
     stats: Arc<StepStats>,
     max_sequence: Option<usize>,
+    /// One permit: the sequence the engine is running.
+    engine_lane: tokio::sync::Semaphore,
 }
 
 impl Runtime {
@@ -221,9 +229,9 @@ impl Runtime {
             loaded,
             stops,
             pool,
-            guess,
             stats: Arc::new(StepStats::default()),
             max_sequence,
+            engine_lane: tokio::sync::Semaphore::new(1),
         })
     }
 
@@ -315,67 +323,112 @@ impl Runtime {
         Ok(())
     }
 
-    /// Runs one request.
+    /// Runs one request: its samples one after another, each with its own
+    /// seed. A constrained request whose budget is below the constraint's
+    /// shortest output is refused before anything runs.
     pub async fn generate(&self, request: GenerationRequest) -> Result<Generation, RuntimeError> {
         let start = Instant::now();
-        let samples = request.decoding.samples.max(1);
         let prompt = self.prompt_tokens(&request.prompt).await?;
+        let decoding = &request.decoding;
         if let Some(limit) = self.max_sequence {
-            let needed = prompt.len() + request.decoding.max_tokens;
+            let needed = prompt.len() + decoding.max_tokens + 1;
             if needed > limit {
                 return Err(RuntimeError::Prompt(format!(
                     "{} prompt tokens plus {} to generate exceed the model's context of {limit} tokens",
                     prompt.len(),
-                    request.decoding.max_tokens
+                    decoding.max_tokens
                 )));
             }
         }
-        let processor = match &request.constraint {
-            Some(constraint) => {
-                if constraint.vocabulary().len() != self.stops.vocabulary {
-                    return Err(RuntimeError::Constraint(format!(
-                        "the constraint was compiled for a vocabulary of {} tokens, the model has {}",
-                        constraint.vocabulary().len(),
-                        self.stops.vocabulary
-                    )));
-                }
-                Some(Arc::new(StepProcessor::new(
-                    constraint.clone(),
-                    Arc::clone(&self.stops),
-                    ProcessorConfig {
-                        prompt_len: prompt.len(),
-                        sequences: samples,
-                        pool: self.pool.clone(),
-                        guesses_per_step: self.guess.per_step,
-                        record_first_step: request.record_first_token,
-                    },
-                    Arc::clone(&self.stats),
-                )))
+        if let Some(constraint) = &request.constraint {
+            if constraint.vocabulary().len() != self.stops.vocabulary {
+                return Err(RuntimeError::Constraint(format!(
+                    "the constraint was compiled for a vocabulary of {} tokens, the model has {}",
+                    constraint.vocabulary().len(),
+                    self.stops.vocabulary
+                )));
             }
-            None => None,
+        }
+        let mut generation = Generation {
+            choices: Vec::new(),
+            prompt_tokens: prompt.len(),
+            completion_tokens: 0,
+            first_token: None,
+            dead_end: false,
+            elapsed: Duration::ZERO,
         };
+        for sample in 0..decoding.samples.max(1) {
+            let sampler = Sampler {
+                temperature: decoding.temperature.filter(|&t| t > 0.0),
+                top_k: decoding.top_k,
+                top_p: decoding.top_p,
+                seed: decoding.seed.wrapping_add(sample as u64),
+            };
+            let processor = StepProcessor::new(
+                request.constraint.as_ref(),
+                Arc::clone(&self.stops),
+                ProcessorConfig {
+                    prompt_len: prompt.len(),
+                    budget: decoding.max_tokens,
+                    sampler,
+                    pool: self.pool.clone(),
+                    record_first_step: request.record_first_token && sample == 0,
+                },
+                Arc::clone(&self.stats),
+            )
+            .map_err(RuntimeError::Budget)?;
+            let processor = Arc::new(processor);
+            // A constrained output has `max_tokens` of text, then its
+            // stopping token; mistral.rs counts both.
+            let max_len = match &request.constraint {
+                Some(_) => decoding.max_tokens + 1,
+                None => decoding.max_tokens,
+            };
+            let (choice, completion_tokens) = self
+                .run_sequence(&prompt, Arc::clone(&processor), max_len)
+                .await?;
+            if let Some(failure) = processor.failure() {
+                return Err(RuntimeError::Constraint(failure));
+            }
+            generation.completion_tokens += completion_tokens;
+            generation.dead_end |= processor.hit_dead_end();
+            if sample == 0 {
+                generation.first_token = processor.first_step();
+            }
+            generation.choices.push(choice);
+        }
+        generation.elapsed = start.elapsed();
+        Ok(generation)
+    }
+
+    /// Runs one sequence on the engine, alone (see [`Runtime`]), and reads
+    /// its choice and mistral.rs's count of generated tokens.
+    async fn run_sequence(
+        &self,
+        prompt: &[TokenId],
+        processor: Arc<StepProcessor>,
+        max_len: usize,
+    ) -> Result<(Choice, usize), RuntimeError> {
+        // Argmax: rein's processor leaves only its chosen token finite.
         let sampling = SamplingParams {
-            temperature: request.decoding.temperature.filter(|&t| t > 0.0),
-            top_k: request.decoding.top_k,
-            top_p: request.decoding.top_p,
+            temperature: Some(0.0),
+            top_k: None,
+            top_p: None,
             min_p: None,
             top_n_logprobs: 0,
             frequency_penalty: None,
             presence_penalty: None,
             repetition_penalty: None,
             stop_toks: None,
-            max_len: Some(request.decoding.max_tokens),
+            max_len: Some(max_len),
             logits_bias: None,
-            n_choices: samples,
+            n_choices: 1,
             dry_params: None,
         };
         let runner = self.loaded.model.inner();
-        let (sender, mut receiver) = channel(samples + 4);
-        let processors = processor
-            .as_ref()
-            .map(|processor| vec![Arc::clone(processor) as Arc<dyn CustomLogitsProcessor>]);
+        let (sender, mut receiver) = channel(4);
         let normal = NormalRequest {
-            messages: mistralrs::core::RequestMessage::CompletionTokens(prompt.clone()),
+            messages: mistralrs::core::RequestMessage::CompletionTokens(prompt.to_vec()),
             sampling_params: sampling,
             response: sender,
             return_logprobs: false,
@@ -385,7 +438,9 @@ impl Runtime {
             suffix: None,
             tools: None,
             tool_choice: None,
-            logits_processors: processors,
+            logits_processors: Some(vec![
+                Arc::clone(&processor) as Arc<dyn CustomLogitsProcessor>
+            ]),
             return_raw_logits: false,
             web_search_options: None,
             model_id: None,
@@ -393,6 +448,11 @@ impl Runtime {
         };
         let engine = runner
             .get_sender(None)
+            .map_err(|error| RuntimeError::Inference(error.to_string()))?;
+        let _lane = self
+            .engine_lane
+            .acquire()
+            .await
             .map_err(|error| RuntimeError::Inference(error.to_string()))?;
         engine
             .send(Request::Normal(Box::new(normal)))
@@ -415,46 +475,32 @@ impl Runtime {
                 ))
             }
         };
-        if let Some(failure) = processor.as_ref().and_then(|p| p.failure()) {
-            return Err(RuntimeError::Constraint(failure));
-        }
-        let mut choices: Vec<(usize, Choice)> = done
-            .choices
-            .into_iter()
-            .map(|choice| {
-                let finish = match choice.finish_reason.as_str() {
-                    "stop" => Finish::Stop,
-                    "length" => Finish::Length,
-                    other => Finish::Other(other.to_string()),
-                };
-                (
-                    choice.index,
-                    Choice {
-                        text: choice.text,
-                        finish,
-                    },
-                )
-            })
-            .collect();
-        choices.sort_by_key(|(index, _)| *index);
-        if let Some(processor) = &processor {
-            let vocabulary = self.vocabulary();
-            let mut tips: Vec<String> = processor
-                .tips()
-                .iter()
-                .map(|tip| String::from_utf8_lossy(&vocabulary.concat_bytes(tip)).into_owned())
-                .collect();
-            for (_, choice) in &mut choices {
-                exact_text(choice, &mut tips);
+        let Some(answer) = done.choices.into_iter().next() else {
+            return Err(RuntimeError::Inference(
+                "mistral.rs answered with no choice".to_string(),
+            ));
+        };
+        let finish = match answer.finish_reason.as_str() {
+            "stop" => Finish::Stop,
+            "length" => Finish::Length,
+            other => Finish::Other(other.to_string()),
+        };
+        let tip = processor.tip();
+        // mistral.rs trims the start of its text; a stopped sequence's tip
+        // is its whole output, spelled exactly.
+        let (text, tokens) = match finish {
+            Finish::Stop => {
+                let bytes = self.loaded.tokenizer.vocabulary().concat_bytes(&tip);
+                (String::from_utf8_lossy(&bytes).into_owned(), tip.len())
             }
-        }
-        Ok(Generation {
-            choices: choices.into_iter().map(|(_, choice)| choice).collect(),
-            prompt_tokens: prompt.len(),
-            completion_tokens: done.usage.completion_tokens,
-            first_token: processor.as_ref().and_then(|p| p.first_step()),
-            dead_end: processor.as_ref().is_some_and(|p| p.hit_dead_end()),
-            elapsed: start.elapsed(),
-        })
+            _ => (answer.text, tip.len() + 1),
+        };
+        let choice = Choice {
+            text,
+            finish,
+            budget_closed: processor.budget_closed(),
+            tokens,
+        };
+        Ok((choice, done.usage.completion_tokens))
     }
 }

@@ -1,13 +1,14 @@
 //! Background guesses: the next step's mask, computed while the model runs.
 //!
-//! After a step is masked the sampler's likely choice is known — for greedy
-//! decoding exactly, the best allowed logit. A [`GuessSlot`] holds the
-//! matcher of the current step and that token; a worker thread commits the
+//! rein chooses each token itself (see [`crate::sampling`]), so once a step
+//! is masked and sampled its successor's context is known exactly. A
+//! [`GuessSlot`] holds the matcher of the current step and the chosen token;
+//! a worker thread commits the
 //! token and computes the allowed set while mistral.rs runs its next forward
 //! pass. When the next step's context ends with the guessed token, the step
 //! takes the finished result (or waits for the running one, which is the same
 //! work it would do itself); a slot no worker has started yet is computed by
-//! the step itself. A wrong guess costs only worker time.
+//! the step itself.
 //!
 //! Trade-off: each guess clones the matcher (a grammar's Earley chart grows
 //! with the output), and on a machine with few cores the worker competes
@@ -17,26 +18,27 @@ use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 
-use rein_core::{Matcher, TokenId};
+use rein_core::TokenId;
 
 use crate::allowed::{AllowedSet, StopIds};
+use crate::tracker::Tracker;
 
 /// A step's state: the matcher after the generated tokens and what it allows.
-pub(crate) type StepState = (Matcher, AllowedSet);
+pub(crate) type StepState = (Tracker, AllowedSet);
 
 /// Commits `token` and computes the allowed set that follows.
 pub(crate) fn advance(
-    mut matcher: Matcher,
+    mut matcher: Tracker,
     token: TokenId,
     stops: &StopIds,
 ) -> Result<StepState, String> {
-    matcher.commit(token).map_err(|error| error.to_string())?;
+    matcher.commit(token)?;
     let allowed = AllowedSet::compute(&mut matcher, stops).map_err(|error| error.to_string())?;
     Ok((matcher, allowed))
 }
 
 enum SlotState {
-    Pending(Box<Matcher>, TokenId),
+    Pending(Box<Tracker>, TokenId),
     Running,
     Done(Result<StepState, String>),
     Taken,
@@ -64,7 +66,7 @@ pub(crate) enum Claimed {
 impl GuessSlot {
     pub fn new(
         tokens: Vec<TokenId>,
-        matcher: Matcher,
+        matcher: Tracker,
         token: TokenId,
         stops: Arc<StopIds>,
     ) -> GuessSlot {
@@ -190,14 +192,19 @@ mod tests {
     #[test]
     fn a_worker_computes_the_guess_and_the_step_takes_it_once() {
         let pool = GuessPool::new(1);
-        let slot = Arc::new(GuessSlot::new(vec![0], constraint().matcher(), 0, stops()));
+        let slot = Arc::new(GuessSlot::new(
+            vec![0],
+            Tracker::Unbudgeted(constraint().matcher()),
+            0,
+            stops(),
+        ));
         pool.submit(Arc::clone(&slot));
         let claimed = slot.claim();
         let (matcher, allowed) = match claimed {
             Claimed::Computed(result) | Claimed::NotStarted(result) => result.unwrap(),
             Claimed::Gone => panic!("the first claim must get the result"),
         };
-        assert_eq!(matcher.committed(), 1);
+        assert_eq!(matcher.matcher().committed(), 1);
         assert!(allowed.contains(1) && !allowed.contains(0) && !allowed.contains(2));
         assert!(matches!(slot.claim(), Claimed::Gone));
     }
@@ -205,7 +212,12 @@ mod tests {
     #[test]
     fn an_unstarted_guess_is_computed_by_the_step_and_errors_are_kept() {
         // No pool: the slot is never started.
-        let slot = GuessSlot::new(vec![1], constraint().matcher(), 1, stops());
+        let slot = GuessSlot::new(
+            vec![1],
+            Tracker::Unbudgeted(constraint().matcher()),
+            1,
+            stops(),
+        );
         match slot.claim() {
             Claimed::NotStarted(Err(message)) => assert!(message.contains("not allowed")),
             _ => panic!("'b' cannot start \"ab\": the step must see the error"),

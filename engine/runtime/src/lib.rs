@@ -7,18 +7,23 @@
 //!
 //! * [`model`]: loading, and the vocabulary check.
 //! * [`generate`]: [`Runtime`], prompts, decoding settings, results.
-//! * `processor`: the per-request logits processor; matcher state keyed by
-//!   the token context, so repeated calls, `n_choices > 1` and concurrent
-//!   requests stay correct.
+//! * `processor`: the per-request logits processor: masks the step, chooses
+//!   the token and leaves only it for mistral.rs to take; matcher state
+//!   keyed by the token context, so repeated calls stay correct.
+//! * `sampling`: rein's own greedy and seeded sampling, which can refuse a
+//!   token (one that would break the token budget) and draw again.
+//! * `tracker`: a sequence's matcher, held to the token budget.
 //! * `allowed`: the per-step allow list, with exactly the model's stopping
 //!   ids when the constraint may end, and never an empty row.
 //! * `guess`: the next step's mask computed in the background while the
 //!   model runs its forward pass.
 //! * [`stats`]: time per step on the sampling path and the guess hit share.
 //!
-//! The trade-off: mistral.rs 0.8.1 gives a logits processor no sequence id
+//! The trade-offs: mistral.rs 0.8.1 gives a logits processor no sequence id
 //! and no hook after sampling, so state is found by looking the context up
-//! rather than carried along; the lookup is a short scan of a few entries.
+//! rather than carried along (a short scan of a few entries); and its CPU
+//! attention mixes up sequences decoded in one batch, so the engine runs one
+//! sequence at a time (see [`Runtime`]).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -28,7 +33,9 @@ pub mod generate;
 mod guess;
 pub mod model;
 mod processor;
+mod sampling;
 pub mod stats;
+mod tracker;
 
 pub use error::RuntimeError;
 pub use generate::{

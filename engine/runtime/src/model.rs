@@ -98,10 +98,15 @@ pub struct LoadOptions {
     /// Where rein's vocabulary comes from; `None` reads it from the model's
     /// own files (the GGUF, or the folder's `tokenizer.json`).
     pub tokenizer: Option<PathBuf>,
-    /// The most sequences mistral.rs runs in one batch (default 32).
+    /// The most sequences mistral.rs keeps scheduled (default 32); rein
+    /// runs one at a time (see [`crate::Runtime`]).
     pub max_batch: usize,
-    /// Whether mistral.rs reuses the KV cache of shared prompt prefixes
-    /// (default on: documents share long instructions).
+    /// Whether mistral.rs reuses the KV cache of shared prompt prefixes.
+    /// Default off: a prompt prefilled after a cache hit is computed in a
+    /// different order than alone, so its floats — and a greedy answer near
+    /// a tie — can differ from the same document run alone; and mistral.rs
+    /// 0.8.1 never evicts prefix-cache entries held on the CPU
+    /// (`prefix_cacher.rs`), so a long batch grows without bound.
     pub prefix_cache: bool,
 }
 
@@ -112,7 +117,7 @@ impl LoadOptions {
             source,
             tokenizer: None,
             max_batch: 32,
-            prefix_cache: true,
+            prefix_cache: false,
         }
     }
 }

@@ -115,12 +115,19 @@ pub(crate) struct Compiler<'a> {
     depth: usize,
     pub ignored: Vec<Ignored>,
     ws: String,
+    /// Between a key's closing quote and its value (a regex).
+    colon: String,
+    /// A comma between members and items, with the layout's space.
+    comma: &'static str,
     /// When compiling started, for [`Limits::time`].
     started: std::time::Instant,
     /// Combined string automata by (content regexes, excluded regexes,
     /// minLength, maxLength), so a repeated string schema shares one
     /// terminal.
     strings: HashMap<StringKey, Expr>,
+    /// The DFA of strings copied from [`Options::extractive`]'s document,
+    /// built at its first use.
+    extractive: Option<ByteDfa>,
     /// What objects in any order share across one schema ([`any_order`]).
     any_order: any_order::Shared,
 }
@@ -186,9 +193,14 @@ fn child(pointer: &str, segment: &str) -> String {
 
 impl<'a> Compiler<'a> {
     pub fn new(root: &'a Value, options: &'a Options, limits: Limits) -> Compiler<'a> {
-        let ws = match options.whitespace {
-            Whitespace::Compact => String::new(),
-            Whitespace::Flexible { max } => format!("[ \\t\\n\\r]{{0,{max}}}"),
+        let (ws, colon, comma) = match options.whitespace {
+            Whitespace::Compact => (String::new(), ":".to_string(), ","),
+            Whitespace::Spaced => (String::new(), ": ".to_string(), ", "),
+            Whitespace::Flexible { max } => {
+                let ws = format!("[ \\t\\n\\r]{{0,{max}}}");
+                let colon = format!("{ws}:{ws}");
+                (ws, colon, ",")
+            }
         };
         Compiler {
             root,
@@ -201,8 +213,11 @@ impl<'a> Compiler<'a> {
             depth: 0,
             ignored: Vec::new(),
             ws,
+            colon,
+            comma,
             started: std::time::Instant::now(),
             strings: HashMap::new(),
+            extractive: None,
             any_order: any_order::Shared::default(),
         }
     }
@@ -260,7 +275,7 @@ impl<'a> Compiler<'a> {
 
     fn punct(&self, before: bool, text: &str, after: bool) -> Expr {
         if self.ws.is_empty() {
-            return Expr::Literal(text.to_string());
+            return Expr::Literal(if text == "," { self.comma } else { text }.to_string());
         }
         let mut out = String::new();
         if before {
@@ -280,13 +295,9 @@ impl<'a> Compiler<'a> {
     fn key(&self, name: &str) -> Expr {
         let encoded = encode_string(name);
         if self.ws.is_empty() {
-            return Expr::Literal(format!("{encoded}:"));
+            return Expr::Literal(format!("{encoded}{}", self.colon));
         }
-        Expr::Regex(format!(
-            "{}{ws}:{ws}",
-            regex_syntax::escape(&encoded),
-            ws = self.ws
-        ))
+        Expr::Regex(format!("{}{}", regex_syntax::escape(&encoded), self.colon))
     }
 
     /// Any JSON value (the `true` schema).
@@ -300,7 +311,7 @@ impl<'a> Compiler<'a> {
         let array = self.new_rule("any array".into(), "#")?;
         let string = Expr::Regex(format!("\"{CHAR_UNIT}*\""));
         let member = seq(vec![
-            Expr::Regex(format!("\"{CHAR_UNIT}*\"{ws}:{ws}", ws = self.ws)),
+            Expr::Regex(format!("\"{CHAR_UNIT}*\"{}", self.colon)),
             Expr::Rule(value),
         ]);
         self.rules[object.0 as usize].body = alt(vec![
@@ -1119,6 +1130,11 @@ impl<'a> Compiler<'a> {
             (min, None) => format!("{{{min},}}"),
             (min, Some(max)) => format!("{{{min},{max}}}"),
         };
+        if contents.is_empty() && !object.contains_key("format") {
+            if let Some(document) = self.options.extractive.clone() {
+                return self.extractive_string(&document, excluded, min, max, pointer);
+            }
+        }
         match contents.as_slice() {
             [] if excluded.is_empty() => {
                 return Ok(Expr::Regex(format!("\"(?:{CHAR_UNIT}{lengths})\"")))
@@ -1167,6 +1183,50 @@ impl<'a> Compiler<'a> {
         };
         self.strings.insert(key, expr.clone());
         Ok(expr)
+    }
+
+    /// A string copied from `document` (see [`crate::extractive`]), held to
+    /// `excluded` and the lengths.
+    fn extractive_string(
+        &mut self,
+        document: &str,
+        excluded: &[String],
+        min: u64,
+        max: Option<u64>,
+        pointer: &str,
+    ) -> Result<Expr> {
+        let limit = |problem: CompileError| {
+            error(
+                SchemaErrorKind::Limit,
+                pointer,
+                "",
+                format!("the extractive string automaton: {problem}"),
+            )
+        };
+        let copies = match &self.extractive {
+            Some(dfa) => dfa.clone(),
+            None => {
+                let dfa = crate::extractive::quoted_substrings(document).map_err(limit)?;
+                self.extractive = Some(dfa.clone());
+                dfa
+            }
+        };
+        if excluded.is_empty() && min == 0 && max.is_none() {
+            return Ok(Expr::Automaton(DfaTerminal::new(
+                format!("{pointer} extractive string"),
+                copies,
+            )));
+        }
+        let bounded = lengths::string_dfa(&[], excluded, min, max)
+            .and_then(|bounded| ProductConfig::new().build(&[&copies, &bounded], &[]));
+        match bounded {
+            Ok(dfa) => Ok(Expr::Automaton(DfaTerminal::new(
+                format!("{pointer} extractive string"),
+                dfa,
+            ))),
+            Err(problem) if problem.kind() == &CompileErrorKind::EmptyLanguage => Ok(Expr::Nothing),
+            Err(problem) => Err(limit(problem)),
+        }
     }
 
     /// `expr` (a regular terminal) restricted to the strings `regex` matches.
@@ -1675,7 +1735,7 @@ impl<'a> Compiler<'a> {
             let key = match class.patterns.as_slice() {
                 // One pattern alone is its own regex, which can join a lexeme.
                 [only] if keys.len() == 1 && names.is_empty() && !unmatched => {
-                    Expr::Regex(format!("\"{}\"{ws}:{ws}", keys.regex(*only), ws = self.ws))
+                    Expr::Regex(format!("\"{}\"{}", keys.regex(*only), self.colon))
                 }
                 _ => {
                     let label = format!("{pointer} keys matching {:?}", class.patterns);
@@ -1695,8 +1755,7 @@ impl<'a> Compiler<'a> {
 
     /// A key (with its colon) that is none of `names`.
     fn other_key(&self, names: &[&str]) -> Expr {
-        let ws = &self.ws;
-        let any_key = format!("\"{CHAR_UNIT}*\"{ws}:{ws}");
+        let any_key = format!("\"{CHAR_UNIT}*\"{}", self.colon);
         if names.is_empty() {
             return Expr::Regex(any_key);
         }
@@ -1721,7 +1780,6 @@ impl<'a> Compiler<'a> {
     /// [`Compiler::other_key`] spelled as one regex (when the automaton
     /// difference is past its limits).
     fn other_key_regex(&self, names: &[&str]) -> Expr {
-        let ws = &self.ws;
         // A trie of the names: leave it anywhere with a different character,
         // or stop at a node that ends no name.
         let mut trie: Vec<(std::collections::BTreeMap<char, usize>, bool)> =
@@ -1781,7 +1839,7 @@ impl<'a> Compiler<'a> {
             }
             format!("(?:{})", alternatives.join("|"))
         }
-        Expr::Regex(format!("\"{}\"{ws}:{ws}", walk(&trie, 0)))
+        Expr::Regex(format!("\"{}\"{}", walk(&trie, 0), self.colon))
     }
 
     /// Members in order, optional ones skippable, then extras; the count

@@ -35,6 +35,7 @@
 mod compiler;
 pub mod draft;
 pub mod error;
+pub mod extractive;
 pub mod formats;
 pub mod json_text;
 pub mod keys;
@@ -68,6 +69,9 @@ pub enum Whitespace {
     },
     /// No whitespace at all: `{"a":1,"b":[1,2]}`.
     Compact,
+    /// One space after each comma and colon, none elsewhere, as Python's
+    /// `json.dumps` writes: `{"a": 1, "b": [1, 2]}`.
+    Spaced,
 }
 
 /// The order in which an object's named members (its `properties`, and
@@ -150,12 +154,17 @@ pub struct Options {
     /// The order of an object's named members. Default
     /// [`PropertyOrder::Schema`].
     pub property_order: PropertyOrder,
+    /// A document that free strings must be copied from (see
+    /// [`extractive`]): every string without `enum`, `const`, `pattern` or
+    /// `format` is then a substring of it. Default `None`.
+    pub extractive: Option<std::sync::Arc<str>>,
 }
 
 impl Default for Options {
     fn default() -> Options {
         Options {
             whitespace: Whitespace::Flexible { max: 20 },
+            extractive: None,
             lenient: false,
             one_of_as_any_of: false,
             max_depth: 128,

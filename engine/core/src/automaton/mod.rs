@@ -1,6 +1,7 @@
 //! Byte-level deterministic automata for regular constraints.
 //!
-//! Regexes and label sets both compile to a [`ByteDfa`]: a table-driven DFA
+//! Regexes, label sets and the substrings of a text (`substrings`, for
+//! values copied from a document) all compile to a [`ByteDfa`]: a table-driven DFA
 //! over bytes whose every state except the single dead state can still reach
 //! an accepting state. That invariant is what makes masks sound: a token is
 //! allowed exactly when its bytes do not lead to the dead state, and then the
@@ -24,6 +25,7 @@ mod explore;
 mod labels;
 mod product;
 mod regex;
+mod substrings;
 
 use std::collections::VecDeque;
 
@@ -78,6 +80,16 @@ impl ByteDfa {
             accepting_ids: accepting_ids.into(),
             start,
         }
+    }
+
+    /// The DFA of every run of consecutive `units` of a text (the empty run
+    /// included): a copy of part of the text that starts and ends between
+    /// units. At most `max_units` units.
+    pub fn substrings<U: AsRef<[u8]>>(
+        units: &[U],
+        max_units: usize,
+    ) -> Result<ByteDfa, CompileError> {
+        substrings::build(units, max_units)
     }
 
     /// Builds the DFA for a regex matched against the whole output, with the

@@ -122,3 +122,62 @@ pub fn assert_no_dead_ends(
         prefix.extend_from_slice(vocabulary.token_bytes(tokens[step]).unwrap());
     }
 }
+
+/// Walks random tokens of the budgeted mask from the start of `constraint`
+/// with a budget of the shortest completion plus `slack`; the walk must end
+/// (the end-of-sequence id chosen when allowed with probability 1/4, and
+/// whenever it is all that is allowed) complete and within the budget.
+/// Returns the text tokens committed, or `None` when the constraint has no
+/// budget rein can keep.
+pub fn budgeted_walk(constraint: &Constraint, slack: usize, rng: &mut Rng64) -> Option<usize> {
+    use rein_core::{BudgetError, BudgetedMatcher};
+    let vocabulary = constraint.vocabulary();
+    let eos = vocabulary.eos_tokens()[0];
+    let needed = match BudgetedMatcher::new(constraint.matcher(), usize::MAX) {
+        Ok(matcher) => matcher.needed(),
+        Err(BudgetError::NoCompletion) => return None,
+        Err(error) => panic!("{error}"),
+    };
+    let budget = needed + slack;
+    if needed > 0 {
+        assert_eq!(
+            BudgetedMatcher::new(constraint.matcher(), needed - 1).unwrap_err(),
+            BudgetError::TooSmall {
+                needed,
+                budget: needed - 1
+            }
+        );
+    }
+    let mut matcher = BudgetedMatcher::new(constraint.matcher(), budget).expect("the budget fits");
+    let mut mask = TokenMask::new(vocabulary.len());
+    let mut text_tokens = 0;
+    loop {
+        matcher
+            .fill_mask(&mut mask)
+            .expect("the mask covers the vocabulary");
+        let allowed: Vec<TokenId> = mask.iter().collect();
+        assert!(
+            !allowed.is_empty(),
+            "the budgeted mask is empty after {text_tokens} tokens of {budget}"
+        );
+        let text: Vec<TokenId> = allowed.iter().copied().filter(|&t| t != eos).collect();
+        let token = if allowed.contains(&eos) && (text.is_empty() || rng.below(4) == 0) {
+            eos
+        } else {
+            text[rng.below(text.len())]
+        };
+        matcher
+            .commit(token)
+            .expect("a token of the budgeted mask commits");
+        if token == eos {
+            break;
+        }
+        text_tokens += 1;
+        assert!(
+            text_tokens <= budget,
+            "the walk overran its budget of {budget}"
+        );
+    }
+    assert!(matcher.matcher().is_finished());
+    Some(text_tokens)
+}
