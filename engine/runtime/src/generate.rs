@@ -209,7 +209,8 @@ pub struct Runtime {
     pool: Option<Arc<GuessPool>>,
     stats: Arc<StepStats>,
     max_sequence: Option<usize>,
-    /// One permit: the sequence the engine is running.
+    /// A permit per sequence the engine may run at once
+    /// ([`LoadOptions::concurrent_sequences`], 1 by default).
     engine_lane: tokio::sync::Semaphore,
 }
 
@@ -231,7 +232,7 @@ impl Runtime {
             pool,
             stats: Arc::new(StepStats::default()),
             max_sequence,
-            engine_lane: tokio::sync::Semaphore::new(1),
+            engine_lane: tokio::sync::Semaphore::new(options.concurrent_sequences.max(1)),
         })
     }
 

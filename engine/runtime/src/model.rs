@@ -108,6 +108,12 @@ pub struct LoadOptions {
     /// 0.8.1 never evicts prefix-cache entries held on the CPU
     /// (`prefix_cacher.rs`), so a long batch grows without bound.
     pub prefix_cache: bool,
+    /// The most sequences the engine runs at once (default 1). mistral.rs
+    /// 0.8.1 decodes sequences of one batch wrongly on the CPU (see
+    /// [`crate::Runtime`]): more than 1 is only correct where its batching
+    /// is, and exists to measure exactly that
+    /// (`examples/batch_isolation.rs`).
+    pub concurrent_sequences: usize,
 }
 
 impl LoadOptions {
@@ -118,6 +124,7 @@ impl LoadOptions {
             tokenizer: None,
             max_batch: 32,
             prefix_cache: false,
+            concurrent_sequences: 1,
         }
     }
 }
