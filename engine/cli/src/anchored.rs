@@ -252,6 +252,38 @@ pub fn inline_grammar(words: &Words, labels: &[String]) -> Result<Grammar, Gramm
     Grammar::from_rules(rules, root)
 }
 
+/// The lines-format output of `words` with entities `spans` (each a run of
+/// whole words, in order).
+pub fn render_lines(words: &Words, spans: &[Span]) -> String {
+    (0..words.len())
+        .map(|index| {
+            let word = &words.spans[index];
+            let label = spans
+                .iter()
+                .find(|span| span.start <= word.start && word.end <= span.end);
+            match label {
+                Some(span) => format!("{}: {}", words.word(index), span.label),
+                None => format!("{}:", words.word(index)),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The inline-format output of `words` with entities `spans` (each a run of
+/// whole words, in order, not overlapping).
+pub fn render_inline(words: &Words, spans: &[Span]) -> String {
+    let mut out = String::with_capacity(words.text.len() + 16 * spans.len());
+    let mut at = 0;
+    for span in spans {
+        out.push_str(&words.text[at..span.start]);
+        out.push_str(&format!("<{}>{}</{}>", span.label, &words.text[span.start..span.end], span.label));
+        at = span.end;
+    }
+    out.push_str(&words.text[at..]);
+    out
+}
+
 /// The entities of a lines-format `output` of `words`.
 pub fn parse_lines(words: &Words, labels: &[String], output: &str) -> Result<Vec<Span>, String> {
     let lines: Vec<&str> = if words.len() == 0 {

@@ -167,7 +167,57 @@ struct NerTask {
     compile_times: Mutex<Vec<Duration>>,
 }
 
+/// The sentence of the worked example, and an entity of it for each kind
+/// of label it can show, by the label names users commonly give.
+const EXAMPLE: &str = "Ada Lovelace met 2 engineers from Siemens in Paris on 4 May 1843.";
+const EXAMPLE_ENTITIES: [(&str, &[&str]); 5] = [
+    ("Ada Lovelace", &["PER", "PERSON", "NAME"]),
+    ("2", &["NUM", "NUMBER", "CARDINAL", "QUANTITY"]),
+    ("Siemens", &["ORG", "ORGANIZATION", "ORGANISATION", "COMPANY"]),
+    ("Paris", &["LOC", "LOCATION", "CITY", "GPE", "PLACE"]),
+    ("4 May 1843", &["DATE", "TIME"]),
+];
+
 impl NerTask {
+    /// The worked example's answer in the task's format, with the entities
+    /// whose kind one of the labels names; `None` when no label does.
+    fn example_answer(&self) -> Option<String> {
+        let words = Words::split(EXAMPLE);
+        let mut spans = Vec::new();
+        for (text, names) in EXAMPLE_ENTITIES {
+            let label = self
+                .labels
+                .iter()
+                .find(|label| names.contains(&label.to_uppercase().as_str()));
+            if let (Some(label), Some(start)) = (label, EXAMPLE.find(text)) {
+                spans.push(anchored::Span {
+                    label: label.clone(),
+                    start,
+                    end: start + text.len(),
+                });
+            }
+        }
+        if spans.is_empty() {
+            return None;
+        }
+        Some(match self.format {
+            Format::Lines => anchored::render_lines(&words, &spans),
+            Format::Inline => anchored::render_inline(&words, &spans),
+        })
+    }
+
+    /// The chat: instructions, the worked example as a turn when there is
+    /// one, then the document.
+    fn messages(&self, text: &str) -> Vec<(Role, String)> {
+        let mut messages = vec![(Role::System, self.instructions())];
+        if let Some(answer) = self.example_answer() {
+            messages.push((Role::User, EXAMPLE.to_string()));
+            messages.push((Role::Assistant, answer));
+        }
+        messages.push((Role::User, text.to_string()));
+        messages
+    }
+
     fn instructions(&self) -> String {
         let labels = self.labels.join(", ");
         let first = &self.labels[0];
@@ -286,10 +336,7 @@ impl Task for NerTask {
             Tags::FreeText(constraint) => constraint.clone(),
         };
         Ok(GenerationRequest {
-            prompt: Prompt::Chat(vec![
-                (Role::System, self.instructions()),
-                (Role::User, text.to_string()),
-            ]),
+            prompt: Prompt::Chat(self.messages(text)),
             constraint: Some(constraint),
             decoding: self.decoding.clone(),
             record_first_token: false,

@@ -386,7 +386,12 @@ impl Runtime {
                 None => decoding.max_tokens,
             };
             let (choice, completion_tokens) = self
-                .run_sequence(&prompt, Arc::clone(&processor), max_len)
+                .run_sequence(
+                    &prompt,
+                    Some(Arc::clone(&processor)),
+                    mistralrs::Constraint::None,
+                    max_len,
+                )
                 .await?;
             if let Some(failure) = processor.failure() {
                 return Err(RuntimeError::Constraint(failure));
@@ -402,12 +407,44 @@ impl Runtime {
         Ok(generation)
     }
 
+    /// Runs a request under mistral.rs's own JSON Schema constraint
+    /// (llguidance inside mistral.rs) instead of rein's, greedily — rein's
+    /// peer on the same model load, for side-by-side measurement. Its
+    /// outputs are cut at `max_tokens` (it keeps no budget); the request's
+    /// `constraint` and sampling settings are not used.
+    pub async fn generate_with_mistralrs_constraint(
+        &self,
+        request: GenerationRequest,
+        schema: serde_json::Value,
+    ) -> Result<Generation, RuntimeError> {
+        let start = Instant::now();
+        let prompt = self.prompt_tokens(&request.prompt).await?;
+        let (choice, completion_tokens) = self
+            .run_sequence(
+                &prompt,
+                None,
+                mistralrs::Constraint::JsonSchema(schema),
+                request.decoding.max_tokens + 1,
+            )
+            .await?;
+        Ok(Generation {
+            choices: vec![choice],
+            prompt_tokens: prompt.len(),
+            completion_tokens,
+            first_token: None,
+            dead_end: false,
+            elapsed: start.elapsed(),
+        })
+    }
+
     /// Runs one sequence on the engine, alone (see [`Runtime`]), and reads
-    /// its choice and mistral.rs's count of generated tokens.
+    /// its choice and mistral.rs's count of generated tokens. Without a
+    /// processor mistral.rs decodes greedily itself.
     async fn run_sequence(
         &self,
         prompt: &[TokenId],
-        processor: Arc<StepProcessor>,
+        processor: Option<Arc<StepProcessor>>,
+        constraint: mistralrs::Constraint,
         max_len: usize,
     ) -> Result<(Choice, usize), RuntimeError> {
         // Argmax: rein's processor leaves only its chosen token finite.
@@ -435,13 +472,13 @@ impl Runtime {
             return_logprobs: false,
             is_streaming: false,
             id: runner.next_request_id(),
-            constraint: mistralrs::Constraint::None,
+            constraint,
             suffix: None,
             tools: None,
             tool_choice: None,
-            logits_processors: Some(vec![
-                Arc::clone(&processor) as Arc<dyn CustomLogitsProcessor>
-            ]),
+            logits_processors: processor
+                .as_ref()
+                .map(|processor| vec![Arc::clone(processor) as Arc<dyn CustomLogitsProcessor>]),
             return_raw_logits: false,
             web_search_options: None,
             model_id: None,
@@ -486,20 +523,22 @@ impl Runtime {
             "length" => Finish::Length,
             other => Finish::Other(other.to_string()),
         };
-        let tip = processor.tip();
         // mistral.rs trims the start of its text; a stopped sequence's tip
         // is its whole output, spelled exactly.
-        let (text, tokens) = match finish {
-            Finish::Stop => {
+        let (text, tokens) = match (&processor, &finish) {
+            (Some(processor), Finish::Stop) => {
+                let tip = processor.tip();
                 let bytes = self.loaded.tokenizer.vocabulary().concat_bytes(&tip);
                 (String::from_utf8_lossy(&bytes).into_owned(), tip.len())
             }
-            _ => (answer.text, tip.len() + 1),
+            (Some(processor), _) => (answer.text, processor.tip().len() + 1),
+            (None, Finish::Stop) => (answer.text, done.usage.completion_tokens.saturating_sub(1)),
+            (None, _) => (answer.text, done.usage.completion_tokens),
         };
         let choice = Choice {
             text,
             finish,
-            budget_closed: processor.budget_closed(),
+            budget_closed: processor.as_ref().is_some_and(|p| p.budget_closed()),
             tokens,
         };
         Ok((choice, done.usage.completion_tokens))
