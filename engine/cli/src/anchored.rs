@@ -277,7 +277,12 @@ pub fn render_inline(words: &Words, spans: &[Span]) -> String {
     let mut at = 0;
     for span in spans {
         out.push_str(&words.text[at..span.start]);
-        out.push_str(&format!("<{}>{}</{}>", span.label, &words.text[span.start..span.end], span.label));
+        out.push_str(&format!(
+            "<{}>{}</{}>",
+            span.label,
+            &words.text[span.start..span.end],
+            span.label
+        ));
         at = span.end;
     }
     out.push_str(&words.text[at..]);

@@ -208,7 +208,7 @@ pub fn run(
             let _permit = semaphore.acquire_owned().await;
             let (fields, tokens) = match document.text {
                 Err(error) => (Err(error), 0),
-                Ok(text) => process(&runtime, task.as_ref(), &text, vote).await,
+                Ok(text) => process(&runtime, task.as_ref(), &text, vote, Engine::Rein).await,
             };
             let _ = sender.send(Finished {
                 index,
@@ -265,20 +265,31 @@ pub fn run(
     })
 }
 
+/// Which constraint engine runs a task's requests.
+#[derive(Clone, Copy)]
+pub enum Engine<'a> {
+    /// rein's matcher, as every subcommand runs.
+    Rein,
+    /// mistral.rs's built-in JSON Schema constraint with this schema, for
+    /// `rein bench tasks` (the request's own constraint is not used).
+    MistralrsJsonSchema(&'a Value),
+}
+
 /// Generates for one document — each of its parts in turn — and
-/// interprets the samples.
-async fn process(
+/// interprets the samples; returns the fields and the tokens generated.
+pub async fn process(
     runtime: &Runtime,
     task: &dyn Task,
     text: &str,
     vote: bool,
+    engine: Engine<'_>,
 ) -> (Result<Fields, String>, usize) {
     let ranges = task.parts(text);
     let count = ranges.len();
     let mut parts = Vec::with_capacity(count);
     let mut tokens = 0;
     for (index, range) in ranges.into_iter().enumerate() {
-        let (fields, used) = process_part(runtime, task, &text[range.clone()], vote).await;
+        let (fields, used) = process_part(runtime, task, &text[range.clone()], vote, engine).await;
         tokens += used;
         match fields {
             Ok(fields) => parts.push((range, fields)),
@@ -298,12 +309,21 @@ async fn process_part(
     task: &dyn Task,
     text: &str,
     vote: bool,
+    engine: Engine<'_>,
 ) -> (Result<Fields, String>, usize) {
     let request = match task.request(text) {
         Ok(request) => request,
         Err(error) => return (Err(error), 0),
     };
-    let mut generation = match runtime.generate(request).await {
+    let generated = match engine {
+        Engine::Rein => runtime.generate(request).await,
+        Engine::MistralrsJsonSchema(schema) => {
+            runtime
+                .generate_with_mistralrs_constraint(request, schema.clone())
+                .await
+        }
+    };
+    let mut generation = match generated {
         Ok(generation) => generation,
         Err(error) => return (Err(error.to_string()), 0),
     };

@@ -26,6 +26,9 @@ pub enum BenchCommand {
     Mask(MaskArgs),
     /// Run the MaskBench protocol over JSONSchemaBench files.
     Maskbench(crate::maskbench::MaskbenchArgs),
+    /// Accuracy and cost of extraction and NER on rein's labelled set,
+    /// settings side by side on one model load.
+    Tasks(crate::bench_tasks::TasksArgs),
 }
 
 /// Arguments of `rein bench mask`.
@@ -133,8 +136,9 @@ fn builtin_cases() -> Vec<Case> {
 
 pub fn run(command: &BenchCommand) -> Result<Outcome> {
     match command {
-        BenchCommand::Mask(args) => run_mask(args),
         BenchCommand::Maskbench(args) => crate::maskbench::run(args),
+        BenchCommand::Tasks(args) => crate::bench_tasks::run(args),
+        BenchCommand::Mask(args) => run_mask(args),
     }
 }
 

@@ -66,17 +66,13 @@ pub fn run(args: &ExtractArgs) -> Result<Outcome> {
     let schema = source.compile(Arc::clone(&vocabulary), args.whitespace, None)?;
     crate::model_args::check_budget(schema.constraint(), &decoding)
         .with_context(|| format!("--schema {}", args.schema.display()))?;
-    let task = Arc::new(ExtractTask {
-        prompt: ExtractionPrompt::new(args.prompt, source.value(), args.instructions.as_deref()),
-        extractive: args.extractive.then(|| Extractive {
-            source,
-            vocabulary,
-            layout: args.whitespace,
-            compile_times: Mutex::new(Vec::new()),
-        }),
-        schema,
-        decoding,
-    });
+    let prompt = ExtractionPrompt::new(args.prompt, source.value(), args.instructions.as_deref());
+    let mode = if args.extractive {
+        Mode::Extractive(Extractive::new(source, vocabulary, args.whitespace))
+    } else {
+        Mode::Constrained
+    };
+    let task = Arc::new(ExtractTask::new(prompt, schema, mode, decoding));
     let outcome = batch::run(
         &tokio,
         runtime,
@@ -86,14 +82,14 @@ pub fn run(args: &ExtractArgs) -> Result<Outcome> {
         args.input.quiet,
         "extract",
     )?;
-    if let (Some(extractive), false) = (&task.extractive, args.input.quiet) {
-        extractive.report_compile_times();
+    if !args.input.quiet {
+        task.report_compile_times();
     }
     Ok(outcome)
 }
 
 /// What an extractive run compiles per document.
-struct Extractive {
+pub struct Extractive {
     source: SchemaSource,
     vocabulary: Arc<Vocabulary>,
     layout: Layout,
@@ -101,39 +97,75 @@ struct Extractive {
 }
 
 impl Extractive {
-    fn report_compile_times(&self) {
-        let Ok(mut times) = self.compile_times.lock() else {
-            return;
-        };
-        if times.is_empty() {
-            return;
+    /// Compiles `source` per document against `vocabulary` in `layout`.
+    pub fn new(source: SchemaSource, vocabulary: Arc<Vocabulary>, layout: Layout) -> Extractive {
+        Extractive {
+            source,
+            vocabulary,
+            layout,
+            compile_times: Mutex::new(Vec::new()),
         }
-        times.sort_unstable();
-        let at =
-            |q: f64| times[((times.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1e3;
-        eprintln!(
-            "  extractive schema compile per document: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-            at(0.5),
-            at(0.99),
-            at(1.0)
-        );
     }
 }
 
-struct ExtractTask {
+/// Where a document's constraint comes from.
+pub enum Mode {
+    /// The schema's constraint, the same for every document.
+    Constrained,
+    /// The schema compiled with the document's substrings as free strings.
+    Extractive(Extractive),
+    /// No constraint: the model writes freely and the answer is the first
+    /// `{` to the last `}` of its text (what users get without rein).
+    Unconstrained,
+}
+
+/// Extraction of one schema from documents.
+pub struct ExtractTask {
     prompt: ExtractionPrompt,
-    /// The schema compiled without a document: the constraint when not
-    /// extractive, and the validator always.
+    /// The schema compiled without a document: the constraint of
+    /// [`Mode::Constrained`], and the validator always.
     schema: Schema,
-    extractive: Option<Extractive>,
+    mode: Mode,
     decoding: Decoding,
+}
+
+impl ExtractTask {
+    /// The task.
+    pub fn new(
+        prompt: ExtractionPrompt,
+        schema: Schema,
+        mode: Mode,
+        decoding: Decoding,
+    ) -> ExtractTask {
+        ExtractTask {
+            prompt,
+            schema,
+            mode,
+            decoding,
+        }
+    }
+
+    /// Prints the per-document compile times of an extractive run.
+    fn report_compile_times(&self) {
+        let Mode::Extractive(extractive) = &self.mode else {
+            return;
+        };
+        let Ok(times) = extractive.compile_times.lock() else {
+            return;
+        };
+        if !times.is_empty() {
+            let summary = crate::stats::Summary::of(&times).milliseconds();
+            eprintln!("  extractive schema compile per document: {summary}");
+        }
+    }
 }
 
 impl Task for ExtractTask {
     fn request(&self, text: &str) -> Result<GenerationRequest, String> {
-        let constraint = match &self.extractive {
-            None => self.schema.constraint().clone(),
-            Some(extractive) => {
+        let constraint = match &self.mode {
+            Mode::Constrained => Some(self.schema.constraint().clone()),
+            Mode::Unconstrained => None,
+            Mode::Extractive(extractive) => {
                 let start = Instant::now();
                 let schema = extractive
                     .source
@@ -146,12 +178,12 @@ impl Task for ExtractTask {
                 if let Ok(mut times) = extractive.compile_times.lock() {
                     times.push(start.elapsed());
                 }
-                schema.constraint().clone()
+                Some(schema.constraint().clone())
             }
         };
         Ok(GenerationRequest {
             prompt: self.prompt.prompt(text),
-            constraint: Some(constraint),
+            constraint,
             decoding: self.decoding.clone(),
             record_first_token: false,
         })
@@ -167,7 +199,8 @@ impl Task for ExtractTask {
             .choices
             .get(sample)
             .ok_or_else(|| "the model returned no output".to_string())?;
-        if choice.finish == Finish::Length {
+        let constrained = !matches!(self.mode, Mode::Unconstrained);
+        if choice.finish == Finish::Length && constrained {
             return Err(format!(
                 "the output was cut at --max-tokens {} before the JSON was complete",
                 self.decoding.max_tokens
@@ -176,9 +209,23 @@ impl Task for ExtractTask {
         if generation.dead_end {
             return Err("the constraint reached a dead end; the output is incomplete".to_string());
         }
-        let value: Value = serde_json::from_str(&choice.text)
+        let text = if constrained {
+            choice.text.as_str()
+        } else {
+            outermost_object(&choice.text)
+        };
+        let value: Value = serde_json::from_str(text)
             .map_err(|error| format!("the output is not JSON ({error}): {:?}", choice.text))?;
         self.schema.validate(&value)?;
         Ok(vec![("output".to_string(), value)])
+    }
+}
+
+/// From the first `{` to the last `}` of `text` (all of it when there is
+/// none): where a freely written answer's JSON object would be.
+fn outermost_object(text: &str) -> &str {
+    match (text.find('{'), text.rfind('}')) {
+        (Some(start), Some(end)) if start < end => &text[start..=end],
+        _ => text,
     }
 }

@@ -9,6 +9,7 @@
 mod anchored;
 mod batch;
 mod bench;
+mod bench_tasks;
 mod check;
 mod classify;
 mod constraint_args;

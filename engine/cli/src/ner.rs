@@ -90,24 +90,14 @@ pub fn run(args: &NerArgs) -> Result<Outcome> {
     let tokio = tokio_runtime()?;
     let runtime = args.model.load(&tokio)?;
     let vocabulary = runtime.vocabulary();
-    let tags = if args.free_text {
-        let grammar = grammar(args.format, &labels)?;
-        let constraint = Constraint::grammar(Arc::clone(&vocabulary), &grammar)
-            .map_err(|error| anyhow::anyhow!("the tag grammar for --labels: {error}"))?;
-        Tags::FreeText(constraint)
-    } else {
-        Tags::Anchored {
-            vocabulary,
-            chunk_words: args.chunk_words,
-        }
-    };
-    let task = Arc::new(NerTask {
-        labels,
-        format: args.format,
-        tags,
-        decoding,
-        compile_times: Mutex::new(Vec::new()),
-    });
+    let tags = Tags::new(
+        args.free_text,
+        args.format,
+        &labels,
+        vocabulary,
+        args.chunk_words,
+    )?;
+    let task = Arc::new(NerTask::new(labels, args.format, tags, decoding));
     let outcome = batch::run(
         &tokio,
         runtime,
@@ -148,7 +138,7 @@ pub fn grammar(format: Format, labels: &[String]) -> Result<String> {
 }
 
 /// Where the tags' constraint comes from.
-enum Tags {
+pub enum Tags {
     /// A grammar per document part, from its words.
     Anchored {
         vocabulary: Arc<Vocabulary>,
@@ -158,7 +148,31 @@ enum Tags {
     FreeText(Constraint),
 }
 
-struct NerTask {
+impl Tags {
+    /// Free-text grammars, or grammars anchored to each part of at most
+    /// `chunk_words` words.
+    pub fn new(
+        free_text: bool,
+        format: Format,
+        labels: &[String],
+        vocabulary: Arc<Vocabulary>,
+        chunk_words: usize,
+    ) -> Result<Tags> {
+        if !free_text {
+            return Ok(Tags::Anchored {
+                vocabulary,
+                chunk_words,
+            });
+        }
+        let grammar = grammar(format, labels)?;
+        let constraint = Constraint::grammar(vocabulary, &grammar)
+            .map_err(|error| anyhow::anyhow!("the tag grammar for --labels: {error}"))?;
+        Ok(Tags::FreeText(constraint))
+    }
+}
+
+/// Tagging documents with a label set.
+pub struct NerTask {
     labels: Vec<String>,
     format: Format,
     tags: Tags,
@@ -173,12 +187,26 @@ const EXAMPLE: &str = "Ada Lovelace met 2 engineers from Siemens in Paris on 4 M
 const EXAMPLE_ENTITIES: [(&str, &[&str]); 5] = [
     ("Ada Lovelace", &["PER", "PERSON", "NAME"]),
     ("2", &["NUM", "NUMBER", "CARDINAL", "QUANTITY"]),
-    ("Siemens", &["ORG", "ORGANIZATION", "ORGANISATION", "COMPANY"]),
+    (
+        "Siemens",
+        &["ORG", "ORGANIZATION", "ORGANISATION", "COMPANY"],
+    ),
     ("Paris", &["LOC", "LOCATION", "CITY", "GPE", "PLACE"]),
     ("4 May 1843", &["DATE", "TIME"]),
 ];
 
 impl NerTask {
+    /// The task.
+    pub fn new(labels: Vec<String>, format: Format, tags: Tags, decoding: Decoding) -> NerTask {
+        NerTask {
+            labels,
+            format,
+            tags,
+            decoding,
+            compile_times: Mutex::new(Vec::new()),
+        }
+    }
+
     /// The worked example's answer in the task's format, with the entities
     /// whose kind one of the labels names; `None` when no label does.
     fn example_answer(&self) -> Option<String> {
@@ -260,22 +288,13 @@ impl NerTask {
     }
 
     fn report_compile_times(&self) {
-        let Ok(mut times) = self.compile_times.lock() else {
+        let Ok(times) = self.compile_times.lock() else {
             return;
         };
-        if times.is_empty() {
-            return;
+        if !times.is_empty() {
+            let summary = crate::stats::Summary::of(&times).milliseconds();
+            eprintln!("  tag grammar compile per part: {summary} parts");
         }
-        times.sort_unstable();
-        let at =
-            |q: f64| times[((times.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1e3;
-        eprintln!(
-            "  tag grammar compile per part: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms over {} parts",
-            at(0.5),
-            at(0.99),
-            at(1.0),
-            times.len()
-        );
     }
 }
 

@@ -36,6 +36,19 @@ impl Summary {
     }
 }
 
+impl Summary {
+    /// `p50 …, p99 …, max … ms over N`.
+    pub fn milliseconds(&self) -> String {
+        format!(
+            "p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms over {}",
+            self.p50_us / 1e3,
+            self.p99_us / 1e3,
+            self.max_us / 1e3,
+            self.count
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
