@@ -115,6 +115,11 @@ fn jsonl_documents(source: &str, text: &str) -> Vec<Document> {
     documents
 }
 
+/// The one part that is all of `text`.
+pub fn whole(text: &str) -> Vec<Range<usize>> {
+    std::iter::once(0..text.len()).collect()
+}
+
 /// Output fields of one document, in order.
 pub type Fields = Vec<(String, Value)>;
 
@@ -123,7 +128,7 @@ pub trait Task: Send + Sync + 'static {
     /// The byte ranges of a document sent as requests of their own, in
     /// order (default: the whole text, one request).
     fn parts(&self, text: &str) -> Vec<Range<usize>> {
-        vec![0..text.len()]
+        whole(text)
     }
     /// Joins the fields of a document's parts, each with its range
     /// (default: the fields of the first part).

@@ -302,7 +302,7 @@ impl Task for NerTask {
     fn parts(&self, text: &str) -> Vec<Range<usize>> {
         match &self.tags {
             Tags::Anchored { chunk_words, .. } => anchored::chunks(text, *chunk_words),
-            Tags::FreeText(_) => vec![0..text.len()],
+            Tags::FreeText(_) => batch::whole(text),
         }
     }
 

@@ -40,7 +40,7 @@ pub(crate) fn advance(
 enum SlotState {
     Pending(Box<Tracker>, TokenId),
     Running,
-    Done(Result<StepState, String>),
+    Done(Box<Result<StepState, String>>),
     Taken,
 }
 
@@ -93,7 +93,7 @@ impl GuessSlot {
         drop(state);
         let result = advance(*matcher, token, &self.stops);
         if let Ok(mut state) = self.state.lock() {
-            *state = SlotState::Done(result);
+            *state = SlotState::Done(Box::new(result));
         }
         self.ready.notify_all();
     }
@@ -116,7 +116,7 @@ impl GuessSlot {
                         Err(_) => return Claimed::Gone,
                     };
                 }
-                SlotState::Done(result) => return Claimed::Computed(result),
+                SlotState::Done(result) => return Claimed::Computed(*result),
                 SlotState::Taken => return Claimed::Gone,
             }
         }
