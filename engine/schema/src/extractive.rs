@@ -59,7 +59,7 @@ mod tests {
         for encoded in [
             "\"Zoe\"",
             "\"nthen\"",
-            "\"hi\\\"\\n\"",
+            "\"hi\\\"\\t\"",
             "\"Zo\\u00eb\"",
             "Zoë",
             "\"said\" ",

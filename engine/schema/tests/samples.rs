@@ -67,3 +67,104 @@ proptest! {
         prop_assert!(validator.validate_text(&text).is_ok(), "{} -> {:?}", text, validator.validate_text(&text));
     }
 }
+
+/// Random walks of the budgeted mask from the start of `compiled` with a
+/// budget of the shortest completion plus `slack`: they end complete within
+/// the budget. Returns the text.
+fn budgeted_walk(compiled: &rein_schema::CompiledSchema, slack: usize, seed: u64) -> String {
+    use rein_core::{BudgetedMatcher, TokenMask};
+    let vocabulary = support::bytes_vocabulary();
+    let constraint = compiled.constraint(vocabulary.clone()).unwrap();
+    let eos = vocabulary.eos_tokens()[0];
+    let needed = BudgetedMatcher::new(constraint.matcher(), usize::MAX)
+        .unwrap()
+        .needed();
+    assert!(
+        BudgetedMatcher::new(constraint.matcher(), needed.saturating_sub(1)).is_err()
+            || needed == 0
+    );
+    let budget = needed + slack;
+    let mut matcher = BudgetedMatcher::new(constraint.matcher(), budget).unwrap();
+    let mut mask = TokenMask::new(vocabulary.len());
+    let mut state = seed | 1;
+    let mut tokens = Vec::new();
+    loop {
+        matcher.fill_mask(&mut mask).unwrap();
+        let allowed: Vec<u32> = mask.iter().collect();
+        assert!(
+            !allowed.is_empty(),
+            "empty budgeted mask after {}",
+            tokens.len()
+        );
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let text: Vec<u32> = allowed.iter().copied().filter(|&t| t != eos).collect();
+        let token = if allowed.contains(&eos) && (text.is_empty() || state % 4 == 0) {
+            eos
+        } else {
+            text[(state >> 8) as usize % text.len()]
+        };
+        matcher.commit(token).unwrap();
+        if token == eos {
+            break;
+        }
+        tokens.push(token);
+        assert!(tokens.len() <= budget, "over the budget of {budget}");
+    }
+    String::from_utf8(vocabulary.concat_bytes(&tokens)).unwrap()
+}
+
+fn strings(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(text) => out.push(text.clone()),
+        Value::Array(items) => items.iter().for_each(|item| strings(item, out)),
+        Value::Object(members) => members.values().for_each(|member| strings(member, out)),
+        _ => {}
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn budgeted_walks_end_valid_within_their_budget(
+        index in 0usize..9,
+        seed in any::<u64>(),
+        slack in 0usize..12,
+        spaced in any::<bool>(),
+    ) {
+        let schema = &schemas()[index];
+        let options = Options {
+            whitespace: if spaced { Whitespace::Spaced } else { Whitespace::Compact },
+            ..Options::default()
+        };
+        let compiled = compile(schema, &options).unwrap();
+        let text = budgeted_walk(&compiled, slack, seed);
+        let validator = Validator::new(schema).unwrap();
+        prop_assert!(validator.validate_text(&text).is_ok(), "{} -> {:?}", text, validator.validate_text(&text));
+    }
+
+    #[test]
+    fn extractive_strings_are_substrings_of_the_document(seed in any::<u64>(), slack in 0usize..30) {
+        let document = "Ada \"Lady\" Lovelace, née Byron\nwrote notes in 1843.";
+        let schema = json!({"type": "object", "properties": {
+            "name": {"type": "string"}, "short": {"type": "string", "maxLength": 4},
+            "year": {"type": "integer"}, "kind": {"enum": ["note", "letter"]},
+            "tags": {"type": "array", "items": {"type": "string", "minLength": 1}, "maxItems": 2}},
+            "required": ["name", "short", "year", "kind", "tags"], "additionalProperties": false});
+        let options = Options {
+            whitespace: Whitespace::Spaced,
+            extractive: Some(document.into()),
+            ..Options::default()
+        };
+        let compiled = compile(&schema, &options).unwrap();
+        let text = budgeted_walk(&compiled, slack, seed);
+        let value: Value = serde_json::from_str(&text).unwrap();
+        prop_assert!(Validator::new(&schema).unwrap().validate(&value).is_ok(), "{}", text);
+        let mut found = Vec::new();
+        strings(&value, &mut found);
+        for string in found {
+            prop_assert!(string == "note" || string == "letter" || document.contains(&string), "{:?} in {}", string, text);
+        }
+    }
+}
