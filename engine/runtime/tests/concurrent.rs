@@ -3,36 +3,15 @@
 //! concurrent requests with different constraints, each output checked
 //! against its own constraint (by re-walking it token by token).
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use rein_core::Constraint;
-use rein_runtime::{
-    Decoding, Finish, GenerationRequest, GuessOptions, LoadOptions, ModelSource, Prompt, Role,
-    Runtime,
-};
+mod support;
 
-fn model() -> PathBuf {
-    let assets = match std::env::var_os("REIN_ASSETS") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/assets"),
-    };
-    let path = assets.join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
-    assert!(
-        path.is_file(),
-        "{} is missing: run scripts/fetch-assets first",
-        path.display()
-    );
-    path
-}
+use rein_core::Constraint;
+use rein_runtime::{Decoding, Finish, GenerationRequest, GuessOptions, Prompt, Role, Runtime};
 
 fn load(tokio: &tokio::runtime::Runtime) -> Arc<Runtime> {
-    let options = LoadOptions::new(ModelSource::Gguf(model()));
-    Arc::new(
-        tokio
-            .block_on(Runtime::load(&options, GuessOptions::on()))
-            .expect("the SmolLM2 GGUF loads"),
-    )
+    support::load(tokio, GuessOptions::on())
 }
 
 /// Whether `text` is a complete output of `constraint`: its exact

@@ -5,43 +5,16 @@
 //! whose prompts have exactly the same number of tokens, which mistral.rs
 //! would decode in one batch.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
+mod support;
+use support::tokio;
+
 use rein_core::Constraint;
-use rein_runtime::{
-    Decoding, Finish, GenerationRequest, GuessOptions, LoadOptions, ModelSource, Prompt, Role,
-    Runtime,
-};
-
-fn model() -> PathBuf {
-    let assets = match std::env::var_os("REIN_ASSETS") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/assets"),
-    };
-    let path = assets.join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
-    assert!(
-        path.is_file(),
-        "{} is missing: run scripts/fetch-assets first",
-        path.display()
-    );
-    path
-}
-
-fn tokio() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
+use rein_runtime::{Decoding, Finish, GenerationRequest, GuessOptions, Prompt, Role, Runtime};
 
 fn load(tokio: &tokio::runtime::Runtime) -> Arc<Runtime> {
-    let options = LoadOptions::new(ModelSource::Gguf(model()));
-    Arc::new(
-        tokio
-            .block_on(Runtime::load(&options, GuessOptions::off()))
-            .expect("the SmolLM2 GGUF loads"),
-    )
+    support::load(tokio, GuessOptions::off())
 }
 
 const FILM_SCHEMA: &str = r#"{

@@ -23,30 +23,8 @@ pub(super) fn build<S: AsRef<str>>(labels: &[S]) -> Result<ByteDfa, CompileError
             format!("the labels hold {total} bytes; at most {MAX_TOTAL_LABEL_BYTES} are allowed"),
         ));
     }
-    // Bytes that occur in some label get a class each; all others share
-    // class 0, which always leads to the dead state.
-    let mut classes = [0u8; 256];
-    let mut used = [false; 256];
-    for label in labels {
-        for &byte in label.as_ref().as_bytes() {
-            used[byte as usize] = true;
-        }
-    }
-    let mut stride = 1usize;
-    for byte in 0..256 {
-        if used[byte] {
-            classes[byte] = stride as u8;
-            stride += 1;
-        }
-    }
-    // A byte class id is a `u8`: with all 256 bytes used, fall back to one
-    // class per byte (stride 256) and shift nothing.
-    if stride > 256 {
-        for (byte, class) in classes.iter_mut().enumerate() {
-            *class = byte as u8;
-        }
-        stride = 256;
-    }
+    let (classes, stride) =
+        super::used_byte_classes(labels.iter().flat_map(|label| label.as_ref().bytes()));
     // State 0 is dead, state 1 is the root.
     let mut transitions = vec![0u32; 2 * stride];
     let mut accepting = vec![false, false];

@@ -374,6 +374,33 @@ impl std::fmt::Debug for ByteDfa {
     }
 }
 
+/// Byte classes for a DFA over the bytes `used`: each used byte a class of
+/// its own, every other byte class 0 (which always leads to the dead
+/// state); with all 256 bytes used, one class per byte. Returns the classes
+/// and the row length.
+fn used_byte_classes(used: impl Iterator<Item = u8>) -> ([u8; 256], usize) {
+    let mut seen = [false; 256];
+    for byte in used {
+        seen[byte as usize] = true;
+    }
+    let mut classes = [0u8; 256];
+    let mut stride = 1usize;
+    for byte in 0..256 {
+        if seen[byte] {
+            classes[byte] = stride as u8;
+            stride += 1;
+        }
+    }
+    // A class id is a `u8`: with every byte used, shift nothing.
+    if stride > 256 {
+        for (byte, class) in classes.iter_mut().enumerate() {
+            *class = byte as u8;
+        }
+        stride = 256;
+    }
+    (classes, stride)
+}
+
 /// A DFA under construction: dense rows of plain state indices, state 0 dead.
 struct RawDfa {
     classes: [u8; 256],

@@ -57,28 +57,8 @@ pub(super) fn build<U: AsRef<[u8]>>(
     }
     let sam = suffix_automaton(&sequence);
 
-    // Bytes of some unit get a class each; class 0 always leads to the dead
-    // state. All 256 bytes used: one class per byte.
-    let mut classes = [0u8; 256];
-    let mut used = [false; 256];
-    for unit in &spelled {
-        for &byte in *unit {
-            used[byte as usize] = true;
-        }
-    }
-    let mut stride = 1usize;
-    for byte in 0..256 {
-        if used[byte] {
-            classes[byte] = stride as u8;
-            stride += 1;
-        }
-    }
-    if stride > 256 {
-        for (byte, class) in classes.iter_mut().enumerate() {
-            *class = byte as u8;
-        }
-        stride = 256;
-    }
+    let (classes, stride) =
+        super::used_byte_classes(spelled.iter().flat_map(|unit| unit.iter().copied()));
     // Raw state 0 is dead; suffix-automaton state `s` is raw state `s + 1`;
     // intermediate states follow.
     let mut accepting = vec![false];

@@ -1,0 +1,41 @@
+//! Helpers shared by the runtime's tests: the SmolLM2 GGUF fetched by
+//! `scripts/fetch-assets`, a tokio runtime, and loading the model.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rein_runtime::{GuessOptions, LoadOptions, ModelSource, Runtime};
+
+/// The SmolLM2-135M GGUF; fails loudly (never skips) when it is missing.
+pub fn model() -> PathBuf {
+    let assets = match std::env::var_os("REIN_ASSETS") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/assets"),
+    };
+    let path = assets.join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    assert!(
+        path.is_file(),
+        "{} is missing: run scripts/fetch-assets first",
+        path.display()
+    );
+    path
+}
+
+/// A multi-threaded tokio runtime.
+pub fn tokio() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// The model, loaded with `guess`.
+pub fn load(tokio: &tokio::runtime::Runtime, guess: GuessOptions) -> Arc<Runtime> {
+    let options = LoadOptions::new(ModelSource::Gguf(model()));
+    Arc::new(
+        tokio
+            .block_on(Runtime::load(&options, guess))
+            .expect("the SmolLM2 GGUF loads"),
+    )
+}
