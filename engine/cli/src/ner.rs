@@ -49,15 +49,17 @@ pub struct NerArgs {
     /// The entity labels, comma-separated.
     #[arg(long, value_name = "PER,LOC,…", default_value = "PER,LOC,ORG,NUM,DATE")]
     labels: String,
-    /// The tag format the model writes.
-    #[arg(long, value_enum, default_value_t = Format::Inline)]
+    /// The tag format the model writes (lines scored best on rein's
+    /// labelled set, see bench/README.md).
+    #[arg(long, value_enum, default_value_t = Format::Lines)]
     format: Format,
     /// Let the model write its own text in the tag format (the shipped
     /// free-text grammars) instead of tagging the document's words.
     #[arg(long)]
     free_text: bool,
-    /// The most words tagged in one request; longer documents are cut into
-    /// chunks of whole sentences.
+    /// The most words tagged in one request (fewer when --max-tokens could
+    /// not hold their tagging); longer documents are cut into chunks of
+    /// whole sentences.
     #[arg(long, value_name = "N", default_value_t = 60)]
     chunk_words: usize,
     #[command(flatten)]
@@ -301,7 +303,17 @@ impl NerTask {
 impl Task for NerTask {
     fn parts(&self, text: &str) -> Vec<Range<usize>> {
         match &self.tags {
-            Tags::Anchored { chunk_words, .. } => anchored::chunks(text, *chunk_words),
+            Tags::Anchored { chunk_words, .. } => {
+                // The shortest tagging of a chunk must fit the budget: about
+                // three tokens a word in lines (`word:` and a line break),
+                // under two inline, measured on SmolLM2's vocabulary.
+                let tokens_per_word = match self.format {
+                    Format::Lines => 4,
+                    Format::Inline => 2,
+                };
+                let fitting = (self.decoding.max_tokens / tokens_per_word).max(1);
+                anchored::chunks(text, (*chunk_words).min(fitting))
+            }
             Tags::FreeText(_) => batch::whole(text),
         }
     }
