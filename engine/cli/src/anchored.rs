@@ -70,6 +70,11 @@ impl<'a> Words<'a> {
         self.spans.len()
     }
 
+    /// The byte offset where word `index` starts.
+    pub fn start(&self, index: usize) -> usize {
+        self.spans[index].start
+    }
+
     fn word(&self, index: usize) -> &'a str {
         &self.text[self.spans[index].clone()]
     }

@@ -12,7 +12,8 @@
 //!   inside mistral.rs), greedy, on the same prompts;
 //! * variants of rein's default, to choose it: `rein-compact`,
 //!   `rein-flexible` (layouts), `rein-schema-prompt`, `rein-fields-user`
-//!   (prompt styles).
+//!   (prompt styles), `rein-example` (a worked example from
+//!   `examples/NAME.json`, a document outside the scored set).
 //!
 //! Per setting: valid outputs (an invalid answer scores 0 on every field),
 //! budget-closed outputs, field accuracy (exact match after trimming
@@ -33,7 +34,7 @@ use rein_runtime::Runtime;
 use serde_json::{json, Value};
 
 use crate::batch::{self, Engine, Fields, Task};
-use crate::extract::{ExtractTask, Extractive, Mode};
+use crate::extract::{read_example, ExtractTask, Extractive, Mode};
 use crate::model_args::{tokio_runtime, DecodingArgs, ModelArgs};
 use crate::ner::{Format, NerTask, Tags};
 use crate::prompt::{ExtractionPrompt, PromptStyle};
@@ -287,6 +288,12 @@ pub fn run(args: &TasksArgs) -> Result<Outcome> {
                         PromptStyle::FieldsUser,
                         None,
                     ),
+                    "rein-example" => (
+                        Mode::Constrained,
+                        Layout::default(),
+                        PromptStyle::default(),
+                        None,
+                    ),
                     "extractive" => (
                         Mode::Extractive(Extractive::new(
                             source.clone(),
@@ -306,7 +313,12 @@ pub fn run(args: &TasksArgs) -> Result<Outcome> {
                     other => bail!("unknown setting {other}"),
                 };
                 let schema = source.compile(Arc::clone(&vocabulary), layout, None)?;
-                let prompt = ExtractionPrompt::new(style, source.value(), None);
+                let mut prompt = ExtractionPrompt::new(style, source.value(), None);
+                if *setting == "rein-example" {
+                    let path = args.data.join("examples").join(format!("{set}.json"));
+                    let (text, output) = read_example(&path, &schema, layout)?;
+                    prompt = prompt.with_example(&text, &output);
+                }
                 let task = ExtractTask::new(prompt, schema, mode, decoding.clone());
                 let engine = match &engine_schema {
                     Some(schema) => Engine::MistralrsJsonSchema(schema),

@@ -47,6 +47,10 @@ pub struct ExtractArgs {
     /// How the schema is shown to the model.
     #[arg(long, value_enum, default_value_t = PromptStyle::default())]
     prompt: PromptStyle,
+    /// A worked example shown before each document: a JSON file
+    /// `{"text": …, "output": {…}}` whose output follows the schema.
+    #[arg(long, value_name = "EXAMPLE.json")]
+    example: Option<PathBuf>,
     #[command(flatten)]
     input: InputArgs,
     #[command(flatten)]
@@ -66,7 +70,12 @@ pub fn run(args: &ExtractArgs) -> Result<Outcome> {
     let schema = source.compile(Arc::clone(&vocabulary), args.whitespace, None)?;
     crate::model_args::check_budget(schema.constraint(), &decoding)
         .with_context(|| format!("--schema {}", args.schema.display()))?;
-    let prompt = ExtractionPrompt::new(args.prompt, source.value(), args.instructions.as_deref());
+    let mut prompt =
+        ExtractionPrompt::new(args.prompt, source.value(), args.instructions.as_deref());
+    if let Some(path) = &args.example {
+        let (text, output) = read_example(path, &schema, args.whitespace)?;
+        prompt = prompt.with_example(&text, &output);
+    }
     let mode = if args.extractive {
         Mode::Extractive(Extractive::new(source, vocabulary, args.whitespace))
     } else {
@@ -86,6 +95,29 @@ pub fn run(args: &ExtractArgs) -> Result<Outcome> {
         task.report_compile_times();
     }
     Ok(outcome)
+}
+
+/// A worked example: its text, and its output checked against the schema
+/// and written in `layout`.
+pub fn read_example(
+    path: &std::path::Path,
+    schema: &Schema,
+    layout: Layout,
+) -> Result<(String, String)> {
+    let read = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read --example {}", path.display()))?;
+    let value: Value = serde_json::from_str(&read)
+        .with_context(|| format!("--example {}: not JSON", path.display()))?;
+    let (Some(text), Some(output)) = (value["text"].as_str(), value.get("output")) else {
+        anyhow::bail!(
+            "--example {}: needs a \"text\" string and an \"output\"",
+            path.display()
+        );
+    };
+    schema
+        .validate(output)
+        .map_err(|error| anyhow::anyhow!("--example {}: {error}", path.display()))?;
+    Ok((text.to_string(), layout.write(output)))
 }
 
 /// What an extractive run compiles per document.

@@ -22,6 +22,7 @@ mod ner;
 mod peer;
 mod prompt;
 mod schema;
+mod serve;
 mod stats;
 mod vote;
 
@@ -54,6 +55,9 @@ enum Command {
     Classify(classify::ClassifyArgs),
     /// Generate one text under a regex, grammar, schema or label set.
     Generate(generate::GenerateArgs),
+    /// Serve the model over an OpenAI-compatible HTTP API, every answer
+    /// under its request's constraint.
+    Serve(serve::ServeArgs),
 }
 
 /// What a subcommand reports back to `main`.
@@ -85,6 +89,7 @@ fn main() -> ExitCode {
         Command::Ner(args) => ner::run(&args),
         Command::Classify(args) => classify::run(&args),
         Command::Generate(args) => generate::run(&args),
+        Command::Serve(args) => serve::run(&args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -6,8 +6,9 @@
 //! every entity is a run of the document's words and its byte offsets index
 //! the document. Two formats: `lines` (`word:` or `word: LABEL` per word)
 //! and `inline` (the text with `<LABEL>`…`</LABEL>` around entities). Long
-//! documents are tagged in chunks of whole sentences (`--chunk-words`), with
-//! offsets into the whole document.
+//! documents are tagged in chunks of whole sentences (`--chunk-words`),
+//! halved between words until the shortest tagging of each fits
+//! `--max-tokens`, with offsets into the whole document.
 //!
 //! `--free-text` uses the shipped tag grammars instead
 //! (`grammars/ner-lines.gbnf`, `ner-inline.gbnf`, with the label rule
@@ -57,9 +58,9 @@ pub struct NerArgs {
     /// free-text grammars) instead of tagging the document's words.
     #[arg(long)]
     free_text: bool,
-    /// The most words tagged in one request (fewer when --max-tokens could
-    /// not hold their tagging); longer documents are cut into chunks of
-    /// whole sentences.
+    /// The most words tagged in one request; longer documents are cut into
+    /// chunks of whole sentences, and a chunk whose shortest tagging does
+    /// not fit --max-tokens is halved.
     #[arg(long, value_name = "N", default_value_t = 60)]
     chunk_words: usize,
     #[command(flatten)]
@@ -274,19 +275,54 @@ impl NerTask {
         text: &str,
     ) -> Result<Constraint, String> {
         let start = Instant::now();
+        let constraint = self.compile_anchored(vocabulary, text)?;
+        if let Ok(mut times) = self.compile_times.lock() {
+            times.push(start.elapsed());
+        }
+        Ok(constraint)
+    }
+
+    fn compile_anchored(
+        &self,
+        vocabulary: &Arc<Vocabulary>,
+        text: &str,
+    ) -> Result<Constraint, String> {
         let words = Words::split(text);
         let grammar = match self.format {
             Format::Lines => anchored::lines_grammar(&words, &self.labels),
             Format::Inline => anchored::inline_grammar(&words, &self.labels),
         }
         .map_err(|error| format!("the document's tag grammar: {error}"))?;
-        let constraint =
-            Constraint::from_grammar(Arc::clone(vocabulary), &grammar, "anchored tags")
-                .map_err(|error| format!("the document's tag grammar: {error}"))?;
-        if let Ok(mut times) = self.compile_times.lock() {
-            times.push(start.elapsed());
+        Constraint::from_grammar(Arc::clone(vocabulary), &grammar, "anchored tags")
+            .map_err(|error| format!("the document's tag grammar: {error}"))
+    }
+
+    /// Pushes `range` onto `parts`, halved between words until the
+    /// shortest tagging of every piece fits the token budget. A piece whose
+    /// grammar does not compile is kept whole: its request reports why.
+    fn push_fitting(
+        &self,
+        vocabulary: &Arc<Vocabulary>,
+        text: &str,
+        range: Range<usize>,
+        parts: &mut Vec<Range<usize>>,
+    ) {
+        let piece = &text[range.clone()];
+        let fits = match self.compile_anchored(vocabulary, piece) {
+            Ok(constraint) => constraint
+                .matcher()
+                .completion_tokens()
+                .is_none_or(|tokens| tokens.len() <= self.decoding.max_tokens),
+            Err(_) => true,
+        };
+        let words = Words::split(piece);
+        if fits || words.len() < 2 {
+            parts.push(range);
+            return;
         }
-        Ok(constraint)
+        let middle = range.start + words.start(words.len() / 2);
+        self.push_fitting(vocabulary, text, range.start..middle, parts);
+        self.push_fitting(vocabulary, text, middle..range.end, parts);
     }
 
     fn report_compile_times(&self) {
@@ -303,16 +339,18 @@ impl NerTask {
 impl Task for NerTask {
     fn parts(&self, text: &str) -> Vec<Range<usize>> {
         match &self.tags {
-            Tags::Anchored { chunk_words, .. } => {
-                // The shortest tagging of a chunk must fit the budget: about
-                // three tokens a word in lines (`word:` and a line break),
-                // under two inline, measured on SmolLM2's vocabulary.
-                let tokens_per_word = match self.format {
-                    Format::Lines => 4,
-                    Format::Inline => 2,
-                };
-                let fitting = (self.decoding.max_tokens / tokens_per_word).max(1);
-                anchored::chunks(text, (*chunk_words).min(fitting))
+            Tags::Anchored {
+                chunk_words,
+                vocabulary,
+            } => {
+                // Chunks of whole sentences first, then halved until the
+                // shortest tagging of each fits the budget, so no part is
+                // refused for its length.
+                let mut parts = Vec::new();
+                for range in anchored::chunks(text, *chunk_words) {
+                    self.push_fitting(vocabulary, text, range, &mut parts);
+                }
+                parts
             }
             Tags::FreeText(_) => batch::whole(text),
         }

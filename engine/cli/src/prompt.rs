@@ -10,6 +10,9 @@
 //!   message;
 //! * `schema`: the JSON Schema itself as the system message;
 //! * `fields-user`: the field list and the document in one user message.
+//!
+//! Any style can show a worked example first (`--example`): a document
+//! and its answer as a turn of the chat.
 
 use clap::ValueEnum;
 use rein_runtime::{Prompt, Role};
@@ -32,6 +35,9 @@ pub enum PromptStyle {
 pub struct ExtractionPrompt {
     style: PromptStyle,
     instructions: String,
+    /// A worked example: a document and its answer, shown as a turn
+    /// before the document.
+    example: Option<(String, String)>,
 }
 
 impl ExtractionPrompt {
@@ -61,21 +67,33 @@ impl ExtractionPrompt {
         ExtractionPrompt {
             style,
             instructions,
+            example: None,
         }
+    }
+
+    /// The same prompt with a worked example: `document` and its answer
+    /// `output`, written as the constraint writes JSON.
+    pub fn with_example(mut self, document: &str, output: &str) -> ExtractionPrompt {
+        self.example = Some((document.to_string(), output.to_string()));
+        self
     }
 
     /// The prompt for one document.
     pub fn prompt(&self, document: &str) -> Prompt {
-        match self.style {
-            PromptStyle::Fields | PromptStyle::Schema => Prompt::Chat(vec![
-                (Role::System, self.instructions.clone()),
-                (Role::User, document.to_string()),
-            ]),
-            PromptStyle::FieldsUser => Prompt::Chat(vec![(
-                Role::User,
-                format!("{}\n\nDocument:\n{document}", self.instructions),
-            )]),
+        let user = |document: &str| match self.style {
+            PromptStyle::Fields | PromptStyle::Schema => document.to_string(),
+            PromptStyle::FieldsUser => format!("{}\n\nDocument:\n{document}", self.instructions),
+        };
+        let mut messages = Vec::new();
+        if self.style != PromptStyle::FieldsUser {
+            messages.push((Role::System, self.instructions.clone()));
         }
+        if let Some((example, answer)) = &self.example {
+            messages.push((Role::User, user(example)));
+            messages.push((Role::Assistant, answer.clone()));
+        }
+        messages.push((Role::User, user(document)));
+        Prompt::Chat(messages)
     }
 }
 

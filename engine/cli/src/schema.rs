@@ -29,6 +29,14 @@ pub enum Layout {
 }
 
 impl Layout {
+    /// `value` written in this layout (flexible as spaced).
+    pub fn write(self, value: &Value) -> String {
+        match self {
+            Layout::Compact => value.to_string(),
+            Layout::Spaced | Layout::Flexible => rein_schema::python_dumps(value),
+        }
+    }
+
     fn whitespace(self) -> Whitespace {
         match self {
             Layout::Compact => Whitespace::Compact,

@@ -43,6 +43,8 @@ pub enum RuntimeError {
     Constraint(String),
     /// The token budget cannot hold the constraint's shortest output.
     Budget(rein_core::BudgetError),
+    /// The request was cancelled through its [`Watch`](crate::Watch).
+    Cancelled,
 }
 
 impl fmt::Display for RuntimeError {
@@ -70,6 +72,7 @@ impl fmt::Display for RuntimeError {
             }
             RuntimeError::Constraint(message) => write!(f, "constraint: {}", one_line(message)),
             RuntimeError::Budget(error) => write!(f, "max_tokens: {error}"),
+            RuntimeError::Cancelled => write!(f, "the request was cancelled"),
         }
     }
 }

@@ -25,6 +25,7 @@ use crate::model::{self, LoadOptions, LoadedModel};
 use crate::processor::{ProcessorConfig, StepProcessor};
 use crate::sampling::Sampler;
 use crate::stats::{StatsSnapshot, StepStats};
+use crate::watch::{TextStream, Watch};
 
 /// Who speaks a chat message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -328,6 +329,16 @@ impl Runtime {
     /// seed. A constrained request whose budget is below the constraint's
     /// shortest output is refused before anything runs.
     pub async fn generate(&self, request: GenerationRequest) -> Result<Generation, RuntimeError> {
+        self.generate_watched(request, &Watch::default()).await
+    }
+
+    /// [`Runtime::generate`], with its text sent to `watch` as it is
+    /// produced and a way to stop it (see [`Watch`]).
+    pub async fn generate_watched(
+        &self,
+        request: GenerationRequest,
+        watch: &Watch,
+    ) -> Result<Generation, RuntimeError> {
         let start = Instant::now();
         let prompt = self.prompt_tokens(&request.prompt).await?;
         let decoding = &request.decoding;
@@ -374,6 +385,11 @@ impl Runtime {
                     sampler,
                     pool: self.pool.clone(),
                     record_first_step: request.record_first_token && sample == 0,
+                    stream: watch
+                        .text
+                        .clone()
+                        .map(|sender| TextStream::new(sender, sample, self.vocabulary())),
+                    cancel: Arc::clone(&watch.cancel),
                 },
                 Arc::clone(&self.stats),
             )
@@ -393,6 +409,9 @@ impl Runtime {
                     max_len,
                 )
                 .await?;
+            if processor.cancelled() {
+                return Err(RuntimeError::Cancelled);
+            }
             if let Some(failure) = processor.failure() {
                 return Err(RuntimeError::Constraint(failure));
             }
@@ -523,15 +542,14 @@ impl Runtime {
             "length" => Finish::Length,
             other => Finish::Other(other.to_string()),
         };
-        // mistral.rs trims the start of its text; a stopped sequence's tip
-        // is its whole output, spelled exactly.
+        // mistral.rs trims the start of its text; rein's processor knows
+        // the output's tokens, so its text is spelled exactly.
         let (text, tokens) = match (&processor, &finish) {
-            (Some(processor), Finish::Stop) => {
-                let tip = processor.tip();
-                let bytes = self.loaded.tokenizer.vocabulary().concat_bytes(&tip);
-                (String::from_utf8_lossy(&bytes).into_owned(), tip.len())
+            (Some(processor), _) => {
+                let output = processor.finish();
+                let bytes = self.loaded.tokenizer.vocabulary().concat_bytes(&output);
+                (String::from_utf8_lossy(&bytes).into_owned(), output.len())
             }
-            (Some(processor), _) => (answer.text, processor.tip().len() + 1),
             (None, Finish::Stop) => (answer.text, done.usage.completion_tokens.saturating_sub(1)),
             (None, _) => (answer.text, done.usage.completion_tokens),
         };

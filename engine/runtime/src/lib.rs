@@ -18,6 +18,7 @@
 //! * `guess`: the next step's mask computed in the background while the
 //!   model runs its forward pass.
 //! * [`stats`]: time per step on the sampling path and the guess hit share.
+//! * [`watch`]: a request's text as it is produced, and cancelling it.
 //!
 //! The trade-offs: mistral.rs 0.8.1 gives a logits processor no sequence id
 //! and no hook after sampling, so state is found by looking the context up
@@ -36,6 +37,7 @@ mod processor;
 mod sampling;
 pub mod stats;
 mod tracker;
+pub mod watch;
 
 pub use error::RuntimeError;
 pub use generate::{
@@ -43,3 +45,4 @@ pub use generate::{
 };
 pub use model::{LoadOptions, ModelSource};
 pub use stats::{StatsSnapshot, StepStats};
+pub use watch::Watch;

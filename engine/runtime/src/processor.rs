@@ -36,6 +36,7 @@ use crate::guess::{Claimed, GuessPool, GuessSlot, StepState};
 use crate::sampling::Sampler;
 use crate::stats::{StepSource, StepStats};
 use crate::tracker::Tracker;
+use crate::watch::TextStream;
 
 /// How many entries the state table keeps.
 const TABLE_ENTRIES: usize = 3;
@@ -60,6 +61,12 @@ pub(crate) struct StepProcessor {
     first_step: Option<Mutex<Option<FirstStep>>>,
     /// The longest generated-token list seen.
     tip: Mutex<Vec<TokenId>>,
+    /// The last token chosen, with the number of tokens before it.
+    last_pick: Mutex<Option<(usize, TokenId)>>,
+    /// Where the output text goes as it is produced, when watched.
+    stream: Option<TextStream>,
+    /// Set when the request is to stop.
+    cancel: Arc<AtomicBool>,
 }
 
 /// The constraint's side of a processor.
@@ -89,6 +96,8 @@ pub(crate) struct ProcessorConfig {
     pub sampler: Sampler,
     pub pool: Option<Arc<GuessPool>>,
     pub record_first_step: bool,
+    pub stream: Option<TextStream>,
+    pub cancel: Arc<AtomicBool>,
 }
 
 impl StepProcessor {
@@ -119,7 +128,32 @@ impl StepProcessor {
             budget_closed: AtomicBool::new(false),
             first_step: config.record_first_step.then(|| Mutex::new(None)),
             tip: Mutex::new(Vec::new()),
+            last_pick: Mutex::new(None),
+            stream: config.stream,
+            cancel: config.cancel,
         })
+    }
+
+    /// The sequence's output tokens once it has ended: the tip, and the
+    /// last token chosen when it was text (a sequence cut at its length
+    /// has no step after its last token). Sends what the stream has not.
+    pub fn finish(&self) -> Vec<TokenId> {
+        let mut tokens = self.tip();
+        let last = self.last_pick.lock().ok().and_then(|last| *last);
+        if let Some((before, token)) = last {
+            if before == tokens.len() && !self.stops.ids.contains(&token) {
+                tokens.push(token);
+            }
+        }
+        if let Some(stream) = &self.stream {
+            stream.finish(&tokens);
+        }
+        tokens
+    }
+
+    /// Whether the request was cancelled.
+    pub fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
     }
 
     /// Whether the token budget changed a choice: the output was steered to
@@ -140,6 +174,9 @@ impl StepProcessor {
             if generated.len() > tip.len() {
                 *tip = generated.to_vec();
             }
+        }
+        if let Some(stream) = &self.stream {
+            stream.advance(generated);
         }
     }
 
@@ -350,6 +387,8 @@ impl CustomLogitsProcessor for StepProcessor {
         let generated = context.get(self.prompt_len..).unwrap_or(&[]);
         let mut values: Vec<f32> = logits.flatten_all()?.to_vec1()?;
         let (token, source) = match &self.masking {
+            // A cancelled request ends here; its result is discarded.
+            _ if self.cancelled() => (self.stops.ids.first().copied(), StepSource::Computed),
             Some(masking) => self.masked_pick(masking, generated, &mut values),
             None => {
                 let pick = self.sampler.pick(&values, generated.len(), |_| true, None);
@@ -357,6 +396,9 @@ impl CustomLogitsProcessor for StepProcessor {
             }
         };
         self.record_tip(generated);
+        if let (Some(token), Ok(mut last)) = (token, self.last_pick.lock()) {
+            *last = Some((generated.len(), token));
+        }
         // Only the chosen token stays finite; mistral.rs's argmax takes it.
         if let Some(token) = token {
             values.fill(f32::NEG_INFINITY);

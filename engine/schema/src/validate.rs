@@ -21,9 +21,12 @@ impl Validator {
             .should_validate_formats(true)
             .build(schema)
             .map_err(|error| {
+                // A schema the meta-schema rejects: the error's instance is
+                // the schema, so its path points at the bad keyword.
+                let pointer = format!("#{}", error.instance_path());
                 SchemaError::new(
                     SchemaErrorKind::Invalid,
-                    "#",
+                    &pointer,
                     "",
                     format!("jsonschema: {error}"),
                 )

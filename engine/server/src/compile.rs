@@ -1,0 +1,196 @@
+//! Compiling a request's constraint before the request is admitted: off the
+//! engine's path, bounded in time and memory, cached by its text.
+//!
+//! Compiles run on tokio's blocking threads, at most `compile_workers` at a
+//! time, so a slow or hostile constraint occupies a compile slot and never
+//! the engine or another request's generation. Past `compile_time` the
+//! request gets a 400 at once; the compile itself stops at its own limits
+//! (rein-schema's `max_compile_time`, the regex and grammar size limits),
+//! which are set no higher than the server's. Successful compiles are
+//! cached by their exact text, least recently used first out.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use rein_core::{Constraint, Vocabulary};
+use rein_schema::{Options, Validator, Whitespace};
+use serde_json::json;
+use tokio::sync::Semaphore;
+
+use crate::dialect::{ConstraintSpec, Found};
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+
+/// Bounds on compiling one constraint.
+#[derive(Clone, Debug)]
+pub struct CompileLimits {
+    /// The longest a compile may take.
+    pub compile_time: Duration,
+    /// The largest constraint text, in bytes.
+    pub max_constraint_bytes: usize,
+    /// The most memory a compiled constraint may hold.
+    pub max_constraint_memory: usize,
+    /// Compiles running at once.
+    pub compile_workers: usize,
+    /// Compiled constraints kept.
+    pub cache_entries: usize,
+}
+
+impl Default for CompileLimits {
+    fn default() -> CompileLimits {
+        CompileLimits {
+            compile_time: Duration::from_secs(10),
+            max_constraint_bytes: 256 << 10,
+            max_constraint_memory: 512 << 20,
+            compile_workers: 2,
+            cache_entries: 256,
+        }
+    }
+}
+
+/// Compiles constraints for one vocabulary and keeps the results.
+pub struct Compiler {
+    vocabulary: Arc<Vocabulary>,
+    limits: CompileLimits,
+    slots: Arc<Semaphore>,
+    cache: Mutex<VecDeque<(String, Constraint)>>,
+}
+
+impl Compiler {
+    /// A compiler for `vocabulary` under `limits`.
+    pub fn new(vocabulary: Arc<Vocabulary>, limits: CompileLimits) -> Compiler {
+        Compiler {
+            vocabulary,
+            slots: Arc::new(Semaphore::new(limits.compile_workers.max(1))),
+            limits,
+            cache: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// The constraint of `found`, from the cache or compiled now.
+    pub async fn constraint(
+        &self,
+        found: &Found,
+        metrics: &Metrics,
+    ) -> Result<Constraint, ApiError> {
+        let size = found.spec.text_len();
+        if size > self.limits.max_constraint_bytes {
+            return Err(ApiError::invalid(
+                found.param.clone(),
+                format!(
+                    "{}: the constraint is {size} bytes, more than this server's limit of {}",
+                    found.param, self.limits.max_constraint_bytes
+                ),
+            ));
+        }
+        let key = found.spec.cache_key();
+        if let Some(constraint) = self.cached(&key) {
+            metrics.record_compile(Duration::ZERO, true);
+            return Ok(constraint);
+        }
+        let start = Instant::now();
+        let _slot = self.slots.acquire().await.map_err(|_| {
+            ApiError::status(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "server_error",
+                "shutting_down",
+                "the server is shutting down",
+            )
+        })?;
+        let vocabulary = Arc::clone(&self.vocabulary);
+        let spec = found.spec.clone();
+        let compile_time = self.limits.compile_time;
+        let task = tokio::task::spawn_blocking(move || compile(&spec, vocabulary, compile_time));
+        let compiled = match tokio::time::timeout(compile_time, task).await {
+            Ok(Ok(compiled)) => compiled,
+            Ok(Err(_)) => Err("the compile failed unexpectedly".to_string()),
+            Err(_) => Err(format!(
+                "compiling the constraint took longer than this server's limit of {:.1} s",
+                compile_time.as_secs_f64()
+            )),
+        };
+        metrics.record_compile(start.elapsed(), false);
+        let constraint = compiled.map_err(|message| {
+            ApiError::invalid(found.param.clone(), format!("{}: {message}", found.param))
+        })?;
+        let memory = constraint.memory_usage();
+        if memory > self.limits.max_constraint_memory {
+            return Err(ApiError::invalid(
+                found.param.clone(),
+                format!(
+                    "{}: the compiled constraint needs {memory} bytes, more than this server's limit of {}",
+                    found.param, self.limits.max_constraint_memory
+                ),
+            ));
+        }
+        self.remember(key, constraint.clone());
+        Ok(constraint)
+    }
+
+    fn cached(&self, key: &str) -> Option<Constraint> {
+        let mut cache = self.cache.lock().ok()?;
+        let index = cache.iter().position(|(known, _)| known == key)?;
+        // Most recently used at the back.
+        let entry = cache.remove(index)?;
+        let constraint = entry.1.clone();
+        cache.push_back(entry);
+        Some(constraint)
+    }
+
+    fn remember(&self, key: String, constraint: Constraint) {
+        let Ok(mut cache) = self.cache.lock() else {
+            return;
+        };
+        if cache.iter().any(|(known, _)| *known == key) {
+            return;
+        }
+        cache.push_back((key, constraint));
+        while cache.len() > self.limits.cache_entries {
+            cache.pop_front();
+        }
+    }
+}
+
+/// Compiles `spec`; the error is one line saying what is wrong and where.
+fn compile(
+    spec: &ConstraintSpec,
+    vocabulary: Arc<Vocabulary>,
+    compile_time: Duration,
+) -> Result<Constraint, String> {
+    match spec {
+        ConstraintSpec::JsonSchema(schema) => json_schema(schema, vocabulary, compile_time),
+        ConstraintSpec::JsonObject => {
+            json_schema(&json!({"type": "object"}), vocabulary, compile_time)
+        }
+        ConstraintSpec::Regex(pattern) => {
+            Constraint::regex(vocabulary, pattern).map_err(|error| format!("regex: {error}"))
+        }
+        ConstraintSpec::Choice(choices) => {
+            Constraint::choice(vocabulary, choices).map_err(|error| error.to_string())
+        }
+        ConstraintSpec::Grammar(grammar) => {
+            Constraint::grammar(vocabulary, grammar).map_err(|error| format!("grammar: {error}"))
+        }
+    }
+}
+
+/// A schema as a constraint, in rein's generation layout; a schema the
+/// `jsonschema` crate refuses is refused here too.
+fn json_schema(
+    schema: &serde_json::Value,
+    vocabulary: Arc<Vocabulary>,
+    compile_time: Duration,
+) -> Result<Constraint, String> {
+    Validator::new(schema).map_err(|error| format!("the schema is invalid: {error}"))?;
+    let options = Options {
+        whitespace: Whitespace::Spaced,
+        max_compile_time: compile_time,
+        ..Options::default()
+    };
+    let compiled = rein_schema::compile(schema, &options).map_err(|error| error.to_string())?;
+    compiled
+        .constraint(vocabulary)
+        .map_err(|error| error.to_string())
+}
