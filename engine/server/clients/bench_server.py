@@ -1,0 +1,111 @@
+"""Benchmark of `rein serve` (not a test): throughput at several
+concurrencies, compile latency on cache miss and hit, and how long a slow
+compile delays a concurrent simple request.
+
+    .cache/venv-server/bin/python engine/server/clients/bench_server.py
+
+Prints one table; `--json FILE` also writes the figures.
+"""
+
+import argparse
+import json
+import statistics
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from server import Server
+
+SCHEMA = {
+    "type": "object",
+    "properties": {"city": {"type": "string", "maxLength": 20}, "year": {"type": "integer"}},
+    "required": ["city", "year"],
+    "additionalProperties": False,
+}
+PROMPTS = [f"Tell me about city number {index}." for index in range(64)]
+
+
+def quantile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round((len(ordered) - 1) * q))] if ordered else 0.0
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--json")
+    parser.add_argument("--levels", default="1,8,32")
+    parser.add_argument("--max-tokens", type=int, default=32)
+    args = parser.parse_args()
+    server = Server("--compile-timeout", "30")
+    model = server.raw("GET", "/v1/models")[1]["data"][0]["id"]
+
+    def chat(content, extra, max_tokens=args.max_tokens):
+        body = {"model": model, "messages": [{"role": "user", "content": content}], "temperature": 0, "max_tokens": max_tokens}
+        body.update(extra)
+        start = time.perf_counter()
+        status, answer = server.raw("POST", "/v1/chat/completions", body)
+        return status, answer, time.perf_counter() - start
+
+    figures = {"throughput": [], "compile": {}, "hostile": {}}
+    print(f"{'kind':<12}{'conc':>5}{'req/s':>9}{'tok/s':>9}{'p50 s':>8}{'p99 s':>8}{'max s':>8}")
+    for kind, extra in [("free", {}), ("json_schema", {"response_format": {"type": "json_schema", "json_schema": {"name": "c", "schema": SCHEMA}}})]:
+        for level in [int(level) for level in args.levels.split(",")]:
+            count = max(level, 4)
+            start = time.perf_counter()
+            with ThreadPoolExecutor(level) as pool:
+                results = list(pool.map(lambda i: chat(PROMPTS[i % len(PROMPTS)], extra), range(count)))
+            wall = time.perf_counter() - start
+            assert all(status == 200 for status, _, _ in results), [r[1] for r in results if r[0] != 200][:1]
+            tokens = sum(answer["usage"]["completion_tokens"] for _, answer, _ in results)
+            latencies = [elapsed for _, _, elapsed in results]
+            row = {"kind": kind, "concurrency": level, "requests": count, "requests_per_s": count / wall, "tokens_per_s": tokens / wall,
+                   "p50_s": quantile(latencies, 0.5), "p99_s": quantile(latencies, 0.99), "max_s": max(latencies)}
+            figures["throughput"].append(row)
+            print(f"{kind:<12}{level:>5}{row['requests_per_s']:>9.2f}{row['tokens_per_s']:>9.1f}{row['p50_s']:>8.2f}{row['p99_s']:>8.2f}{row['max_s']:>8.2f}", flush=True)
+
+    # Compile latency: distinct schemas (misses), then the same again (hits),
+    # measured as the time to a 400 from a budget too small to run, so no
+    # generation is timed.
+    misses, hits = [], []
+    for phase, into in [("miss", misses), ("hit", hits)]:
+        for index in range(20):
+            schema = {"type": "object", "properties": {f"field_{index}_{k}": {"type": "string"} for k in range(8)}, "required": [f"field_{index}_0"]}
+            status, answer, elapsed = chat("x", {"response_format": {"type": "json_schema", "json_schema": {"name": "s", "schema": schema}}}, max_tokens=1)
+            assert status == 400 and "too small" in answer["error"]["message"], answer
+            into.append(elapsed)
+    figures["compile"] = {"miss_p50_ms": quantile(misses, 0.5) * 1e3, "miss_p99_ms": quantile(misses, 0.99) * 1e3,
+                          "hit_p50_ms": quantile(hits, 0.5) * 1e3, "hit_p99_ms": quantile(hits, 0.99) * 1e3}
+    print("compile (request to 400, ms): miss p50 {miss_p50_ms:.1f} p99 {miss_p99_ms:.1f}; hit p50 {hit_p50_ms:.1f} p99 {hit_p99_ms:.1f}".format(**figures["compile"]))
+
+    # A slow compile beside a simple request.
+    hostile = {"guided_grammar": "root ::= " + " ".join(f"[a-z]{{0,{40 + k}}}" for k in range(60))}
+    simple = {"guided_choice": ["yes", "no"]}
+    alone = [chat("Is the sky blue?", simple)[2] for _ in range(5)]
+    done = threading.Event()
+    hostile_result = {}
+
+    def slow():
+        status, answer, elapsed = chat("x", hostile, max_tokens=8)
+        hostile_result.update(status=status, elapsed=elapsed, message=answer.get("error", {}).get("message", "") if isinstance(answer, dict) else "")
+        done.set()
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    time.sleep(0.2)
+    beside = []
+    while not done.is_set() and len(beside) < 50:
+        beside.append(chat("Is the sky blue?", simple)[2])
+    thread.join()
+    figures["hostile"] = {"hostile_compile_s": hostile_result["elapsed"], "hostile_status": hostile_result["status"],
+                          "simple_alone_p50_s": statistics.median(alone), "simple_beside_p50_s": statistics.median(beside) if beside else None,
+                          "simple_beside_max_s": max(beside) if beside else None, "simple_beside_requests": len(beside)}
+    print("hostile compile: {hostile_compile_s:.1f} s (status {hostile_status}); simple request alone p50 {simple_alone_p50_s:.2f} s, "
+          "beside it p50 {simple_beside_p50_s} s max {simple_beside_max_s} s over {simple_beside_requests} requests".format(**figures["hostile"]))
+    server.stop()
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump(figures, out, indent=2)
+
+
+if __name__ == "__main__":
+    main()
