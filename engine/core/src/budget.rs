@@ -165,6 +165,12 @@ impl BudgetedMatcher {
         if self.matcher.commit(token).is_err() {
             return false;
         }
+        // With one token left, only a token after which the output may end
+        // fits: no completion needs to be searched for.
+        if self.remaining == 1 && !self.matcher.can_end() {
+            let _ = self.matcher.rollback(1);
+            return false;
+        }
         let plan = self.matcher.completion_tokens();
         // The token was committed just above.
         let _ = self.matcher.rollback(1);

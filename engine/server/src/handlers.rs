@@ -160,7 +160,24 @@ async fn complete(
         None => None,
     };
     if let Some(constraint) = &constraint {
-        check_budget(constraint, request.decoding.max_tokens)?;
+        // Planning the shortest output can take a while for a large
+        // grammar: off the async threads, within the compile time limit.
+        let (constraint, budget) = (constraint.clone(), request.decoding.max_tokens);
+        let limit = server.config.limits.compile.compile_time;
+        let check = tokio::task::spawn_blocking(move || check_budget(&constraint, budget));
+        match tokio::time::timeout(limit, check).await {
+            Ok(Ok(checked)) => checked?,
+            Ok(Err(_)) => return Err(ApiError::bad_request("the budget check failed unexpectedly")),
+            Err(_) => {
+                return Err(ApiError::invalid(
+                    "max_tokens",
+                    format!(
+                        "planning the shortest output of the constraint took longer than this server's compile limit of {:.1} s",
+                        limit.as_secs_f64()
+                    ),
+                ))
+            }
+        }
     }
     let answer = Answer {
         id: format!("rein-{}", request_id.0),

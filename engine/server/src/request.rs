@@ -275,12 +275,14 @@ fn messages(body: &Map<String, Value>) -> Result<Vec<(Role, String)>, ApiError> 
                 (Role::Assistant, text)
             }
             "tool" | "function" => (Role::User, format!("Tool result: {content}")),
-            other => return Err(ApiError::invalid(
-                format!("{param}.role"),
-                format!(
+            other => {
+                return Err(ApiError::invalid(
+                    format!("{param}.role"),
+                    format!(
                     "{param}.role {other:?} is not one of system, developer, user, assistant, tool"
                 ),
-            )),
+                ))
+            }
         };
         messages.push((role, text));
     }
