@@ -79,11 +79,14 @@ def main():
     # Slow compiles beside a simple request: four distinct schemas whose
     # allOf of anyOf pairs multiplies into 2,048 alternatives (about 1.3 s
     # of compile each here), sent at once, while a cached simple request
-    # runs again and again.
+    # runs again and again. `minProperties` makes their shortest output
+    # longer than the 1-token budget, so each ends in a 400 after its
+    # compile and budget plan: what is measured is the compile, not a
+    # generation.
     def hostile(variant):
         parts = [{"anyOf": [{"properties": {f"v{variant}a{i}": {"type": "string", "pattern": f"^x{i}"}}},
                             {"properties": {f"v{variant}a{i}": {"type": "integer"}}, "required": [f"v{variant}b{i}"]}]} for i in range(11)]
-        return {"response_format": {"type": "json_schema", "json_schema": {"name": "h", "schema": {"type": "object", "allOf": parts}}}}
+        return {"response_format": {"type": "json_schema", "json_schema": {"name": "h", "schema": {"type": "object", "minProperties": 2, "allOf": parts}}}}
 
     simple = {"guided_choice": ["yes", "no"]}
     alone = [chat("Is the sky blue?", simple)[2] for _ in range(5)]

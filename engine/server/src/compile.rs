@@ -2,8 +2,9 @@
 //! engine's path, bounded in time and memory, cached by its text.
 //!
 //! Compiles run on tokio's blocking threads, at most `compile_workers` at a
-//! time, so a slow or hostile constraint occupies a compile slot and never
-//! the engine or another request's generation. Past `compile_time` the
+//! time (half the cores by default), so a slow or hostile constraint
+//! occupies a compile slot and never the engine, and leaves cores to the
+//! model's forward passes. Past `compile_time` the
 //! request gets a 400 at once; the compile itself stops at its own limits
 //! (rein-schema's `max_compile_time`, the regex and grammar size limits),
 //! which are set no higher than the server's. Successful compiles are
@@ -32,7 +33,7 @@ pub struct CompileLimits {
     pub max_constraint_bytes: usize,
     /// The most memory a compiled constraint may hold.
     pub max_constraint_memory: usize,
-    /// Compiles running at once.
+    /// Compiles running at once (default: half the cores, at least 1).
     pub compile_workers: usize,
     /// Compiled constraints kept.
     pub cache_entries: usize,
@@ -44,7 +45,10 @@ impl Default for CompileLimits {
             compile_time: Duration::from_secs(10),
             max_constraint_bytes: 256 << 10,
             max_constraint_memory: 512 << 20,
-            compile_workers: 2,
+            // Half the cores at most, so compiles never take every core
+            // from the model's forward passes.
+            compile_workers: std::thread::available_parallelism()
+                .map_or(1, |cores| (cores.get() / 2).clamp(1, 8)),
             cache_entries: 256,
         }
     }
