@@ -157,8 +157,8 @@ impl DecodingArgs {
 /// Refuses, before any document runs, a `--max-tokens` too small for the
 /// shortest output of `constraint`.
 pub fn check_budget(constraint: &Constraint, decoding: &Decoding) -> Result<()> {
-    match BudgetedMatcher::new(constraint.matcher(), decoding.max_tokens) {
-        Ok(_) | Err(BudgetError::NoCompletion) => Ok(()),
+    match BudgetedMatcher::check(constraint, decoding.max_tokens) {
+        Ok(()) => Ok(()),
         Err(BudgetError::TooSmall { needed, budget }) => bail!(
             "--max-tokens {budget} is too small: the shortest valid output needs {needed} tokens"
         ),

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use rein_core::{Constraint, Vocabulary};
+use rein_core::{BudgetedMatcher, Constraint, Vocabulary};
 use rein_runtime::{Decoding, Finish, Generation, GenerationRequest, Prompt, Role};
 use serde_json::{json, Value};
 
@@ -182,7 +182,13 @@ pub struct NerTask {
     decoding: Decoding,
     /// How long each part's grammar took to compile.
     compile_times: Mutex<Vec<Duration>>,
+    /// Constraints compiled while sizing a document's parts, by the part's
+    /// text, each taken by the part's request so no part compiles twice.
+    sized: Mutex<Vec<(String, Constraint)>>,
 }
+
+/// The most sized parts' constraints kept for their requests.
+const MAX_SIZED_PARTS: usize = 256;
 
 /// The sentence of the worked example, and an entity of it for each kind
 /// of label it can show, by the label names users commonly give.
@@ -207,6 +213,7 @@ impl NerTask {
             tags,
             decoding,
             compile_times: Mutex::new(Vec::new()),
+            sized: Mutex::new(Vec::new()),
         }
     }
 
@@ -268,8 +275,25 @@ impl NerTask {
         }
     }
 
-    /// The anchored constraint of one part, timed.
+    /// The anchored constraint of one part: the one compiled while sizing
+    /// the parts, or compiled now.
     fn anchored_constraint(
+        &self,
+        vocabulary: &Arc<Vocabulary>,
+        text: &str,
+    ) -> Result<Constraint, String> {
+        let sized = self.sized.lock().ok().and_then(|mut sized| {
+            let index = sized.iter().position(|(part, _)| part == text)?;
+            Some(sized.swap_remove(index).1)
+        });
+        match sized {
+            Some(constraint) => Ok(constraint),
+            None => self.timed_compile(vocabulary, text),
+        }
+    }
+
+    /// [`NerTask::compile_anchored`], its time recorded.
+    fn timed_compile(
         &self,
         vocabulary: &Arc<Vocabulary>,
         text: &str,
@@ -298,8 +322,9 @@ impl NerTask {
     }
 
     /// Pushes `range` onto `parts`, halved between words until the
-    /// shortest tagging of every piece fits the token budget. A piece whose
-    /// grammar does not compile is kept whole: its request reports why.
+    /// shortest tagging of every piece fits the token budget; each part's
+    /// constraint is kept for its request. A piece whose grammar does not
+    /// compile is kept whole: its request reports why.
     fn push_fitting(
         &self,
         vocabulary: &Arc<Vocabulary>,
@@ -308,15 +333,26 @@ impl NerTask {
         parts: &mut Vec<Range<usize>>,
     ) {
         let piece = &text[range.clone()];
-        let fits = match self.compile_anchored(vocabulary, piece) {
-            Ok(constraint) => constraint
-                .matcher()
-                .completion_tokens()
-                .is_none_or(|tokens| tokens.len() <= self.decoding.max_tokens),
+        let start = Instant::now();
+        let compiled = self.compile_anchored(vocabulary, piece);
+        let elapsed = start.elapsed();
+        let fits = match &compiled {
+            Ok(constraint) => BudgetedMatcher::check(constraint, self.decoding.max_tokens).is_ok(),
             Err(_) => true,
         };
         let words = Words::split(piece);
         if fits || words.len() < 2 {
+            if let (Ok(constraint), Ok(mut sized)) = (compiled, self.sized.lock()) {
+                sized.push((piece.to_string(), constraint));
+                // Parts of a document that failed early are never taken:
+                // the oldest go (a part not found is compiled again).
+                if sized.len() > MAX_SIZED_PARTS {
+                    sized.remove(0);
+                }
+                if let Ok(mut times) = self.compile_times.lock() {
+                    times.push(elapsed);
+                }
+            }
             parts.push(range);
             return;
         }

@@ -31,7 +31,7 @@
 use std::fmt;
 
 use crate::mask::TokenMask;
-use crate::matcher::{MatchError, Matcher};
+use crate::matcher::{Constraint, MatchError, Matcher};
 use crate::vocab::TokenId;
 
 /// Why a budget cannot be kept.
@@ -117,6 +117,16 @@ impl BudgetedMatcher {
             plan,
             checked: None,
         })
+    }
+
+    /// Whether `budget` tokens hold the shortest output of `constraint`:
+    /// [`BudgetError::TooSmall`] when they do not. A constraint without a
+    /// plan (its completions need a special token) is not refused here.
+    pub fn check(constraint: &Constraint, budget: usize) -> Result<(), BudgetError> {
+        match BudgetedMatcher::new(constraint.matcher(), budget) {
+            Ok(_) | Err(BudgetError::NoCompletion) => Ok(()),
+            Err(error) => Err(error),
+        }
     }
 
     /// The matcher underneath.

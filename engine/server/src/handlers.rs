@@ -197,8 +197,8 @@ async fn complete(
 
 /// Refuses a budget below the constraint's shortest output.
 fn check_budget(constraint: &Constraint, max_tokens: usize) -> Result<(), ApiError> {
-    match BudgetedMatcher::new(constraint.matcher(), max_tokens) {
-        Ok(_) | Err(BudgetError::NoCompletion) => Ok(()),
+    match BudgetedMatcher::check(constraint, max_tokens) {
+        Ok(()) => Ok(()),
         Err(BudgetError::TooSmall { needed, budget }) => Err(ApiError::invalid(
             "max_tokens",
             format!("max_tokens {budget} is too small: the shortest output the constraint allows needs {needed} tokens"),
