@@ -95,7 +95,7 @@ impl Compiler {
             return Ok(constraint);
         }
         let start = Instant::now();
-        let _slot = self.slots.acquire().await.map_err(|_| {
+        let slot = Arc::clone(&self.slots).acquire_owned().await.map_err(|_| {
             ApiError::status(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "server_error",
@@ -106,7 +106,13 @@ impl Compiler {
         let vocabulary = Arc::clone(&self.vocabulary);
         let spec = found.spec.clone();
         let compile_time = self.limits.compile_time;
-        let task = tokio::task::spawn_blocking(move || compile(&spec, vocabulary, compile_time));
+        // The slot goes with the compile: one past its time limit still
+        // holds it until it stops, so no more than `compile_workers` run.
+        let task = tokio::task::spawn_blocking(move || {
+            let compiled = compile(&spec, vocabulary, compile_time);
+            drop(slot);
+            compiled
+        });
         let compiled = match tokio::time::timeout(compile_time, task).await {
             Ok(Ok(compiled)) => compiled,
             Ok(Err(_)) => Err("the compile failed unexpectedly".to_string()),
