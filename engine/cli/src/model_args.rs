@@ -10,7 +10,7 @@ use rein_core::{BudgetError, BudgetedMatcher, Constraint};
 use rein_runtime::{Decoding, GuessOptions, LoadOptions, ModelSource, Runtime};
 
 /// The model loaded when `--model` is not given (after `scripts/fetch-assets`).
-const DEFAULT_MODEL: &str = ".cache/assets/models/SmolLM2-135M-Instruct.Q4_1.gguf";
+const DEFAULT_MODEL: &str = ".cache/assets/models/SmolLM2-135M-Instruct.Q8_0.gguf";
 
 /// Which model runs, and where rein's vocabulary comes from.
 #[derive(Args, Clone, Debug)]
@@ -31,6 +31,14 @@ pub struct ModelArgs {
     /// (the default on machines with 4 or more hardware threads).
     #[arg(long)]
     pub guess: bool,
+    /// Reuse the KV cache of a prompt's start already computed for an
+    /// earlier document (the instructions documents share), so only the
+    /// rest of each prompt is prefilled. mistral.rs 0.8.1 keeps every
+    /// finished sequence's cache on the CPU for the life of the process
+    /// (about 24 MB each for SmolLM2-135M), so it is for batches of bounded
+    /// size, not for `rein serve`.
+    #[arg(long)]
+    pub prefix_cache: bool,
 }
 
 impl ModelArgs {
@@ -63,6 +71,7 @@ impl ModelArgs {
         let source = ModelSource::parse(&name)?;
         let mut options = LoadOptions::new(source);
         options.tokenizer = self.tokenizer.clone();
+        options.prefix_cache = self.prefix_cache;
         let guess = if self.no_guess {
             GuessOptions::off()
         } else if self.guess {

@@ -34,7 +34,7 @@ fn main() {
     let model = args
         .next()
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(".cache/assets/models/SmolLM2-135M-Instruct.Q4_1.gguf"));
+        .unwrap_or_else(|| PathBuf::from(".cache/assets/models/SmolLM2-135M-Instruct.Q8_0.gguf"));
     let lanes: usize = args
         .next()
         .and_then(|lanes| lanes.parse().ok())

@@ -1,6 +1,8 @@
 //! Benchmark (not a test): tokens/s with and without a constraint on the
 //! same prompts, rein's time per step on the sampling path, and the share of
-//! steps served by the background guess.
+//! steps served by the background guess — beside mistral.rs's own JSON
+//! Schema constraint (llguidance inside mistral.rs, `Constraint::JsonSchema`
+//! on the request, no rein processor) on the same schema and prompts.
 //!
 //! ```text
 //! cargo run --release -p rein-runtime --example bench_generation -- [MODEL.gguf] [ROUNDS]
@@ -62,12 +64,14 @@ enum Setting {
     Grammar,
     Schema,
     Regex,
+    /// mistral.rs's built-in constraint with [`LONG_SUMMARY_SCHEMA`].
+    Builtin,
 }
 
 impl Setting {
     fn constraint(self, vocabulary: &Arc<Vocabulary>, root: &Path) -> Option<Constraint> {
         match self {
-            Setting::Free => None,
+            Setting::Free | Setting::Builtin => None,
             Setting::Grammar => {
                 let json = std::fs::read_to_string(root.join("grammars/json.gbnf"))
                     .expect("grammars/json.gbnf");
@@ -98,7 +102,7 @@ fn main() {
     let model = args
         .next()
         .map(PathBuf::from)
-        .unwrap_or_else(|| root.join(".cache/assets/models/SmolLM2-135M-Instruct.Q4_1.gguf"));
+        .unwrap_or_else(|| root.join(".cache/assets/models/SmolLM2-135M-Instruct.Q8_0.gguf"));
     let rounds: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(3);
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -120,6 +124,7 @@ fn main() {
         (Setting::Schema, true),
         (Setting::Regex, false),
         (Setting::Regex, true),
+        (Setting::Builtin, false),
         // Again at the end: the spread between the two free runs is the
         // machine's noise, the yardstick for every other ratio.
         (Setting::Free, false),
@@ -154,7 +159,18 @@ fn main() {
                         },
                         record_first_token: false,
                     };
-                    tokio.spawn(async move { runtime.generate(request).await })
+                    tokio.spawn(async move {
+                        match setting {
+                            Setting::Builtin => {
+                                let schema = serde_json::from_str(LONG_SUMMARY_SCHEMA)
+                                    .expect("schema parses");
+                                runtime
+                                    .generate_with_mistralrs_constraint(request, schema)
+                                    .await
+                            }
+                            _ => runtime.generate(request).await,
+                        }
+                    })
                 })
                 .collect();
             let mut round_tokens = 0;

@@ -102,11 +102,15 @@ pub struct LoadOptions {
     /// runs one at a time (see [`crate::Runtime`]).
     pub max_batch: usize,
     /// Whether mistral.rs reuses the KV cache of shared prompt prefixes.
-    /// Default off: a prompt prefilled after a cache hit is computed in a
-    /// different order than alone, so its floats — and a greedy answer near
-    /// a tie — can differ from the same document run alone; and mistral.rs
-    /// 0.8.1 never evicts prefix-cache entries held on the CPU
-    /// (`prefix_cacher.rs`), so a long batch grows without bound.
+    /// Default off, for what mistral.rs 0.8.1's `prefix_cacher.rs` does:
+    /// it never evicts an entry held on the CPU (`evict_caches` counts only
+    /// entries on other devices), so every finished sequence keeps its
+    /// whole KV cache for the life of the process and a long batch or a
+    /// server grows without bound; and an entry is keyed by all of the
+    /// sequence's tokens, its last sampled token included, whose keys and
+    /// values were never computed — a later prompt that extends the whole
+    /// key (a chat that repeats an earlier answer and its end-of-turn token)
+    /// is served that position unfilled.
     pub prefix_cache: bool,
     /// The most sequences the engine runs at once (default 1). mistral.rs
     /// 0.8.1 decodes sequences of one batch wrongly on the CPU (see

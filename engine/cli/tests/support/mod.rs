@@ -32,7 +32,7 @@ pub fn asset(relative: &str) -> String {
 
 /// The SmolLM2-135M GGUF.
 pub fn model() -> String {
-    asset("models/SmolLM2-135M-Instruct.Q4_1.gguf")
+    asset("models/SmolLM2-135M-Instruct.Q8_0.gguf")
 }
 
 /// The Llama 3 tokenizer.

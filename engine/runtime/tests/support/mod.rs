@@ -13,7 +13,7 @@ pub fn model() -> PathBuf {
         Some(dir) => PathBuf::from(dir),
         None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/assets"),
     };
-    let path = assets.join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let path = assets.join("models/SmolLM2-135M-Instruct.Q8_0.gguf");
     assert!(
         path.is_file(),
         "{} is missing: run scripts/fetch-assets first",
