@@ -3,7 +3,8 @@
 //! it runs, a sampled one repeats under its seed, and documents sent at
 //! once each get exactly the output they get alone — among them documents
 //! whose prompts have exactly the same number of tokens, which mistral.rs
-//! would decode in one batch.
+//! would decode in one batch — and the prefix cache, serving documents the
+//! instructions they share, changes no answer.
 
 use std::sync::Arc;
 
@@ -11,7 +12,10 @@ mod support;
 use support::tokio;
 
 use rein_core::Constraint;
-use rein_runtime::{Decoding, Finish, GenerationRequest, GuessOptions, Prompt, Role, Runtime};
+use rein_runtime::{
+    Decoding, Finish, GenerationRequest, GuessOptions, LoadOptions, ModelSource, Prompt, Role,
+    Runtime,
+};
 
 fn load(tokio: &tokio::runtime::Runtime) -> Arc<Runtime> {
     support::load(tokio, GuessOptions::off())
@@ -185,4 +189,31 @@ fn documents_sent_at_once_get_their_own_answers() {
     // The answers are the documents' own: no two differing documents share one.
     let distinct: std::collections::BTreeSet<&String> = together.iter().collect();
     assert!(distinct.len() >= documents.len() / 2, "{together:#?}");
+}
+
+#[test]
+fn the_prefix_cache_changes_no_answer() {
+    let tokio = tokio();
+    let fresh = load(&tokio);
+    let mut options = LoadOptions::new(ModelSource::Gguf(support::model()));
+    options.prefix_cache = true;
+    let cached = Arc::new(
+        tokio
+            .block_on(Runtime::load(&options, GuessOptions::off()))
+            .expect("the SmolLM2 GGUF loads"),
+    );
+    // One after another, so every document after the first finds the
+    // shared system message (and more, where titles share words) cached.
+    for text in documents().iter().take(8) {
+        let with_cache = tokio
+            .block_on(cached.generate(request(&cached, text, true, greedy(48))))
+            .unwrap();
+        let without = tokio
+            .block_on(fresh.generate(request(&fresh, text, true, greedy(48))))
+            .unwrap();
+        assert_eq!(
+            with_cache.choices[0].text, without.choices[0].text,
+            "{text}"
+        );
+    }
 }
