@@ -141,6 +141,8 @@ fn main() {
                 .unwrap_or_else(|error| panic!("{error}")),
         );
         let constraint = setting.constraint(&runtime.vocabulary(), &root);
+        let builtin_schema: Option<serde_json::Value> = matches!(setting, Setting::Builtin)
+            .then(|| serde_json::from_str(LONG_SUMMARY_SCHEMA).expect("schema parses"));
         let mut tokens = 0;
         let mut short = 0;
         let mut seconds = 0.0;
@@ -159,16 +161,15 @@ fn main() {
                         },
                         record_first_token: false,
                     };
+                    let builtin_schema = builtin_schema.clone();
                     tokio.spawn(async move {
-                        match setting {
-                            Setting::Builtin => {
-                                let schema = serde_json::from_str(LONG_SUMMARY_SCHEMA)
-                                    .expect("schema parses");
+                        match builtin_schema {
+                            Some(schema) => {
                                 runtime
                                     .generate_with_mistralrs_constraint(request, schema)
                                     .await
                             }
-                            _ => runtime.generate(request).await,
+                            None => runtime.generate(request).await,
                         }
                     })
                 })

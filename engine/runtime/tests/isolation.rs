@@ -12,10 +12,7 @@ mod support;
 use support::tokio;
 
 use rein_core::Constraint;
-use rein_runtime::{
-    Decoding, Finish, GenerationRequest, GuessOptions, LoadOptions, ModelSource, Prompt, Role,
-    Runtime,
-};
+use rein_runtime::{Decoding, Finish, GenerationRequest, GuessOptions, Prompt, Role, Runtime};
 
 fn load(tokio: &tokio::runtime::Runtime) -> Arc<Runtime> {
     support::load(tokio, GuessOptions::off())
@@ -195,13 +192,9 @@ fn documents_sent_at_once_get_their_own_answers() {
 fn the_prefix_cache_changes_no_answer() {
     let tokio = tokio();
     let fresh = load(&tokio);
-    let mut options = LoadOptions::new(ModelSource::Gguf(support::model()));
+    let mut options = support::options();
     options.prefix_cache = true;
-    let cached = Arc::new(
-        tokio
-            .block_on(Runtime::load(&options, GuessOptions::off()))
-            .expect("the SmolLM2 GGUF loads"),
-    );
+    let cached = support::load_with(&tokio, options, GuessOptions::off());
     // One after another, so every document after the first finds the
     // shared system message (and more, where titles share words) cached.
     for text in documents().iter().take(8) {

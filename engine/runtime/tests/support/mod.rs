@@ -32,7 +32,21 @@ pub fn tokio() -> tokio::runtime::Runtime {
 
 /// The model, loaded with `guess`.
 pub fn load(tokio: &tokio::runtime::Runtime, guess: GuessOptions) -> Arc<Runtime> {
-    let options = LoadOptions::new(ModelSource::Gguf(model()));
+    load_with(tokio, options(), guess)
+}
+
+/// The model's default load options, for changing some before
+/// [`load_with`].
+pub fn options() -> LoadOptions {
+    LoadOptions::new(ModelSource::Gguf(model()))
+}
+
+/// The model, loaded with `options` and `guess`.
+pub fn load_with(
+    tokio: &tokio::runtime::Runtime,
+    options: LoadOptions,
+    guess: GuessOptions,
+) -> Arc<Runtime> {
     Arc::new(
         tokio
             .block_on(Runtime::load(&options, guess))
