@@ -204,7 +204,7 @@ impl<'a> Compiler<'a> {
         };
         Compiler {
             root,
-            draft: Draft::of(root),
+            draft: Draft::of(root, options.default_draft),
             options,
             limits,
             rules: Vec::new(),
@@ -2135,9 +2135,18 @@ impl<'a> Compiler<'a> {
                     ))
                 }
             };
-            // Two parts' `if`s cannot be merged keyword by keyword: a later
-            // part's condition becomes its `anyOf` form.
-            if merged.contains_key("if") && part.contains_key("if") {
+            // `then` and `else` mean something only beside their own `if`.
+            if !part.contains_key("if") {
+                part.remove("then");
+                part.remove("else");
+            }
+            // Two parts' conditions cannot be merged keyword by keyword: a
+            // later part's condition becomes its `anyOf` form.
+            if ["if", "then", "else"]
+                .iter()
+                .any(|k| merged.contains_key(*k))
+                && part.contains_key("if")
+            {
                 pending.extend(self.take_condition(&mut part, pointer)?);
             }
             // A part's `$ref` target goes first, then its own keywords, then

@@ -1,4 +1,5 @@
-//! JSON Schema drafts, picked by `$schema`; 2020-12 when it is absent.
+//! JSON Schema drafts, picked by `$schema`; the caller's default (2020-12
+//! unless set otherwise) when it is absent.
 //!
 //! Only the differences the compiler needs are modelled: boolean
 //! `exclusiveMinimum` (draft 4), `$ref` siblings (ignored before 2019-09),
@@ -23,11 +24,11 @@ pub enum Draft {
 }
 
 impl Draft {
-    /// The draft `schema`'s `$schema` names; 2020-12 when it names none or
-    /// one rein does not know.
-    pub fn of(schema: &Value) -> Draft {
+    /// The draft `schema`'s `$schema` names; `default` when it names none,
+    /// 2020-12 when it names one rein does not know.
+    pub fn of(schema: &Value, default: Draft) -> Draft {
         let Some(uri) = schema.get("$schema").and_then(Value::as_str) else {
-            return Draft::Draft202012;
+            return default;
         };
         if uri.contains("draft-04") {
             Draft::Draft4

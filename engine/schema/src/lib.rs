@@ -1,7 +1,7 @@
 //! JSON Schema → rein grammar IR, and output validation.
 //!
 //! rein-schema compiles a JSON Schema (drafts 4, 6, 7, 2019-09 and 2020-12,
-//! picked by `$schema`, 2020-12 by default) into a [`rein_core::grammar::Grammar`]
+//! picked by `$schema`, [`Options::default_draft`] without it) into a [`rein_core::grammar::Grammar`]
 //! whose language is the set of JSON texts that validate — exactly, or the
 //! compile fails with an error naming the keyword and its JSON pointer. The
 //! trade-off is deliberate: a keyword rein cannot enforce (`uniqueItems`,
@@ -158,6 +158,8 @@ pub struct Options {
     /// [`extractive`]): every string without `enum`, `const`, `pattern` or
     /// `format` is then a substring of it. Default `None`.
     pub extractive: Option<std::sync::Arc<str>>,
+    /// The draft a schema without `$schema` is read as. Default 2020-12.
+    pub default_draft: Draft,
 }
 
 impl Default for Options {
@@ -174,6 +176,7 @@ impl Default for Options {
             max_string_length: 10_000,
             max_compile_time: std::time::Duration::from_secs(10),
             property_order: PropertyOrder::Schema,
+            default_draft: Draft::Draft202012,
         }
     }
 }

@@ -41,7 +41,11 @@ pub fn merge(
     let mut contradiction = false;
     // `pattern`s beyond the first, gathered into `ALSO_PATTERNS`.
     let mut extra_patterns: Vec<Value> = Vec::new();
+    let tuples = merge_tuples(a, b)?;
     for (key, right) in b {
+        if tuples.is_some() && matches!(key.as_str(), "prefixItems" | "items" | "additionalItems") {
+            continue;
+        }
         let Some(left) = a.get(key) else {
             out.insert(key.clone(), right.clone());
             continue;
@@ -98,7 +102,7 @@ pub fn merge(
             }
             "properties" => Value::Object(merge_schema_maps(left, right)),
             "items" if left.is_object() || left.is_boolean() => all_of(left, right),
-            "additionalProperties" | "propertyNames" | "not" | "contains" => {
+            "additionalProperties" | "propertyNames" | "not" => {
                 if key == "not" {
                     Value::Object(Map::from_iter([(
                         "anyOf".to_string(),
@@ -147,6 +151,12 @@ pub fn merge(
     if contradiction {
         out.insert("enum".to_string(), Value::Array(Vec::new()));
     }
+    if let Some(tuples) = tuples {
+        for key in ["prefixItems", "items", "additionalItems"] {
+            out.remove(key);
+        }
+        out.extend(tuples);
+    }
     if !extra_patterns.is_empty() {
         let mut patterns: Vec<Value> = out
             .get(ALSO_PATTERNS)
@@ -194,6 +204,67 @@ pub fn merge(
         }
     }
     Ok(out)
+}
+
+/// The array keywords of two parts, merged position by position, when
+/// either part has a tuple (`prefixItems`, or `items` as an array before
+/// 2020-12); `None` when neither has one.
+///
+/// Which schema applies to an element depends on neighbouring keywords:
+/// a part's `items` (2020-12) or `additionalItems` (before) covers only
+/// the elements past that same part's tuple. So the parts' keywords cannot
+/// be merged one by one; each part is read as "schema of element `i`" and
+/// "schema of every later element", and those are intersected.
+fn merge_tuples(
+    a: &Map<String, Value>,
+    b: &Map<String, Value>,
+) -> Result<Option<Map<String, Value>>, Conflict> {
+    let legacy = [a, b]
+        .iter()
+        .any(|part| part.get("items").is_some_and(Value::is_array));
+    let modern = [a, b].iter().any(|part| part.contains_key("prefixItems"));
+    let (tuple_key, rest_key) = match (legacy, modern) {
+        (false, false) => return Ok(None),
+        (true, true) => {
+            return Err(conflict(
+                "prefixItems",
+                "`allOf` parts with both `prefixItems` and an array of `items`",
+            ))
+        }
+        (true, false) => ("items", "additionalItems"),
+        (false, true) => ("prefixItems", "items"),
+    };
+    // A part as (schemas of the first elements, schema of the rest).
+    let view = |part: &Map<String, Value>| -> (Vec<Value>, Value) {
+        let tuple = part.get(tuple_key).and_then(Value::as_array);
+        let rest = if legacy && tuple.is_none() {
+            // Before 2020-12, `items` as a schema covers every element and
+            // `additionalItems` means nothing.
+            part.get("items")
+        } else {
+            part.get(rest_key)
+        };
+        (
+            tuple.cloned().unwrap_or_default(),
+            rest.cloned().unwrap_or(Value::Bool(true)),
+        )
+    };
+    let ((tuple_a, rest_a), (tuple_b, rest_b)) = (view(a), view(b));
+    let tuple = (0..tuple_a.len().max(tuple_b.len()))
+        .map(|index| {
+            all_of(
+                tuple_a.get(index).unwrap_or(&rest_a),
+                tuple_b.get(index).unwrap_or(&rest_b),
+            )
+        })
+        .collect();
+    let mut out = Map::new();
+    out.insert(tuple_key.to_string(), Value::Array(tuple));
+    let rest = all_of(&rest_a, &rest_b);
+    if rest != Value::Bool(true) {
+        out.insert(rest_key.to_string(), rest);
+    }
+    Ok(Some(out))
 }
 
 /// Whether `schema` allows anything (`true` or `{}`).

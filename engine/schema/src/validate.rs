@@ -13,9 +13,16 @@ pub struct Validator {
 }
 
 impl Validator {
-    /// Builds the validator for `schema` under the draft its `$schema` names.
+    /// Builds the validator for `schema` under the draft its `$schema`
+    /// names, 2020-12 when it names none.
     pub fn new(schema: &Value) -> Result<Validator, SchemaError> {
-        let draft = Draft::of(schema);
+        Validator::with_default_draft(schema, Draft::Draft202012)
+    }
+
+    /// Builds the validator for `schema` under the draft its `$schema`
+    /// names, `default` when it names none (as [`crate::Options::default_draft`]).
+    pub fn with_default_draft(schema: &Value, default: Draft) -> Result<Validator, SchemaError> {
+        let draft = Draft::of(schema, default);
         let inner = jsonschema::options()
             .with_draft(draft.validator_draft())
             .should_validate_formats(true)

@@ -61,3 +61,41 @@ fn extension_keywords_do_not_conflict() {
         &[json!(2), json!(1), json!("2")],
     );
 }
+
+#[test]
+fn items_of_one_part_cover_the_tuple_of_another() {
+    // A part's `items` covers only the elements past that part's own
+    // `prefixItems`: here every element, the first included.
+    agree(
+        &json!({"allOf": [{"prefixItems": [{"minimum": 3}]}], "items": {"minimum": 5}}),
+        &[
+            json!([5, 5]),
+            json!([3, 5]),
+            json!([4]),
+            json!([7, 4]),
+            json!([]),
+        ],
+    );
+    agree(
+        &json!({"$schema": "http://json-schema.org/draft-07/schema#",
+            "allOf": [{"items": [{"type": "integer"}, {"type": "string"}], "additionalItems": false},
+                      {"items": [{"minimum": 2}], "additionalItems": {"type": "string"}}]}),
+        &[
+            json!([2, "a"]),
+            json!([1, "a"]),
+            json!([2, "a", "b"]),
+            json!([2, 3]),
+            json!([2]),
+        ],
+    );
+}
+
+#[test]
+fn conditions_in_separate_parts_do_not_combine() {
+    // `then` and `else` without their own `if` assert nothing.
+    agree(
+        &json!({"allOf": [{"if": {"exclusiveMaximum": 0}}, {"then": {"minimum": -10}},
+                          {"else": {"multipleOf": 2}}]}),
+        &[json!(-100), json!(3), json!(0), json!(-5)],
+    );
+}
