@@ -94,8 +94,8 @@ fn items_of_one_part_cover_the_tuple_of_another() {
 fn conditions_in_separate_parts_do_not_combine() {
     // `then` and `else` without their own `if` assert nothing.
     agree(
-        &json!({"allOf": [{"if": {"exclusiveMaximum": 0}}, {"then": {"minimum": -10}},
-                          {"else": {"multipleOf": 2}}]}),
-        &[json!(-100), json!(3), json!(0), json!(-5)],
+        &json!({"allOf": [{"type": "integer", "if": {"exclusiveMaximum": 0}},
+                          {"then": {"minimum": -10}}, {"else": {"multipleOf": 2}}]}),
+        &[json!(-100), json!(3), json!(0), json!(-5), json!("x")],
     );
 }
