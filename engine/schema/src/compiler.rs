@@ -2073,7 +2073,7 @@ impl<'a> Compiler<'a> {
                 ))
             }
         };
-        let decoded = percent_decode(fragment);
+        let decoded = crate::references::percent_decode(fragment);
         if !decoded.is_empty() && !decoded.starts_with('/') {
             return Err(error(
                 SchemaErrorKind::BadReference,
@@ -2491,24 +2491,6 @@ fn distribute(base: Value, group: Value) -> Value {
         .map(|branch| merge::all_of(&base, &branch))
         .collect();
     Value::Object(Map::from_iter([(keyword, Value::Array(branches))]))
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() && text.is_char_boundary(i + 3) {
-            if let Ok(byte) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                out.push(byte);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
 }
 
 /// Helpers for the empty `{}` / `[]` terminals.

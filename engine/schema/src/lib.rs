@@ -45,6 +45,7 @@ pub mod merge;
 pub mod negate;
 pub mod numbers;
 pub mod pattern;
+mod references;
 pub mod validate;
 
 use std::sync::Arc;
@@ -222,9 +223,10 @@ pub fn compile(schema: &Value, options: &Options) -> Result<CompiledSchema, Sche
         string_length: options.max_string_length,
         time: options.max_compile_time,
     };
-    let mut compiler = compiler::Compiler::new(schema, options, limits);
+    let document = references::with_pointer_refs(schema, Draft::of(schema, options.default_draft));
+    let mut compiler = compiler::Compiler::new(&document, options, limits);
     let draft = compiler.draft();
-    let root = compiler.schema(schema, "#")?;
+    let root = compiler.schema(&document, "#")?;
     let mut rules = std::mem::take(&mut compiler.rules);
     let ignored = std::mem::take(&mut compiler.ignored);
     rules.push(Rule {
