@@ -11,6 +11,7 @@
 //! entries in [`Compiler::ignored`].
 
 mod any_order;
+mod unevaluated;
 
 use std::collections::HashMap;
 
@@ -408,6 +409,9 @@ impl<'a> Compiler<'a> {
                 ))
             }
         };
+        if let Some(rewritten) = self.without_unevaluated(object, pointer)? {
+            return self.schema_inner(&Value::Object(rewritten), pointer);
+        }
         if let Some(reference) = object.get("$ref") {
             let reference = reference.as_str().ok_or_else(|| {
                 error(
@@ -2135,6 +2139,10 @@ impl<'a> Compiler<'a> {
                     ))
                 }
             };
+            // A part's own `unevaluated*` sees only that part's evaluations.
+            if let Some(rewritten) = self.without_unevaluated(&part, pointer)? {
+                part = rewritten;
+            }
             // `then` and `else` mean something only beside their own `if`.
             if !part.contains_key("if") {
                 part.remove("then");
