@@ -998,11 +998,24 @@ impl<'a> Compiler<'a> {
                 ("object", Value::Object(_))
                 | ("array", Value::Array(_))
                 | ("number", Value::Number(_)) => true,
-                ("integer", Value::Number(n)) => n.is_i64() || n.is_u64(),
+                ("integer", Value::Number(n)) => {
+                    n.is_i64()
+                        || n.is_u64()
+                        || (self.draft != Draft::Draft4
+                            && n.as_f64().is_some_and(|f| f.fract() == 0.0))
+                }
                 _ => false,
             });
             if fits {
-                alternatives.push(self.literal_value(value));
+                // Draft 4 integers have no fraction: `1.0` is no `integer`.
+                let integer_only = self.draft == Draft::Draft4
+                    && !types.iter().any(|t| t == "number")
+                    && value.is_number();
+                if integer_only {
+                    alternatives.push(Expr::Literal(value.to_string()));
+                } else {
+                    alternatives.push(self.literal_value(value));
+                }
             }
         }
         Ok(alt(alternatives))
@@ -1044,17 +1057,34 @@ impl<'a> Compiler<'a> {
                     _ => number.to_string(),
                 };
                 // JSON Schema compares numbers by value: a whole number is
-                // `2` and `2.0` alike.
-                let whole = number
-                    .as_f64()
-                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-                    .map(|f| f as i64);
-                match whole {
-                    Some(whole) => alt(vec![
-                        Expr::Literal(whole.to_string()),
-                        Expr::Literal(format!("{whole}.0")),
-                    ]),
-                    None => Expr::Literal(spelled),
+                // `2` and `2.0` alike. Each spelling is kept only when
+                // serde_json reads it as exactly this value.
+                let whole = match number.as_f64() {
+                    _ if integral => Some(number.to_string()),
+                    Some(f) if f.fract() == 0.0 && f.abs() < 1.0e19 => {
+                        Some(format!("{}", f as i128))
+                    }
+                    _ => None,
+                };
+                let mut spellings = vec![spelled];
+                if let Some(whole) = whole {
+                    spellings.push(whole.clone());
+                    spellings.push(format!("{whole}.0"));
+                }
+                let mut kept: Vec<String> = Vec::new();
+                for text in spellings {
+                    let same = serde_json::from_str::<Value>(&text)
+                        .ok()
+                        .and_then(|v| v.as_number().map(|n| numbers_equal(n, number)))
+                        .unwrap_or(false);
+                    if same && !kept.contains(&text) {
+                        kept.push(text);
+                    }
+                }
+                match kept.len() {
+                    0 => Expr::Literal(number.to_string()),
+                    1 => Expr::Literal(kept.remove(0)),
+                    _ => alt(kept.into_iter().map(Expr::Literal).collect()),
                 }
             }
             other => Expr::Literal(other.to_string()),
@@ -1235,6 +1265,12 @@ impl<'a> Compiler<'a> {
 
     /// `expr` (a regular terminal) restricted to the strings `regex` matches.
     fn intersect(&mut self, expr: Expr, regex: &str, pointer: &str) -> Result<Expr> {
+        self.restrict(expr, regex, pointer, "not")
+    }
+
+    /// `expr` (one terminal) restricted to the spellings `regex` matches;
+    /// problems are reported on `keyword`.
+    fn restrict(&mut self, expr: Expr, regex: &str, pointer: &str, keyword: &str) -> Result<Expr> {
         if expr == Expr::Nothing {
             return Ok(expr);
         }
@@ -1242,7 +1278,7 @@ impl<'a> Compiler<'a> {
             return Err(error(
                 SchemaErrorKind::Unsupported,
                 pointer,
-                "not",
+                keyword,
                 "rein cannot restrict this value's spelling",
             ));
         };
@@ -1259,7 +1295,7 @@ impl<'a> Compiler<'a> {
             Err(problem) => Err(error(
                 SchemaErrorKind::Limit,
                 pointer,
-                "not",
+                keyword,
                 format!("cannot restrict the number's spelling: {problem}"),
             )),
         }
@@ -1340,115 +1376,281 @@ impl<'a> Compiler<'a> {
         pointer: &str,
         integer: bool,
     ) -> Result<Expr> {
-        let mut low: Option<(f64, bool, &str)> = None;
-        let mut high: Option<(f64, bool, &str)> = None;
-        let tighter_low = |current: Option<(f64, bool, &'static str)>,
-                           v: f64,
-                           inclusive: bool,
-                           k: &'static str| match current {
-            Some((c, ci, _)) if c > v || (c == v && !ci) => current,
-            _ => Some((v, inclusive, k)),
-        };
-        let tighter_high = |current: Option<(f64, bool, &'static str)>,
-                            v: f64,
-                            inclusive: bool,
-                            k: &'static str| match current {
-            Some((c, ci, _)) if c < v || (c == v && !ci) => current,
-            _ => Some((v, inclusive, k)),
-        };
-        let get = |k: &str| object.get(k).and_then(Value::as_f64);
         let draft4 = self.draft == Draft::Draft4;
-        if let Some(v) = get("minimum") {
-            let exclusive = draft4 && object.get("exclusiveMinimum") == Some(&Value::Bool(true));
-            low = tighter_low(low, v, !exclusive, "minimum");
-        }
-        if let Some(v) = get("maximum") {
-            let exclusive = draft4 && object.get("exclusiveMaximum") == Some(&Value::Bool(true));
-            high = tighter_high(high, v, !exclusive, "maximum");
-        }
-        if let Some(v) = get("exclusiveMinimum") {
-            low = tighter_low(low, v, false, "exclusiveMinimum");
-        }
-        if let Some(v) = get("exclusiveMaximum") {
-            high = tighter_high(high, v, false, "exclusiveMaximum");
-        }
-        let mut to_bound =
-            |bound: Option<(f64, bool, &str)>, upper: bool| -> Result<Option<numbers::Bound>> {
-                let Some((value, inclusive, keyword)) = bound else {
-                    return Ok(None);
-                };
-                if value.abs() > 1e30 {
-                    return Err(error(
-                        SchemaErrorKind::Unsupported,
-                        pointer,
-                        keyword,
-                        "bounds beyond 1e30 are not supported",
-                    ));
-                }
-                if value.fract() == 0.0 {
-                    return Ok(Some(numbers::Bound {
-                        value: value as i128,
-                        inclusive,
-                    }));
-                }
-                if integer {
-                    // The nearest integer inside the bound.
-                    let rounded = if upper { value.floor() } else { value.ceil() };
-                    return Ok(Some(numbers::Bound {
-                        value: rounded as i128,
-                        inclusive: true,
-                    }));
-                }
-                self.unsupported(
-                    pointer,
-                    keyword,
-                    "rein enforces non-integer bounds only on integers",
-                )?;
-                Ok(None)
+        let mut low: Option<numbers::Bound> = None;
+        let mut high: Option<numbers::Bound> = None;
+        for keyword in ["minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum"] {
+            let Some(value) = object.get(keyword).and_then(bound_value) else {
+                continue;
             };
-        let low = to_bound(low, false)?;
-        let high = to_bound(high, true)?;
-        if let Some(multiple) = object.get("multipleOf") {
-            let k = multiple.as_f64().unwrap_or(0.0);
-            if k > 0.0 && k.fract() == 0.0 && (k == 1.0 || k <= 1000.0) {
-                if k == 1.0 {
-                    if !integer {
-                        return self.number_with_bounds(low, high, true);
-                    }
-                } else {
-                    return self.multiple_of(k as u32, low, high, pointer);
+            let upper = keyword.ends_with("aximum");
+            let exclusive = match keyword {
+                "minimum" | "maximum" => {
+                    let flag = if upper {
+                        "exclusiveMaximum"
+                    } else {
+                        "exclusiveMinimum"
+                    };
+                    draft4 && object.get(flag) == Some(&Value::Bool(true))
                 }
-            } else {
-                self.unsupported(
-                    pointer,
-                    "multipleOf",
-                    "rein enforces `multipleOf` only for integers up to 1000",
-                )?;
+                _ => true,
+            };
+            // No precise spelling reaches a bound whose shortest decimal
+            // has more digits than a precise number: below or above it is
+            // all that can be told, so it is as good as exclusive.
+            let reachable = value.is_integer() || value.digits() <= numbers::PRECISE_DIGITS;
+            let bound = numbers::Bound {
+                value,
+                inclusive: !exclusive && reachable,
+            };
+            let slot = if upper { &mut high } else { &mut low };
+            let tighter = match slot.as_ref() {
+                None => true,
+                Some(current) => match bound.value.cmp(&current.value) {
+                    std::cmp::Ordering::Equal => !bound.inclusive,
+                    order => (order == std::cmp::Ordering::Less) == upper,
+                },
+            };
+            if tighter {
+                *slot = Some(bound);
             }
         }
-        self.number_with_bounds(low, high, integer)
+        let spelling = match (integer, draft4) {
+            (false, _) => numbers::Spelling::Any,
+            (true, true) => numbers::Spelling::Integer,
+            (true, false) => numbers::Spelling::Whole,
+        };
+        if let Some(multiple) = object.get("multipleOf") {
+            return self.multiple_of_value(object, multiple, low, high, spelling, pointer);
+        }
+        self.number_with_bounds(low, high, spelling, pointer)
+    }
+
+    /// `multipleOf` as a number: integer multiples by [`Self::multiple_of`],
+    /// decimal ones by [`Self::decimal_multiple_of`].
+    fn multiple_of_value(
+        &mut self,
+        object: &Map<String, Value>,
+        multiple: &Value,
+        low: Option<numbers::Bound>,
+        high: Option<numbers::Bound>,
+        spelling: numbers::Spelling,
+        pointer: &str,
+    ) -> Result<Expr> {
+        let whole = match multiple.as_u64() {
+            Some(k) => Some(k),
+            None => multiple
+                .as_f64()
+                .filter(|f| *f > 0.0 && f.fract() == 0.0 && *f < 9.0e15)
+                .map(|f| f as u64),
+        };
+        match whole {
+            Some(1) => {
+                // Every integer, however the type lets it be written.
+                let spelling = match spelling {
+                    numbers::Spelling::Any => numbers::Spelling::Whole,
+                    other => other,
+                };
+                self.number_with_bounds(low, high, spelling, pointer)
+            }
+            Some(k) if k > 1 => {
+                let (low, high) = integer_bounds(low.as_ref(), high.as_ref());
+                self.multiple_of(k, low, high, pointer)
+            }
+            _ => match multiple.as_f64() {
+                Some(m) if m > 0.0 && m.is_finite() => {
+                    self.decimal_multiple_of(object, m, low, high, spelling, pointer)
+                }
+                _ => {
+                    self.unsupported(
+                        pointer,
+                        "multipleOf",
+                        "rein enforces `multipleOf` only for positive numbers",
+                    )?;
+                    self.number_with_bounds(low, high, spelling, pointer)
+                }
+            },
+        }
     }
 
     fn number_with_bounds(
-        &self,
+        &mut self,
         low: Option<numbers::Bound>,
         high: Option<numbers::Bound>,
-        integer: bool,
+        spelling: numbers::Spelling,
+        pointer: &str,
     ) -> Result<Expr> {
         if low.is_none() && high.is_none() {
             return Ok(Expr::Regex(
-                if integer {
-                    numbers::INTEGER
-                } else {
-                    numbers::NUMBER
+                match spelling {
+                    numbers::Spelling::Integer => numbers::INTEGER,
+                    numbers::Spelling::Whole => numbers::WHOLE,
+                    numbers::Spelling::Any => numbers::NUMBER,
                 }
                 .to_string(),
             ));
         }
-        Ok(match numbers::range(low, high, integer) {
-            Some(pattern) => Expr::Regex(pattern),
-            None => Expr::Nothing,
-        })
+        match numbers::range(low.as_ref(), high.as_ref(), spelling) {
+            Some(pattern) => {
+                let precise = numbers::precise();
+                self.restrict(Expr::Regex(pattern), &precise, pointer, "minimum")
+            }
+            None => Ok(Expr::Nothing),
+        }
+    }
+
+    /// A non-integer `multipleOf` `m`, checked as the `jsonschema` crate
+    /// checks it: the number and `m` are each turned into a fraction
+    /// (digits of the double, scaled by powers of ten until the product is
+    /// a whole double) and the quotient must be an integer; below `m`, only
+    /// zero passes, so no negative number is a multiple. That check is
+    /// not decimal arithmetic (`4192.94` is rejected for `0.01`), so rein
+    /// writes only values it can vouch for:
+    /// - a bounded range with at most [`MAX_ENUMERATED_MULTIPLES`]
+    ///   multiples: each multiple, kept when the crate accepts it;
+    /// - on integers: the non-negative multiples of the smallest integer
+    ///   multiple of `m` (an integer's fraction is exact);
+    /// - `m` = 10^-q or 2^-q on numbers: the non-negative multiples of
+    ///   2^-q (`0.25`, `1.5`): doubles hold them exactly, so the crate's
+    ///   fraction is exact too. For `m` = 2^-q those are all multiples; for
+    ///   10^-q a documented subset (`0.01` allows `.25` but not `.01`).
+    ///
+    /// Anything else is refused.
+    fn decimal_multiple_of(
+        &mut self,
+        object: &Map<String, Value>,
+        m: f64,
+        low: Option<numbers::Bound>,
+        high: Option<numbers::Bound>,
+        spelling: numbers::Spelling,
+        pointer: &str,
+    ) -> Result<Expr> {
+        let Some(decimal) = numbers::Decimal::parse(&format!("{m}")) else {
+            self.unsupported(pointer, "multipleOf", "rein cannot read this `multipleOf`")?;
+            return self.number_with_bounds(low, high, spelling, pointer);
+        };
+        let places = decimal.fraction_digits().len() as u32;
+        let numerator = decimal.to_string().replace('.', "").parse::<u128>().ok();
+        let zero = numbers::Bound::inclusive(numbers::Decimal::from_i128(0));
+        // Negative numbers never pass: the range starts at 0 at the least.
+        let low = match low {
+            Some(l) if l.value >= zero.value => Some(l),
+            _ => Some(zero),
+        };
+        if let (Some(l), Some(h), Some(numerator)) = (&low, &high, numerator) {
+            if let Some(expr) =
+                self.enumerate_decimal_multiples(object, numerator, places, l, h, spelling)?
+            {
+                return Ok(expr);
+            }
+        }
+        let Some(numerator) = numerator.filter(|_| places <= 12) else {
+            self.unsupported(
+                pointer,
+                "multipleOf",
+                "rein enforces a non-integer `multipleOf` with at most 12 decimal places",
+            )?;
+            return self.number_with_bounds(low, high, spelling, pointer);
+        };
+        let scale = 10u128.pow(places);
+        if spelling != numbers::Spelling::Any {
+            // Integers: multiples of numerator / gcd(numerator, 10^places).
+            let k = numerator / gcd(numerator, scale);
+            let accepted = Validator::new(&json!({ "multipleOf": m }))
+                .is_ok_and(|v| v.validate(&json!(k as u64)).is_ok());
+            if k <= 1000 && accepted {
+                let (low, high) = integer_bounds(low.as_ref(), high.as_ref());
+                return if k == 1 {
+                    let low =
+                        low.map(|l| numbers::Bound::inclusive(numbers::Decimal::from_i128(l)));
+                    let high =
+                        high.map(|h| numbers::Bound::inclusive(numbers::Decimal::from_i128(h)));
+                    self.number_with_bounds(low, high, numbers::Spelling::Integer, pointer)
+                } else {
+                    self.multiple_of(k as u64, low, high, pointer)
+                };
+            }
+        } else if let Some(power) = binary_places(numerator, places) {
+            if checker_fraction(m) == Some((numerator, places)) {
+                let fractions = binary_fractions(power);
+                let pattern = format!(r"(?:0|[1-9][0-9]*)(?:\.(?:0|{fractions})0*)?");
+                let bounded = self.number_with_bounds(low, high, spelling, pointer)?;
+                return self.restrict(bounded, &pattern, pointer, "multipleOf");
+            }
+        }
+        self.unsupported(
+            pointer,
+            "multipleOf",
+            format!(
+                "rein enforces `multipleOf: {m}` only on integers or over a bounded range of at \
+                 most {MAX_ENUMERATED_MULTIPLES} multiples (the `jsonschema` crate's float check \
+                 is not decimal arithmetic)"
+            ),
+        )?;
+        self.number_with_bounds(low, high, spelling, pointer)
+    }
+
+    /// The multiples `k * numerator / 10^places` between `low` and `high`
+    /// that the `jsonschema` crate accepts under `object`'s numeric
+    /// keywords, each written out; `None` when there are too many.
+    fn enumerate_decimal_multiples(
+        &mut self,
+        object: &Map<String, Value>,
+        numerator: u128,
+        places: u32,
+        low: &numbers::Bound,
+        high: &numbers::Bound,
+        spelling: numbers::Spelling,
+    ) -> Result<Option<Expr>> {
+        // Bounds in units of 10^-places, rounded inwards.
+        let (Some(low_units), Some(high_units)) =
+            (low.value.shifted(places), high.value.shifted(places))
+        else {
+            return Ok(None);
+        };
+        let (Some(first), Some(last)) = (low_units.ceil(), high_units.floor()) else {
+            return Ok(None);
+        };
+        let step = i128::try_from(numerator).unwrap_or(i128::MAX);
+        let first = first.div_euclid(step) + i128::from(first.rem_euclid(step) != 0);
+        let last = last.div_euclid(step);
+        if last - first >= MAX_ENUMERATED_MULTIPLES {
+            return Ok(None);
+        }
+        let mut checked = Map::new();
+        for keyword in [
+            "multipleOf",
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+        ] {
+            if let Some(value) = object.get(keyword) {
+                checked.insert(keyword.to_string(), value.clone());
+            }
+        }
+        if spelling != numbers::Spelling::Any {
+            checked.insert("type".into(), json!("integer"));
+        }
+        if let Some(schema) = self.root.get("$schema") {
+            checked.insert("$schema".into(), schema.clone());
+        }
+        let Ok(validator) = Validator::with_default_draft(&Value::Object(checked), self.draft)
+        else {
+            return Ok(None);
+        };
+        let mut values = Vec::new();
+        for k in first..=last.max(first - 1) {
+            let units = k * step;
+            let text = scaled_text(units, places);
+            let Ok(value) = serde_json::from_str::<Value>(&text) else {
+                continue;
+            };
+            if validator.validate(&value).is_ok() {
+                values.push(Expr::Literal(text));
+            }
+        }
+        Ok(Some(alt(values)))
     }
 
     /// Integers divisible by `k`: a right-linear grammar over remainders.
@@ -1464,28 +1666,16 @@ impl<'a> Compiler<'a> {
     /// approximated.
     fn multiple_of(
         &mut self,
-        k: u32,
-        low: Option<numbers::Bound>,
-        high: Option<numbers::Bound>,
+        k: u64,
+        low: Option<i128>,
+        high: Option<i128>,
         pointer: &str,
     ) -> Result<Expr> {
         let k128 = i128::from(k);
-        let first_at_or_above = |bound: numbers::Bound| {
-            let from = if bound.inclusive {
-                bound.value
-            } else {
-                bound.value + 1
-            };
+        let first_at_or_above = |from: i128| {
             from.div_euclid(k128) * k128 + if from.rem_euclid(k128) == 0 { 0 } else { k128 }
         };
-        let last_at_or_below = |bound: numbers::Bound| {
-            let to = if bound.inclusive {
-                bound.value
-            } else {
-                bound.value - 1
-            };
-            to.div_euclid(k128) * k128
-        };
+        let last_at_or_below = |to: i128| to.div_euclid(k128) * k128;
         if let (Some(low), Some(high)) = (low, high) {
             let (first, last) = (first_at_or_above(low), last_at_or_below(high));
             if first > last {
@@ -1498,6 +1688,23 @@ impl<'a> Compiler<'a> {
                 return Ok(alt(values));
             }
         }
+        let as_bounds = |low: Option<i128>, high: Option<i128>| {
+            (
+                low.map(|l| numbers::Bound::inclusive(numbers::Decimal::from_i128(l))),
+                high.map(|h| numbers::Bound::inclusive(numbers::Decimal::from_i128(h))),
+            )
+        };
+        if k > 1000 {
+            self.unsupported(
+                pointer,
+                "multipleOf",
+                "rein enforces an integer `multipleOf` above 1000 only over a bounded range \
+                 of at most 1000 multiples",
+            )?;
+            let (low, high) = as_bounds(low, high);
+            return self.number_with_bounds(low, high, numbers::Spelling::Integer, pointer);
+        }
+        let k = k as u32;
         // Whether negative multiples and zero are in range.
         let (negative, zero) = match (low, high) {
             (None, None) => (true, true),
@@ -1509,7 +1716,8 @@ impl<'a> Compiler<'a> {
                     "multipleOf",
                     "rein combines `multipleOf` with bounds only for small ranges or a lower bound at 0",
                 )?;
-                return self.number_with_bounds(low, high, true);
+                let (low, high) = as_bounds(low, high);
+                return self.number_with_bounds(low, high, numbers::Spelling::Integer, pointer);
             }
         };
         // rules[first + r * (D + 1) + d]: the rest of a number whose digits
@@ -2326,6 +2534,113 @@ fn terminal_dfa(expr: &Expr) -> Option<std::result::Result<ByteDfa, CompileError
     }
 }
 
+/// A bound keyword's value as a decimal: integers exactly, other doubles
+/// as their shortest decimal (`format!("{}")`). Values past 2^64 are
+/// clamped to ±2^64, which leaves every precise spelling on the same side.
+fn bound_value(value: &Value) -> Option<numbers::Decimal> {
+    const LIMIT: i128 = 1 << 64;
+    let number = value.as_number()?;
+    if let Some(i) = number.as_i64() {
+        return Some(numbers::Decimal::from_i128(i128::from(i)));
+    }
+    if let Some(u) = number.as_u64() {
+        return Some(numbers::Decimal::from_i128(i128::from(u)));
+    }
+    let f = number.as_f64()?;
+    if f.abs() >= LIMIT as f64 || !f.is_finite() {
+        return Some(numbers::Decimal::from_i128(if f < 0.0 {
+            -LIMIT
+        } else {
+            LIMIT
+        }));
+    }
+    if f.fract() == 0.0 {
+        return Some(numbers::Decimal::from_i128(f as i128));
+    }
+    numbers::Decimal::parse(&format!("{f}"))
+}
+
+/// Bounds on integers: the smallest allowed integer at or above `low`,
+/// the largest at or below `high`.
+fn integer_bounds(
+    low: Option<&numbers::Bound>,
+    high: Option<&numbers::Bound>,
+) -> (Option<i128>, Option<i128>) {
+    let low = low.and_then(|l| {
+        let ceil = l.value.ceil()?;
+        Some(if !l.inclusive && l.value.is_integer() {
+            ceil + 1
+        } else {
+            ceil
+        })
+    });
+    let high = high.and_then(|h| {
+        let floor = h.value.floor()?;
+        Some(if !h.inclusive && h.value.is_integer() {
+            floor - 1
+        } else {
+            floor
+        })
+    });
+    (low, high)
+}
+
+fn gcd(a: u128, b: u128) -> u128 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// For `multipleOf` = numerator / 10^places: `q` when every multiple of
+/// 2^-q is one too (10^-q, 2^-q), for q up to 8.
+fn binary_places(numerator: u128, places: u32) -> Option<u32> {
+    let fits = numerator == 1 || Some(numerator) == 5u128.checked_pow(places);
+    (fits && places <= 8).then_some(places)
+}
+
+/// The fractions c / 2^q (0 < c < 2^q) as decimal digits after the point,
+/// trailing zeros dropped, as regex alternatives.
+fn binary_fractions(power: u32) -> String {
+    (1..1u128 << power)
+        .map(|c| {
+            let digits = format!("{:0width$}", c * 5u128.pow(power), width = power as usize);
+            digits.trim_end_matches('0').to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// Whether the `jsonschema` crate reads `m` as exactly numerator /
+/// 10^places: it scales `m` by 10^p, p = 0, 1, ..., until the product is
+/// a whole double, and takes that product over 10^p.
+fn checker_fraction(m: f64) -> Option<(u128, u32)> {
+    let mut p = 0i32;
+    let mut scaled = m;
+    while (scaled.floor() - scaled).abs() >= f64::EPSILON {
+        p += 1;
+        scaled = m * 10f64.powi(p);
+        if scaled.is_infinite() || p > 30 {
+            return None;
+        }
+    }
+    // Reduce N / 10^p by common factors of ten.
+    let mut numerator = scaled as u128;
+    let mut places = p as u32;
+    while places > 0 && numerator % 10 == 0 {
+        numerator /= 10;
+        places -= 1;
+    }
+    Some((numerator, places))
+}
+
+/// `units` × 10^-places as a plain decimal (`450`, 2 → `4.5`).
+fn scaled_text(units: i128, places: u32) -> String {
+    let value = numbers::Decimal::from_i128(units);
+    value.shifted_down(places).to_string()
+}
+
 /// Whether `object` carries the private "not an integer" keyword
 /// ([`negate::NOT_INTEGER`]).
 fn not_integer(object: &Map<String, Value>) -> bool {
@@ -2419,32 +2734,56 @@ impl Exclusions {
         regexes
     }
 
-    /// Regexes matching the excluded integers as rein spells integers.
+    /// Regexes matching the excluded integers as rein spells integers,
+    /// with or without a zero fraction (`5`, `5.0`).
     fn integer_regexes(&self) -> Vec<String> {
         self.values
             .iter()
             .filter_map(|value| {
                 let number = value.as_number()?;
-                if let Some(i) = number.as_i64() {
-                    return Some(i.to_string());
-                }
-                if let Some(u) = number.as_u64() {
-                    return Some(u.to_string());
-                }
-                let f = number.as_f64()?;
-                (f.fract() == 0.0 && f.abs() < 9e15).then(|| format!("{}", f as i64))
+                let digits = if let Some(i) = number.as_i64() {
+                    i.to_string()
+                } else if let Some(u) = number.as_u64() {
+                    u.to_string()
+                } else {
+                    let f = number.as_f64()?;
+                    if f.fract() != 0.0 || f.abs() >= 9e15 {
+                        return None;
+                    }
+                    format!("{}", f as i64)
+                };
+                Some(format!(r"{digits}(?:\.0+)?"))
             })
             .collect()
+    }
+}
+
+/// Whether two JSON numbers are equal as the `jsonschema` crate compares
+/// them: integers exactly, an integer and a double exactly by value.
+fn numbers_equal(a: &serde_json::Number, b: &serde_json::Number) -> bool {
+    let exact = |n: &serde_json::Number| -> Option<i128> {
+        if let Some(i) = n.as_i64() {
+            return Some(i128::from(i));
+        }
+        if let Some(u) = n.as_u64() {
+            return Some(i128::from(u));
+        }
+        None
+    };
+    match (exact(a), exact(b), a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y), _, _) => x == y,
+        (Some(x), None, _, Some(f)) | (None, Some(x), Some(f), _) => {
+            f.fract() == 0.0 && f.abs() < 1.0e38 && f as i128 == x
+        }
+        (None, None, Some(x), Some(y)) => x == y,
+        _ => false,
     }
 }
 
 /// JSON equality as JSON Schema defines it: numbers by value.
 fn json_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Number(x), Value::Number(y)) => match (x.as_f64(), y.as_f64()) {
-            (Some(x), Some(y)) => x == y,
-            _ => x == y,
-        },
+        (Value::Number(x), Value::Number(y)) => numbers_equal(x, y),
         (Value::Array(x), Value::Array(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_equal(a, b))
         }
