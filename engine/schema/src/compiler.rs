@@ -11,6 +11,7 @@
 //! entries in [`Compiler::ignored`].
 
 mod any_order;
+mod contains;
 mod unevaluated;
 
 use std::collections::HashMap;
@@ -720,6 +721,9 @@ impl<'a> Compiler<'a> {
                     | "nullable"
                     | "not"
                     | "uniqueItems"
+                    | "contains"
+                    | "minContains"
+                    | "maxContains"
                     | "then"
                     | "else"
             );
@@ -819,18 +823,27 @@ impl<'a> Compiler<'a> {
                 // Not an integer: only fractions, so `integer` gives nothing.
                 "integer" if fractions_only => continue,
                 "number" if !has_integer || fractions_only => {
-                    if exclusions.values.iter().any(Value::is_number) {
+                    let number = self.number(object, pointer, false)?;
+                    let number = if fractions_only {
+                        self.intersect(number, numbers::FRACTION, pointer)?
+                    } else {
+                        number
+                    };
+                    if !exclusions.values.iter().any(Value::is_number) {
+                        number
+                    } else if let Some(excluded) = exclusions.number_regexes() {
+                        // Among precise spellings (no exponent, at most 15
+                        // digits with a fraction) equal values are equal
+                        // texts up to trailing zeros, so excluding those
+                        // texts excludes the values.
+                        let precise = self.restrict(number, &numbers::precise(), pointer, "not")?;
+                        self.exclude(precise, &excluded, pointer)?
+                    } else {
                         self.unsupported(
                             pointer,
                             "not",
-                            "rein can exclude single values from integers, not from numbers \
-                             (each has many spellings)",
+                            "rein can exclude single numbers only when written without exponent",
                         )?;
-                    }
-                    let number = self.number(object, pointer, false)?;
-                    if fractions_only {
-                        self.intersect(number, numbers::FRACTION, pointer)?
-                    } else {
                         number
                     }
                 }
@@ -2172,7 +2185,7 @@ impl<'a> Compiler<'a> {
             ));
         }
         if object.contains_key("contains") {
-            self.unsupported(pointer, "contains", "rein cannot enforce `contains`")?;
+            return self.array_with_contains(object, pointer);
         }
         let (prefix, rest): (Vec<Value>, Value) =
             match (object.get("prefixItems"), object.get("items")) {
@@ -2732,6 +2745,28 @@ impl Exclusions {
             }
         }
         regexes
+    }
+
+    /// Regexes matching every spelling without exponent of the excluded
+    /// numbers (`1.5`, `1.50`; `2`, `2.0`; `0`, `-0.0`); `None` when one
+    /// of them has no plain decimal form.
+    fn number_regexes(&self) -> Option<Vec<String>> {
+        let mut regexes = Vec::new();
+        for value in &self.values {
+            let Value::Number(number) = value else {
+                continue;
+            };
+            let decimal = numbers::Decimal::parse(&number.to_string())?;
+            let text = regex_syntax::escape(&decimal.to_string());
+            regexes.push(if !decimal.is_integer() {
+                format!("{text}0*")
+            } else if text == "0" {
+                r"-?0(?:\.0+)?".to_string()
+            } else {
+                format!(r"{text}(?:\.0+)?")
+            });
+        }
+        Some(regexes)
     }
 
     /// Regexes matching the excluded integers as rein spells integers,
