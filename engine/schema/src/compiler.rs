@@ -12,6 +12,7 @@
 
 mod any_order;
 mod contains;
+mod property_names;
 mod unevaluated;
 
 use std::collections::HashMap;
@@ -1843,26 +1844,26 @@ impl<'a> Compiler<'a> {
                 members.push((name.to_string(), schema, true));
             }
         }
-        if let Some(names) = object.get("propertyNames") {
-            if names != &Value::Bool(true) && names.as_object().is_none_or(|o| !o.is_empty()) {
-                self.unsupported(
-                    pointer,
-                    "propertyNames",
-                    "rein cannot enforce `propertyNames`",
-                )?;
-            }
+        let key_names = self.property_names(object, pointer)?;
+        if members
+            .iter()
+            .any(|(name, _, required)| *required && !key_names.allows(name))
+        {
+            return Ok(Expr::Nothing);
         }
+        members.retain(|(name, _, _)| key_names.allows(name));
         let extras_allowed = additional != Value::Bool(false);
         let extra = if let Some((keys, schemas)) = &patterns {
             let names: Vec<&str> = members.iter().map(|(n, _, _)| n.as_str()).collect();
-            self.pattern_extras(keys, schemas, &names, &additional, pointer)?
+            self.pattern_extras(keys, schemas, &names, &additional, &key_names, pointer)?
         } else if extras_allowed {
             let value = self.schema(&additional, &child(pointer, "additionalProperties"))?;
-            if value == Expr::Nothing {
+            let names: Vec<&str> = members.iter().map(|(n, _, _)| n.as_str()).collect();
+            let key = self.restrict_key(self.other_key(&names), &key_names, true, pointer)?;
+            if value == Expr::Nothing || key == Expr::Nothing {
                 None
             } else {
-                let names: Vec<&str> = members.iter().map(|(n, _, _)| n.as_str()).collect();
-                Some(seq(vec![self.other_key(&names), value]))
+                Some(seq(vec![key, value]))
             }
         } else {
             None
@@ -1927,6 +1928,7 @@ impl<'a> Compiler<'a> {
         schemas: &[(String, Value)],
         names: &[&str],
         additional: &Value,
+        key_names: &property_names::KeyNames,
         pointer: &str,
     ) -> Result<Option<Expr>> {
         let unmatched = additional != &Value::Bool(false);
@@ -1960,16 +1962,21 @@ impl<'a> Compiler<'a> {
             let key = match class.patterns.as_slice() {
                 // One pattern alone is its own regex, which can join a lexeme.
                 [only] if keys.len() == 1 && names.is_empty() && !unmatched => {
-                    Expr::Regex(format!("\"{}\"{}", keys.regex(*only), self.colon))
+                    let key = Expr::Regex(format!("\"{}\"{}", keys.regex(*only), self.colon));
+                    self.restrict_key(key, key_names, true, pointer)?
                 }
                 _ => {
                     let label = format!("{pointer} keys matching {:?}", class.patterns);
-                    seq(vec![
-                        Expr::Automaton(DfaTerminal::new(label, class.dfa)),
-                        colon.clone(),
-                    ])
+                    let key = Expr::Automaton(DfaTerminal::new(label, class.dfa));
+                    match self.restrict_key(key, key_names, false, pointer)? {
+                        Expr::Nothing => Expr::Nothing,
+                        key => seq(vec![key, colon.clone()]),
+                    }
                 }
             };
+            if key == Expr::Nothing {
+                continue;
+            }
             alternatives.push(seq(vec![key, value]));
         }
         Ok(match alt(alternatives) {
