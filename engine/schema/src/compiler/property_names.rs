@@ -86,7 +86,10 @@ impl Compiler<'_> {
             Ok::<_, rein_core::automaton::CompileError>((quoted, with_colon))
         });
         match built {
-            Some(Ok((quoted, with_colon))) => Ok(KeyNames::Only { quoted, with_colon }),
+            Some(Ok((quoted, with_colon))) => Ok(KeyNames::Only {
+                quoted: Box::new(quoted),
+                with_colon: Box::new(with_colon),
+            }),
             Some(Err(problem)) => Err(error(
                 SchemaErrorKind::Limit,
                 &at,
@@ -132,7 +135,7 @@ impl Compiler<'_> {
                 "rein cannot restrict these keys",
             ));
         };
-        match ProductConfig::new().build(&[&key_dfa, allowed], &[]) {
+        match ProductConfig::new().build(&[&key_dfa, &**allowed], &[]) {
             Ok(dfa) => Ok(Expr::Automaton(DfaTerminal::new(
                 format!("{pointer} keys by propertyNames"),
                 dfa,
