@@ -25,8 +25,8 @@ pub(super) enum KeyNames {
     /// Keys the automaton accepts (over the quoted key), and the same
     /// followed by the colon between key and value.
     Only {
-        quoted: ByteDfa,
-        with_colon: ByteDfa,
+        quoted: Box<ByteDfa>,
+        with_colon: Box<ByteDfa>,
     },
 }
 
