@@ -100,6 +100,20 @@ pub fn merge(
                 contradiction = true;
                 left.clone()
             }
+            // Multiples of both integers are the multiples of their least
+            // common multiple.
+            "multipleOf"
+                if left.as_u64().is_some_and(|l| l > 0)
+                    && right.as_u64().is_some_and(|r| r > 0) =>
+            {
+                let (l, r) = (left.as_u64().unwrap_or(1), right.as_u64().unwrap_or(1));
+                match (l / gcd(l, r)).checked_mul(r) {
+                    Some(lcm) => Value::from(lcm),
+                    None => {
+                        return Err(conflict(key, "the least common multiple overflows 64 bits"))
+                    }
+                }
+            }
             "properties" => Value::Object(merge_schema_maps(left, right)),
             "items" if left.is_object() || left.is_boolean() => all_of(left, right),
             "additionalProperties" | "propertyNames" | "not" => {
@@ -340,6 +354,14 @@ pub fn all_of(a: &Value, b: &Value) -> Value {
             "allOf".to_string(),
             Value::Array(vec![a.clone(), b.clone()]),
         )])),
+    }
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
     }
 }
 

@@ -159,6 +159,10 @@ impl<'r> Negator<'r> {
         }
         let draft4 = self.draft == Draft::Draft4;
         for (keyword, value) in object {
+            // Keywords of a later draft assert nothing in this one.
+            if !self.draft.defines(keyword) {
+                continue;
+            }
             match keyword.as_str() {
                 "$ref" | "then" | "else" | "nullable" => {}
                 "type" => {
@@ -259,7 +263,60 @@ impl<'r> Negator<'r> {
                     branches.push(json!({ "type": "string", NOT_PATTERNS: [pattern] }));
                 }
                 "uniqueItems" if value == &Value::Bool(false) => {}
+                "contains" => {
+                    // No item matches (at least one must, by default).
+                    let least = match object.get("minContains") {
+                        Some(n) if self.draft >= Draft::Draft201909 => count("minContains", n)?,
+                        _ => 1,
+                    };
+                    let bounded_above =
+                        object.contains_key("maxContains") && self.draft >= Draft::Draft201909;
+                    if bounded_above || least > 1 {
+                        return Err(refuse(
+                            "contains",
+                            "rein cannot enforce `not` of `contains` with `minContains` above 1 \
+                             or `maxContains`",
+                        ));
+                    }
+                    if least == 1 {
+                        branches.push(json!({"type": "array", "items": {"not": value}}));
+                    }
+                }
+                // Read with `contains`; alone they assert nothing.
+                "minContains" | "maxContains" => {}
+                "prefixItems" | "items"
+                    if value.is_array()
+                        && (keyword == "prefixItems") == (self.draft >= Draft::Draft202012) =>
+                {
+                    // Some item of the tuple fails its schema.
+                    for (index, item) in array(keyword, value)?.iter().enumerate() {
+                        let negated = self.negate_at(item, depth + 1)?;
+                        if negated == Value::Bool(false) {
+                            continue;
+                        }
+                        let mut tuple = vec![Value::Bool(true); index];
+                        tuple.push(negated);
+                        branches.push(json!({
+                            "type": "array", "minItems": index + 1, keyword: tuple,
+                        }));
+                    }
+                }
+                "items"
+                    if !object.contains_key("prefixItems")
+                        && !value.is_array()
+                        && self.draft.defines("contains") =>
+                {
+                    // Some item fails `items`.
+                    let negated = self.negate_at(value, depth + 1)?;
+                    if negated != Value::Bool(false) {
+                        branches.push(json!({"type": "array", "contains": negated}));
+                    }
+                }
                 "not" => branches.push(value.clone()),
+                // Not a non-integer: an integer.
+                NOT_INTEGER if value == &Value::Bool(true) => {
+                    branches.push(json!({"type": "integer"}));
+                }
                 "anyOf" => {
                     let parts = array(keyword, value)?
                         .iter()
@@ -328,9 +385,6 @@ impl<'r> Negator<'r> {
                     }
                 }
                 "uniqueItems"
-                | "contains"
-                | "minContains"
-                | "maxContains"
                 | "multipleOf"
                 | "format"
                 | "propertyNames"

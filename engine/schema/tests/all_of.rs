@@ -99,3 +99,11 @@ fn conditions_in_separate_parts_do_not_combine() {
         &[json!(-100), json!(3), json!(0), json!(-5), json!("x")],
     );
 }
+
+#[test]
+fn integer_multiples_of_two_parts_are_multiples_of_their_lcm() {
+    agree(
+        &json!({"allOf": [{"type": "integer", "multipleOf": 4}, {"multipleOf": 6}]}),
+        &[json!(12), json!(24), json!(8), json!(6), json!(0)],
+    );
+}

@@ -61,3 +61,25 @@ fn a_number_is_excluded_in_every_plain_spelling() {
         ],
     );
 }
+
+#[test]
+fn negated_contains_tuples_and_items() {
+    agree(
+        &json!({"type": "array", "not": {"contains": {"const": 0}}}),
+        &[json!([1, 2]), json!([]), json!([1, 0]), json!([0])],
+    );
+    agree(
+        &json!({"type": "array", "not": {"prefixItems": [{"type": "integer"}, {"type": "string"}]}}),
+        &[
+            json!([1, 2]),
+            json!(["a"]),
+            json!([1, "a", 3]),
+            json!([1]),
+            json!([]),
+        ],
+    );
+    agree(
+        &json!({"type": "array", "not": {"items": {"type": "integer"}}}),
+        &[json!([1, "a"]), json!([1, 2]), json!([]), json!([null])],
+    );
+}

@@ -195,11 +195,11 @@ fn refused(schema: Value, keyword: &str) {
 fn negations_without_a_schema_form_are_refused_by_keyword() {
     refused(json!({"not": {"uniqueItems": true}}), "uniqueItems");
     refused(
-        json!({"type": "array", "not": {"items": {"type": "string"}}}),
+        json!({"type": "array", "not": {"prefixItems": [true], "items": {"type": "string"}}}),
         "items",
     );
     refused(json!({"not": {"multipleOf": 3}}), "multipleOf");
-    refused(json!({"type": "number", "not": {"const": 1}}), "not");
+    refused(json!({"type": "number", "not": {"const": 1e300}}), "not");
     refused(
         json!({"oneOf": [{"type": "array", "uniqueItems": true}, {"type": "array", "maxItems": 3}]}),
         "oneOf",
@@ -250,5 +250,17 @@ fn enum_numbers_match_by_value() {
             json!(4),
             json!("x"),
         ],
+    );
+}
+
+#[test]
+fn negating_a_negated_integer_type_gives_the_integers_back() {
+    support::agree(
+        &json!({"not": {"not": {"not": {"type": "integer"}}}}),
+        &[json!(1.5), json!(1), json!("a"), json!(-3)],
+    );
+    support::agree(
+        &json!({"type": "number", "not": {"not": {"type": "integer"}}}),
+        &[json!(2), json!(2.5), json!(-0.5)],
     );
 }

@@ -84,3 +84,17 @@ fn items_past_every_tuple_are_unevaluated() {
         &[json!([1]), json!([1, 2]), json!([])],
     );
 }
+
+#[test]
+fn items_a_contains_schema_matches_are_evaluated() {
+    agree(
+        &json!({"type": "array", "contains": {"type": "integer"},
+            "unevaluatedItems": {"type": "string"}}),
+        &[
+            json!([1, "a", 2]),
+            json!(["a", 1, true]),
+            json!(["a", "b"]),
+            json!([3]),
+        ],
+    );
+}

@@ -42,9 +42,9 @@ struct Evaluated {
     every_property: bool,
     items: usize,
     every_item: bool,
-    /// `contains` evaluates the items it matches (2020-12): which ones
-    /// cannot be named.
-    contains: bool,
+    /// The `contains` schemas: each evaluates the items it matches
+    /// (2020-12).
+    contains: Vec<Value>,
 }
 
 impl Evaluated {
@@ -62,7 +62,11 @@ impl Evaluated {
         self.every_property |= other.every_property;
         self.items = self.items.max(other.items);
         self.every_item |= other.every_item;
-        self.contains |= other.contains;
+        for schema in &other.contains {
+            if !self.contains.contains(schema) {
+                self.contains.push(schema.clone());
+            }
+        }
     }
 
     fn evaluates_properties(&self) -> bool {
@@ -70,7 +74,7 @@ impl Evaluated {
     }
 
     fn evaluates_items(&self) -> bool {
-        self.items > 0 || self.every_item || self.contains
+        self.items > 0 || self.every_item || !self.contains.is_empty()
     }
 }
 
@@ -125,7 +129,7 @@ impl Compiler<'_> {
         let check = |extra: &Evaluated| -> Result<Value> {
             let mut evaluated = fixed.clone();
             evaluated.add(extra);
-            self.check(&evaluated, properties, items, pointer)
+            self.check(&evaluated, properties, items)
         };
         match evaluating.first() {
             None => {
@@ -165,7 +169,6 @@ impl Compiler<'_> {
         evaluated: &Evaluated,
         properties: Option<&Value>,
         items: Option<&Value>,
-        pointer: &str,
     ) -> Result<Value> {
         let mut check = Map::new();
         if let Some(rest) = properties.filter(|_| !evaluated.every_property) {
@@ -188,9 +191,15 @@ impl Compiler<'_> {
             check.insert("additionalProperties".to_string(), rest.clone());
         }
         if let Some(rest) = items.filter(|_| !evaluated.every_item) {
-            if evaluated.contains && !crate::merge::is_trivial(rest) {
-                return Err(self.refusal(pointer, false, "beside `contains`".to_string()));
-            }
+            // An item past the tuples is evaluated when a `contains`
+            // schema matches it.
+            let rest = &if evaluated.contains.is_empty() {
+                rest.clone()
+            } else {
+                let mut either = evaluated.contains.clone();
+                either.push(rest.clone());
+                json!({ "anyOf": either })
+            };
             let tuple = Value::Array(vec![Value::Bool(true); evaluated.items]);
             if evaluated.items == 0 {
                 check.insert("items".to_string(), rest.clone());
@@ -284,7 +293,9 @@ impl Compiler<'_> {
             (_, None) => {}
         }
         out.every_item |= defined(ITEMS);
-        out.contains |= modern && defined("contains");
+        if let (true, Some(contains)) = (modern && defined("contains"), object.get("contains")) {
+            out.contains.push(contains.clone());
+        }
         if let Some(Value::Array(parts)) = object.get("allOf") {
             for part in parts {
                 if let Value::Object(part) = part {
