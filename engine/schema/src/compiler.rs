@@ -2256,24 +2256,33 @@ impl<'a> Compiler<'a> {
             .first()
             .cloned()
             .unwrap_or_else(|| rest.clone());
-        let non_empty = if max == Some(0) {
+        let items = if max == Some(0) {
             Expr::Nothing
         } else {
-            seq(vec![
-                self.punct(false, "[", true),
-                first,
-                tail,
-                self.punct(true, "]", false),
-            ])
+            seq(vec![first, tail])
         };
-        Ok(alt(vec![
-            if min == 0 {
+        Ok(self.bracketed_items(min == 0, items))
+    }
+
+    /// An array: `[]` when `may_be_empty`, or `[`, `items` (one or more
+    /// items with their commas), `]`.
+    fn bracketed_items(&self, may_be_empty: bool, items: Expr) -> Expr {
+        let non_empty = match items {
+            Expr::Nothing => Expr::Nothing,
+            items => seq(vec![
+                self.punct(false, "[", true),
+                items,
+                self.punct(true, "]", false),
+            ]),
+        };
+        alt(vec![
+            if may_be_empty {
                 self.punct(false, "[", false).then_close(self, "]")
             } else {
                 Expr::Nothing
             },
             non_empty,
-        ]))
+        ])
     }
 
     // References and merging --------------------------------------------

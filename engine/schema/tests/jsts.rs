@@ -26,6 +26,8 @@
 //! instances judged right than `.ci/jsts/baseline.json` records for a
 //! draft. `REIN_JSTS_LIST=1` prints every instance judged wrong.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -33,31 +35,6 @@ use std::sync::{Arc, Mutex};
 use rein_core::{Constraint, TokenId, TokenMask};
 use rein_schema::{compile, python_dumps, Draft, Options, PropertyOrder, SchemaErrorKind};
 use serde_json::Value;
-
-fn repository() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn shared() -> PathBuf {
-    match std::env::var_os("REIN_SHARED") {
-        Some(dir) => PathBuf::from(dir),
-        None => repository().join("../shared"),
-    }
-}
-
-fn tokenizer_path() -> PathBuf {
-    let assets = match std::env::var_os("REIN_ASSETS") {
-        Some(dir) => PathBuf::from(dir),
-        None => repository().join(".cache/assets"),
-    };
-    let path = assets.join("tokenizers/llama3/tokenizer.json");
-    assert!(
-        path.exists(),
-        "{} is missing: run scripts/fetch-assets first",
-        path.display()
-    );
-    path
-}
 
 const DRAFTS: [(&str, Draft); 5] = [
     ("draft4", Draft::Draft4),
@@ -175,7 +152,7 @@ fn suite_files(folder: &Path) -> Vec<PathBuf> {
 }
 
 fn baseline() -> BTreeMap<String, usize> {
-    let path = repository().join(".ci/jsts/baseline.json");
+    let path = support::repository().join(".ci/jsts/baseline.json");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let value: Value = serde_json::from_str(&text).expect("the baseline is JSON");
@@ -189,9 +166,9 @@ fn baseline() -> BTreeMap<String, usize> {
 
 #[test]
 fn json_schema_test_suite_ratchet() {
-    let tests = shared().join("jsts/tests");
+    let tests = support::shared().join("jsts/tests");
     assert!(tests.is_dir(), "{} is missing", tests.display());
-    let tokenizer = rein_tokenizer::Tokenizer::from_path(tokenizer_path()).unwrap();
+    let tokenizer = support::llama3_tokenizer();
     let vocabulary = tokenizer.vocabulary().clone();
     let mut mask = TokenMask::new(vocabulary.len());
     let list = std::env::var_os("REIN_JSTS_LIST").is_some();

@@ -5,39 +5,15 @@
 //! `.ci/maskbench/baseline.txt` records, and on any valid instance rein
 //! accepts that the `jsonschema` crate rejects.
 
-use std::path::PathBuf;
+mod support;
+
 use std::time::Duration;
 
 use rein_schema::maskbench::{run_file, BenchFile, RunOptions, Summary, Verdict};
 use rein_schema::{compile, python_dumps, Options, Validator};
 
-fn repository() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn shared() -> PathBuf {
-    match std::env::var_os("REIN_SHARED") {
-        Some(dir) => PathBuf::from(dir),
-        None => repository().join("../shared"),
-    }
-}
-
-fn tokenizer_path() -> PathBuf {
-    let assets = match std::env::var_os("REIN_ASSETS") {
-        Some(dir) => PathBuf::from(dir),
-        None => repository().join(".cache/assets"),
-    };
-    let path = assets.join("tokenizers/llama3/tokenizer.json");
-    assert!(
-        path.exists(),
-        "{} is missing: run scripts/fetch-assets first",
-        path.display()
-    );
-    path
-}
-
 fn subset() -> Vec<String> {
-    let list = repository().join(".ci/maskbench/subset.txt");
+    let list = support::repository().join(".ci/maskbench/subset.txt");
     std::fs::read_to_string(&list)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", list.display()))
         .lines()
@@ -47,7 +23,7 @@ fn subset() -> Vec<String> {
 }
 
 fn baseline() -> usize {
-    let path = repository().join(".ci/maskbench/baseline.txt");
+    let path = support::repository().join(".ci/maskbench/baseline.txt");
     std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
         .lines()
@@ -58,9 +34,9 @@ fn baseline() -> usize {
 
 #[test]
 fn subset_ratchet_and_accepted_instances_validate() {
-    let data = shared().join("maskbench");
+    let data = support::shared().join("maskbench");
     assert!(data.is_dir(), "{} is missing", data.display());
-    let tokenizer = rein_tokenizer::Tokenizer::from_path(tokenizer_path()).unwrap();
+    let tokenizer = support::llama3_tokenizer();
     let vocabulary = tokenizer.vocabulary().clone();
     let encode = |text: &str| tokenizer.encode(text).map_err(|e| e.to_string());
     let options = RunOptions {

@@ -14,7 +14,7 @@
 use rein_core::grammar::Expr;
 use serde_json::{json, Map, Value};
 
-use super::{alt, child, error, seq, Close, Compiler, Result};
+use super::{alt, child, error, seq, Compiler, Result};
 use crate::error::SchemaErrorKind;
 
 impl Compiler<'_> {
@@ -100,18 +100,6 @@ impl Compiler<'_> {
                 high => alt(vec![none, counted(0, high.map(|m| m - 1))]),
             }
         };
-        let non_empty = seq(vec![
-            self.punct(false, "[", true),
-            body,
-            self.punct(true, "]", false),
-        ]);
-        Ok(alt(vec![
-            if least == 0 {
-                self.punct(false, "[", false).then_close(self, "]")
-            } else {
-                Expr::Nothing
-            },
-            non_empty,
-        ]))
+        Ok(self.bracketed_items(least == 0, body))
     }
 }
