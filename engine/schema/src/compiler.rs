@@ -14,6 +14,7 @@ mod any_order;
 mod contains;
 mod property_names;
 mod unevaluated;
+mod unique;
 
 use std::collections::HashMap;
 
@@ -761,19 +762,6 @@ impl<'a> Compiler<'a> {
         }
         if let Some(not) = object.get("not") {
             self.apply_not(not, &mut types, pointer)?;
-        }
-        if object.get("uniqueItems") == Some(&Value::Bool(true))
-            && types.iter().any(|t| t == "array")
-            && object
-                .get("maxItems")
-                .and_then(Value::as_u64)
-                .is_none_or(|max| max > 1)
-        {
-            self.unsupported(
-                pointer,
-                "uniqueItems",
-                "rein cannot enforce unique array items",
-            )?;
         }
         let exclusions = Exclusions::of(object, pointer)?;
         if let Some(values) = object
@@ -2190,6 +2178,16 @@ impl<'a> Compiler<'a> {
                 "maxItems",
                 format!("more than {} items", self.limits.repeat),
             ));
+        }
+        if object.get("uniqueItems") == Some(&Value::Bool(true)) && max.is_none_or(|max| max > 1) {
+            if let Some(unique) = self.unique_array(object, min, max)? {
+                return Ok(unique);
+            }
+            self.unsupported(
+                pointer,
+                "uniqueItems",
+                "rein cannot enforce unique array items (only items from a finite set of values)",
+            )?;
         }
         if object.contains_key("contains") {
             return self.array_with_contains(object, pointer);

@@ -83,3 +83,28 @@ fn negated_contains_tuples_and_items() {
         &[json!([1, "a"]), json!([1, 2]), json!([]), json!([null])],
     );
 }
+
+#[test]
+fn unique_items_from_a_finite_set() {
+    agree(
+        &json!({"type": "array", "uniqueItems": true, "items": {"enum": [1, "a", true, 1.0]}}),
+        &[
+            json!([1, "a"]),
+            json!(["a", true, 1]),
+            json!([1, 1]),
+            json!([1, 1.0]),
+            json!(["a", "a"]),
+            json!([]),
+            json!([2]),
+        ],
+    );
+    agree(
+        &json!({"type": "array", "uniqueItems": true, "items": {"type": "boolean"}, "minItems": 2}),
+        &[
+            json!([true, false]),
+            json!([false, true]),
+            json!([true, true]),
+            json!([true]),
+        ],
+    );
+}

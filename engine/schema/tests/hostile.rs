@@ -100,7 +100,7 @@ fn unenforceable_keywords_name_keyword_and_pointer() {
     assert_eq!(error.kind(), SchemaErrorKind::Unsupported);
     assert_eq!(
         error.to_string(),
-        "#/properties/tags/uniqueItems: rein cannot enforce unique array items"
+        "#/properties/tags/uniqueItems: rein cannot enforce unique array items (only items from a finite set of values)"
     );
     let lenient = Options {
         lenient: true,

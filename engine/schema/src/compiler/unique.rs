@@ -1,0 +1,130 @@
+//! `uniqueItems` where the items come from a finite set of values.
+//!
+//! Distinct items from a finite set are a list in which each value appears
+//! at most once, in any order: the member-list recognizer objects use for
+//! their named members ([`MemberList`]) does exactly that, with the
+//! values as the members, commas between them, `minItems`/`maxItems` as
+//! its counts. The set is the item schema's `enum` or `const` values (or
+//! both booleans, or `null`), each kept when the `jsonschema` crate says it
+//! matches the item schema, and merged when JSON equality makes two of them
+//! one value (`1` and `1.0`). Items from an infinite language, and tuples
+//! (whose positions differ), are left to the caller to refuse.
+
+use std::sync::Arc;
+
+use rein_core::grammar::{Expr, MemberList};
+use serde_json::{Map, Value};
+
+use super::{json_equal, Compiler, Result, ALL_TYPES};
+use crate::validate::Validator;
+
+/// The most distinct values a unique array is compiled over.
+const MAX_VALUES: usize = 256;
+
+impl Compiler<'_> {
+    /// The unique arrays of `object` (its `uniqueItems` is `true`), or
+    /// `None` when its items are not from a finite set rein can list.
+    pub(super) fn unique_array(
+        &mut self,
+        object: &Map<String, Value>,
+        min: u64,
+        max: Option<u64>,
+    ) -> Result<Option<Expr>> {
+        let tuple = object.get("prefixItems").is_some_and(Value::is_array)
+            || object.get("items").is_some_and(Value::is_array)
+            || object.contains_key("contains");
+        if tuple {
+            return Ok(None);
+        }
+        let mut item = object.get("items").cloned().unwrap_or(Value::Bool(true));
+        // An item schema that is only a reference: its target.
+        for _ in 0..8 {
+            let target = match item.as_object() {
+                Some(only) if only.len() == 1 => match only.get("$ref") {
+                    Some(Value::String(reference)) => self.resolve(reference, "#").ok(),
+                    _ => None,
+                },
+                _ => None,
+            };
+            match target {
+                Some((_, target)) => item = target.clone(),
+                None => break,
+            }
+        }
+        // The values are checked against the item schema alone: a
+        // reference inside it would resolve against the wrong document.
+        if item.to_string().contains("Ref\"") || item.to_string().contains("\"$ref\"") {
+            return Ok(None);
+        }
+        let Some(candidates) = finite_values(&item) else {
+            return Ok(None);
+        };
+        let Ok(validator) = Validator::with_default_draft(&item, self.draft) else {
+            return Ok(None);
+        };
+        let mut values: Vec<Value> = Vec::new();
+        for value in candidates {
+            if validator.validate(&value).is_ok() && !values.iter().any(|v| json_equal(v, &value)) {
+                values.push(value);
+            }
+        }
+        if values.len() > MAX_VALUES {
+            return Ok(None);
+        }
+        let types: Vec<String> = ALL_TYPES.iter().map(|t| t.to_string()).collect();
+        let mut named = Vec::new();
+        for value in &values {
+            named.push((
+                self.enumeration_values(std::slice::from_ref(value), &types)?,
+                false,
+            ));
+        }
+        // No more items than distinct values.
+        let max = Some(max.map_or(values.len() as u64, |m| m.min(values.len() as u64)));
+        if max.is_some_and(|max| max < min) {
+            return Ok(Some(Expr::Nothing));
+        }
+        let list = MemberList {
+            named,
+            extra: None,
+            separator: self.comma(),
+            close: self.punct(true, "]", false),
+            min: min.max(1),
+            max,
+        };
+        let non_empty = super::seq(vec![
+            self.punct(false, "[", true),
+            Expr::AnyOrder(Arc::new(list)),
+        ]);
+        Ok(Some(super::alt(vec![
+            if min == 0 {
+                self.bracketed_items(true, Expr::Nothing)
+            } else {
+                Expr::Nothing
+            },
+            non_empty,
+        ])))
+    }
+}
+
+/// The values an item schema could take from its `enum`, `const` or a
+/// boolean/null `type`; `None` when it names no finite set.
+fn finite_values(item: &Value) -> Option<Vec<Value>> {
+    let object = item.as_object()?;
+    if let Some(constant) = object.get("const") {
+        return Some(vec![constant.clone()]);
+    }
+    if let Some(Value::Array(values)) = object.get("enum") {
+        return Some(values.clone());
+    }
+    let types = crate::merge::type_names(object.get("type")?);
+    let mut values = Vec::new();
+    for name in types {
+        match name.as_str() {
+            "boolean" => values.extend([Value::Bool(false), Value::Bool(true)]),
+            "null" => values.push(Value::Null),
+            _ => return None,
+        }
+    }
+    Some(values)
+}
