@@ -61,11 +61,7 @@ fn sound(format: &str, cases: u32) {
                 "{format}: the checker rejects {value:?}"
             );
             let text = python_dumps(&Value::String(value.clone()));
-            let mut matcher = constraint.matcher();
-            let accepted = text
-                .bytes()
-                .all(|byte| matcher.commit(u32::from(byte)).is_ok())
-                && matcher.can_end();
+            let accepted = walks_to_end(&constraint, &text);
             prop_assert!(accepted, "{format}: rein rejects its own {text}");
             Ok(())
         })
@@ -170,11 +166,7 @@ fn near_misses_rein_accepts_are_valid() {
         runner
             .run(&strategy, |value| {
                 let text = python_dumps(&Value::String(value.clone()));
-                let mut matcher = constraint.matcher();
-                let accepted = text
-                    .bytes()
-                    .all(|byte| matcher.commit(u32::from(byte)).is_ok())
-                    && matcher.can_end();
+                let accepted = walks_to_end(&constraint, &text);
                 if accepted {
                     prop_assert!(
                         checker.is_valid(&Value::String(value.clone())),
@@ -526,4 +518,12 @@ fn invalid_values_are_refused() {
 fn regex_format_is_unsupported() {
     assert_eq!(formats::regex("regex"), FormatRegex::Unsupported);
     assert_eq!(formats::regex("no-such-format"), FormatRegex::Annotation);
+}
+
+/// Whether `constraint` (over one-byte tokens) accepts the whole of `text`.
+fn walks_to_end(constraint: &rein_core::Constraint, text: &str) -> bool {
+    let mut matcher = constraint.matcher();
+    text.bytes()
+        .all(|byte| matcher.commit(u32::from(byte)).is_ok())
+        && matcher.can_end()
 }
