@@ -108,3 +108,19 @@ fn unique_items_from_a_finite_set() {
         ],
     );
 }
+
+#[test]
+fn unique_tuples_of_finite_positions() {
+    agree(
+        &json!({"prefixItems": [{"type": "boolean"}, {"type": "boolean"}], "items": false,
+            "uniqueItems": true}),
+        &[
+            json!([false, true]),
+            json!([true, true]),
+            json!([true]),
+            json!([]),
+            json!([true, false, true]),
+            json!([1]),
+        ],
+    );
+}
