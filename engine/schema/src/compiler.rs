@@ -1284,23 +1284,23 @@ impl<'a> Compiler<'a> {
                 "rein cannot restrict this value's spelling",
             ));
         };
-        let product = included.and_then(|included| {
-            let restriction = RegexConfig::new().build(regex)?;
-            ProductConfig::new().build(&[&included, &restriction], &[])
-        });
-        match product {
-            Ok(dfa) => Ok(Expr::Automaton(DfaTerminal::new(
-                format!("{pointer} restricted"),
-                dfa,
-            ))),
-            Err(problem) if problem.kind() == &CompileErrorKind::EmptyLanguage => Ok(Expr::Nothing),
-            Err(problem) => Err(error(
-                SchemaErrorKind::Limit,
-                pointer,
-                keyword,
-                format!("cannot restrict the number's spelling: {problem}"),
-            )),
-        }
+        included
+            .and_then(|included| {
+                let restriction = RegexConfig::new().build(regex)?;
+                product_terminal(
+                    &[&included, &restriction],
+                    &[],
+                    format!("{pointer} restricted"),
+                )
+            })
+            .map_err(|problem| {
+                error(
+                    SchemaErrorKind::Limit,
+                    pointer,
+                    keyword,
+                    format!("cannot restrict the number's spelling: {problem}"),
+                )
+            })
     }
 
     /// `expr` (a regular terminal) without the strings `excluded` match.
@@ -1338,12 +1338,9 @@ impl<'a> Compiler<'a> {
             .map(|pattern| build(pattern))
             .collect::<Result<Vec<_>>>()?;
         let excluded: Vec<&ByteDfa> = excluded.iter().collect();
-        match ProductConfig::new().build(&[&included], &excluded) {
-            Ok(dfa) => Ok(Expr::Automaton(DfaTerminal::new(
-                format!("{pointer} without excluded values"),
-                dfa,
-            ))),
-            Err(problem) if problem.kind() == &CompileErrorKind::EmptyLanguage => Ok(Expr::Nothing),
+        let label = format!("{pointer} without excluded values");
+        match product_terminal(&[&included], &excluded, label) {
+            Ok(terminal) => Ok(terminal),
             Err(problem) => {
                 self.unsupported(pointer, "not", format!("cannot exclude values: {problem}"))?;
                 Ok(expr)
@@ -2558,6 +2555,20 @@ fn terminal_dfa(expr: &Expr) -> Option<std::result::Result<ByteDfa, CompileError
         Expr::Literal(text) => Some(RegexConfig::new().build(&regex_syntax::escape(text))),
         Expr::Automaton(terminal) => Some(Ok(terminal.dfa().clone())),
         _ => None,
+    }
+}
+
+/// The product automaton of `included` minus `excluded` as one terminal,
+/// or `Nothing` when its language is empty.
+fn product_terminal(
+    included: &[&ByteDfa],
+    excluded: &[&ByteDfa],
+    label: String,
+) -> std::result::Result<Expr, CompileError> {
+    match ProductConfig::new().build(included, excluded) {
+        Ok(dfa) => Ok(Expr::Automaton(DfaTerminal::new(label, dfa))),
+        Err(problem) if problem.kind() == &CompileErrorKind::EmptyLanguage => Ok(Expr::Nothing),
+        Err(problem) => Err(problem),
     }
 }
 

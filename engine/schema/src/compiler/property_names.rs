@@ -7,12 +7,12 @@
 //! A keys' schema that is not one terminal (a `$ref` cycle, alternatives of
 //! several terminals) is refused.
 
-use rein_core::automaton::{CompileErrorKind, ProductConfig, RegexConfig};
-use rein_core::grammar::{DfaTerminal, Expr};
+use rein_core::automaton::{ProductConfig, RegexConfig};
+use rein_core::grammar::Expr;
 use rein_core::ByteDfa;
 use serde_json::{json, Map, Value};
 
-use super::{child, error, terminal_dfa, Compiler, Result};
+use super::{child, error, product_terminal, terminal_dfa, Compiler, Result};
 use crate::error::SchemaErrorKind;
 use crate::json_text::encode_string;
 
@@ -135,18 +135,14 @@ impl Compiler<'_> {
                 "rein cannot restrict these keys",
             ));
         };
-        match ProductConfig::new().build(&[&key_dfa, &**allowed], &[]) {
-            Ok(dfa) => Ok(Expr::Automaton(DfaTerminal::new(
-                format!("{pointer} keys by propertyNames"),
-                dfa,
-            ))),
-            Err(problem) if problem.kind() == &CompileErrorKind::EmptyLanguage => Ok(Expr::Nothing),
-            Err(problem) => Err(error(
+        let label = format!("{pointer} keys by propertyNames");
+        product_terminal(&[&key_dfa, &**allowed], &[], label).map_err(|problem| {
+            error(
                 SchemaErrorKind::Limit,
                 pointer,
                 "propertyNames",
                 format!("cannot restrict the keys: {problem}"),
-            )),
-        }
+            )
+        })
     }
 }

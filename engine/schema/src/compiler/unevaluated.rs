@@ -100,22 +100,22 @@ impl Compiler<'_> {
         let mut fixed = Evaluated::default();
         let mut conditionals = Vec::new();
         self.collect(&out, &mut fixed, &mut Vec::new(), &mut conditionals);
-        for (keyword, schemas) in &conditionals {
-            let dependent = matches!(*keyword, "dependentSchemas" | "dependencies");
-            if dependent && schemas.iter().any(|s| self.evaluates(s)) {
-                return Err(self.refusal(
-                    pointer,
-                    properties.is_some(),
-                    format!("beside `{keyword}` that evaluates members"),
-                ));
-            }
-        }
         // The conditional applicators (here or in parts that must succeed)
         // whose outcomes evaluate members.
         let evaluating: Vec<&(&str, Vec<Value>)> = conditionals
             .iter()
             .filter(|(_, schemas)| schemas.iter().any(|s| self.evaluates(s)))
             .collect();
+        if let Some((keyword, _)) = evaluating
+            .iter()
+            .find(|(keyword, _)| matches!(*keyword, "dependentSchemas" | "dependencies"))
+        {
+            return Err(self.refusal(
+                pointer,
+                properties.is_some(),
+                format!("beside `{keyword}` that evaluates members"),
+            ));
+        }
         if evaluating.len() > 1 {
             return Err(self.refusal(
                 pointer,
@@ -126,15 +126,14 @@ impl Compiler<'_> {
                 ),
             ));
         }
-        let check = |extra: &Evaluated| -> Result<Value> {
+        let check = |extra: &Evaluated| -> Value {
             let mut evaluated = fixed.clone();
             evaluated.add(extra);
             self.check(&evaluated, properties, items)
         };
         match evaluating.first() {
             None => {
-                let part = check(&Evaluated::default())?;
-                apply(&mut out, part);
+                apply(&mut out, check(&Evaluated::default()));
             }
             Some(("if", schemas)) => {
                 // `schemas` is [if, then?, else?] with `true` for a missing one.
@@ -144,7 +143,7 @@ impl Compiler<'_> {
                 let otherwise = self.evaluated_by(&schemas[2]);
                 push_part(
                     &mut out,
-                    json!({"if": schemas[0], "then": check(&then)?, "else": check(&otherwise)?}),
+                    json!({"if": schemas[0], "then": check(&then), "else": check(&otherwise)}),
                 );
             }
             Some((_, branches)) => {
@@ -152,7 +151,7 @@ impl Compiler<'_> {
                 // evaluations join the check.
                 let mut checked = Vec::new();
                 for branch in branches {
-                    let part = check(&self.evaluated_by(branch))?;
+                    let part = check(&self.evaluated_by(branch));
                     checked.push(json!({"allOf": [branch, part]}));
                 }
                 push_part(&mut out, json!({"anyOf": checked}));
@@ -169,7 +168,7 @@ impl Compiler<'_> {
         evaluated: &Evaluated,
         properties: Option<&Value>,
         items: Option<&Value>,
-    ) -> Result<Value> {
+    ) -> Value {
         let mut check = Map::new();
         if let Some(rest) = properties.filter(|_| !evaluated.every_property) {
             let named: Map<String, Value> = evaluated
@@ -211,7 +210,7 @@ impl Compiler<'_> {
                 check.insert("additionalItems".to_string(), rest.clone());
             }
         }
-        Ok(Value::Object(check))
+        Value::Object(check)
     }
 
     fn refusal(&self, pointer: &str, properties: bool, why: String) -> crate::SchemaError {

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use rein_core::grammar::{Expr, MemberList};
 use serde_json::{Map, Value};
 
-use super::{json_equal, Compiler, Result, ALL_TYPES};
+use super::{json_equal, Compiler, Result};
 use crate::draft::Draft;
 use crate::validate::Validator;
 
@@ -27,7 +27,7 @@ impl Compiler<'_> {
     /// The unique arrays of `object` (its `uniqueItems` is `true`), or
     /// `None` when its items are not from a finite set rein can list.
     pub(super) fn unique_array(
-        &mut self,
+        &self,
         object: &Map<String, Value>,
         min: u64,
         max: Option<u64>,
@@ -47,17 +47,13 @@ impl Compiler<'_> {
         let Some(values) = self.finite_item_values(&item) else {
             return Ok(None);
         };
-        let types: Vec<String> = ALL_TYPES.iter().map(|t| t.to_string()).collect();
-        let mut named = Vec::new();
-        for value in &values {
-            named.push((
-                self.enumeration_values(std::slice::from_ref(value), &types)?,
-                false,
-            ));
-        }
+        let named = values
+            .iter()
+            .map(|value| (self.literal_value(value), false))
+            .collect();
         // No more items than distinct values.
-        let max = Some(max.map_or(values.len() as u64, |m| m.min(values.len() as u64)));
-        if max.is_some_and(|max| max < min) {
+        let most = max.map_or(values.len() as u64, |m| m.min(values.len() as u64));
+        if most < min {
             return Ok(Some(Expr::Nothing));
         }
         let list = MemberList {
@@ -66,7 +62,7 @@ impl Compiler<'_> {
             separator: self.comma(),
             close: self.punct(true, "]", false),
             min: min.max(1),
-            max,
+            max: Some(most),
         };
         let non_empty = super::seq(vec![
             self.punct(false, "[", true),
