@@ -31,6 +31,12 @@ use crate::negate::{self, Negator, Refusal};
 use crate::validate::Validator;
 use crate::{formats, keys, lengths, numbers, pattern, Options, Whitespace};
 
+/// Strings counted up to this many characters stay a regex terminal, which
+/// is memoized process-wide and may join a lexeme; longer counts are
+/// written out by [`lengths::counted`], far faster than determinizing
+/// `(?:char){0,n}` (half a second at 8,192).
+const COUNTED_FROM: u64 = 32;
+
 /// Standard assertion keywords; any of these that rein does not handle is
 /// an error (or ignored, when lenient). Anything else is an extension.
 pub(crate) const ASSERTIONS: &[&str] = &[
@@ -1172,7 +1178,7 @@ impl<'a> Compiler<'a> {
             }
         }
         match contents.as_slice() {
-            [] if excluded.is_empty() => {
+            [] if excluded.is_empty() && max.unwrap_or(min) < COUNTED_FROM => {
                 return Ok(Expr::Regex(format!("\"(?:{CHAR_UNIT}{lengths})\"")))
             }
             [(content, _)] if !has_lengths && excluded.is_empty() => {

@@ -25,6 +25,7 @@ mod explore;
 mod labels;
 mod product;
 mod regex;
+mod repeat;
 mod substrings;
 
 use std::collections::VecDeque;
@@ -33,6 +34,7 @@ pub(crate) use compose::{combine, Combine};
 pub use error::{CompileError, CompileErrorKind};
 pub use product::ProductConfig;
 pub use regex::RegexConfig;
+pub use repeat::RepeatConfig;
 
 /// A byte DFA where every non-dead state can reach acceptance.
 #[derive(Clone)]
