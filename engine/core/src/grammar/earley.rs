@@ -538,6 +538,46 @@ mod tests {
     }
 
     #[test]
+    fn a_text_token_occupies_one_position_per_byte_whichever_path_matched() {
+        let g = cfg("root ::= \"ab\" \"c\" | !<[5]> \"!\"");
+        let negation = |terminal: &Terminal| matches!(terminal, Terminal::TokenExcept(_));
+        let nothing = |_: &Terminal| false;
+        let mut chart = Chart::new(&g).unwrap();
+        // Only the negation matches `xyz`: the sets inside it are empty.
+        chart.scan_text_token(&g, b"xyz", negation).unwrap();
+        assert_eq!(chart.len(), 3);
+        assert!(chart.set(1).unwrap().is_empty() && chart.set(2).unwrap().is_empty());
+        chart.scan_text_token(&g, b"!", nothing).unwrap();
+        assert!(chart.accepts(&g));
+        chart.truncate(0);
+        // The byte path follows `axy` one byte, then only the negation.
+        chart.scan_text_token(&g, b"axy", negation).unwrap();
+        assert_eq!(chart.len(), 3);
+        assert!(!chart.set(1).unwrap().is_empty() && chart.set(2).unwrap().is_empty());
+        chart.truncate(0);
+        // Both paths match `ab`: the last set has both continuations.
+        chart.scan_text_token(&g, b"ab", negation).unwrap();
+        assert_eq!(chart.len(), 2);
+        assert!(!chart.set(1).unwrap().is_empty(), "the byte path's set");
+        let mut after_c = chart.clone();
+        after_c.scan_text_token(&g, b"c", nothing).unwrap();
+        assert!(after_c.accepts(&g));
+        chart.scan_text_token(&g, b"!", nothing).unwrap();
+        assert!(chart.accepts(&g));
+        // Neither path: refused, the chart as it was.
+        chart.truncate(0);
+        assert_eq!(
+            chart.scan_text_token(&g, b"axy", nothing),
+            Err(StepError::Rejected)
+        );
+        assert_eq!(chart.len(), 0);
+        // Whole-token terminals are not bytes.
+        assert_eq!(chart.scan_byte(&g, b'x'), Err(StepError::Rejected));
+        chart.scan_special(&g, negation).unwrap();
+        assert_eq!(chart.len(), 1);
+    }
+
+    #[test]
     fn rejected_bytes_leave_the_chart_alone() {
         let g = cfg("root ::= \"ab\"");
         let mut chart = Chart::new(&g).unwrap();
