@@ -47,6 +47,25 @@ impl TokenMask {
         }
     }
 
+    /// Allows every id below `count` (and below [`len`](TokenMask::len)).
+    pub(crate) fn allow_below(&mut self, count: usize) {
+        let count = count.min(self.len);
+        let (full, rest) = (count / 32, count % 32);
+        self.words[..full].fill(u32::MAX);
+        if rest > 0 {
+            self.words[full] |= (1u32 << rest) - 1;
+        }
+    }
+
+    /// Disallows `id`. Ids past [`len`](TokenMask::len) are ignored.
+    #[inline]
+    pub(crate) fn disallow(&mut self, id: TokenId) {
+        let index = id as usize;
+        if index < self.len {
+            self.words[index / 32] &= !(1 << (index % 32));
+        }
+    }
+
     /// Whether `id` is allowed.
     #[inline]
     pub fn contains(&self, id: TokenId) -> bool {

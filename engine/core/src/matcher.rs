@@ -749,6 +749,239 @@ mod tests {
         assert!(Constraint::grammar(Arc::new(v), "root ::= <[1]>").is_ok());
     }
 
+    /// Text tokens, then `<|end_think|>`, `<|other|>` (special) and
+    /// `<|eot_id|>` (special, the stop token).
+    fn thinking_vocab(texts: &[&str]) -> (Arc<Vocabulary>, [TokenId; 3]) {
+        let mut builder = Vocabulary::builder();
+        for text in texts {
+            builder.push(text.as_bytes().to_vec(), TokenKind::Text);
+        }
+        let end_think = builder.push(b"<|end_think|>".to_vec(), TokenKind::Special);
+        let other = builder.push(b"<|other|>".to_vec(), TokenKind::Special);
+        let eot = builder.push(b"<|eot_id|>".to_vec(), TokenKind::Special);
+        builder.eos_token(eot);
+        (Arc::new(builder.build().unwrap()), [end_think, other, eot])
+    }
+
+    fn id(v: &Vocabulary, text: &str) -> TokenId {
+        (0..v.len() as TokenId)
+            .find(|&id| v.token_bytes(id) == Some(text.as_bytes()))
+            .unwrap()
+    }
+
+    const THINK_TEXTS: &[&str] = &[
+        "<think>", "<", "think", ">", "a", "b", "ab", "abx", "c", "!", "answer", "ans", "wer", " ",
+        "x",
+    ];
+
+    #[test]
+    fn negated_token_allows_every_other_token() {
+        let (v, [end_think, other, eot]) = thinking_vocab(THINK_TEXTS);
+        let text_tokens: Vec<TokenId> = (0..THINK_TEXTS.len() as TokenId).collect();
+        let c = Constraint::grammar(
+            v.clone(),
+            r#"root ::= "<think>" ( !<|end_think|> )* <|end_think|> "answer""#,
+        )
+        .unwrap();
+        let mut m = c.matcher();
+        assert_eq!(allowed(&mut m), vec![id(&v, "<think>"), id(&v, "<")]);
+        m.commit(id(&v, "<think>")).unwrap();
+        // Every text token, `<|other|>`, and `<|end_think|>` through the
+        // positive terminal; never the stop token.
+        let mut inside = text_tokens.clone();
+        inside.extend([end_think, other]);
+        assert_eq!(allowed(&mut m), inside);
+        for token in [id(&v, "abx"), other, id(&v, "<think>"), id(&v, " ")] {
+            m.commit(token).unwrap();
+            assert_eq!(allowed(&mut m), inside, "after {token}");
+        }
+        assert!(!m.is_allowed(eot) && !m.can_end());
+        m.commit(end_think).unwrap();
+        assert_eq!(
+            allowed(&mut m),
+            vec![id(&v, "a"), id(&v, "answer"), id(&v, "ans")]
+        );
+        assert!(!m.is_allowed(end_think));
+        m.commit_all(&[id(&v, "ans"), id(&v, "wer")]).unwrap();
+        assert!(m.can_end());
+        assert_eq!(allowed(&mut m), vec![eot], "only the end");
+
+        // Where only the negation waits, the excluded token is refused.
+        let c = Constraint::grammar(v.clone(), r#"root ::= !<|end_think|> "x""#).unwrap();
+        let mut m = c.matcher();
+        let mut first = text_tokens.clone();
+        first.push(other);
+        assert_eq!(allowed(&mut m), first);
+        assert!(!m.is_allowed(end_think) && !m.is_allowed(eot));
+        assert!(matches!(
+            m.commit(end_think),
+            Err(MatchError::TokenNotAllowed { .. })
+        ));
+        m.commit(other).unwrap();
+        assert_eq!(allowed(&mut m), vec![id(&v, "x")]);
+    }
+
+    #[test]
+    fn negated_token_starts_and_ends_at_token_boundaries() {
+        let (v, [_, other, _]) = thinking_vocab(THINK_TEXTS);
+        let c = Constraint::grammar(v.clone(), r#"root ::= "a" !<|end_think|> "c""#).unwrap();
+        let mut m = c.matcher();
+        // `ab` would need the negation to start inside the token.
+        assert_eq!(allowed(&mut m), vec![id(&v, "a")]);
+        assert!(!m.is_allowed(id(&v, "ab")));
+        m.commit(id(&v, "a")).unwrap();
+        // `abx` is one whole token, so it is one negation, and `c` follows.
+        m.commit(id(&v, "abx")).unwrap();
+        assert_eq!(allowed(&mut m), vec![id(&v, "c")]);
+        m.rollback(1).unwrap();
+        m.commit(other).unwrap();
+        assert_eq!(allowed(&mut m), vec![id(&v, "c")]);
+        m.commit(id(&v, "c")).unwrap();
+        assert!(m.can_end());
+    }
+
+    #[test]
+    fn negation_by_id_may_exclude_a_text_token() {
+        let (v, [end_think, other, eot]) = thinking_vocab(THINK_TEXTS);
+        let a = id(&v, "a");
+        let c = Constraint::grammar(v.clone(), &format!("root ::= !<[{a}]>")).unwrap();
+        let mut m = c.matcher();
+        let expected: Vec<TokenId> = (0..v.len() as TokenId)
+            .filter(|&t| t != a && t != eot)
+            .collect();
+        assert_eq!(allowed(&mut m), expected);
+        assert!(expected.contains(&end_think) && expected.contains(&other));
+        // The byte path allows it back.
+        let c = Constraint::grammar(v.clone(), &format!("root ::= !<[{a}]> | \"a\"")).unwrap();
+        let mut m = c.matcher();
+        assert!(m.is_allowed(a));
+        assert_eq!(allowed(&mut m).len(), expected.len() + 1);
+        // Two negations admit what either admits.
+        let c = Constraint::grammar(v.clone(), r#"root ::= ( !<|end_think|> | !<|other|> ) "x""#)
+            .unwrap();
+        let mut m = c.matcher();
+        assert!(m.is_allowed(end_think) && m.is_allowed(other) && !m.is_allowed(eot));
+        let all_but_stop: Vec<TokenId> = (0..v.len() as TokenId).filter(|&t| t != eot).collect();
+        assert_eq!(allowed(&mut m), all_but_stop);
+        let c = Constraint::grammar(
+            v.clone(),
+            r#"root ::= ( !<|end_think|> | !<|end_think|> "c" ) "x""#,
+        )
+        .unwrap();
+        let mut m = c.matcher();
+        assert!(!m.is_allowed(end_think));
+        let all_but_two: Vec<TokenId> = (0..v.len() as TokenId)
+            .filter(|&t| t != eot && t != end_think)
+            .collect();
+        assert_eq!(allowed(&mut m), all_but_two);
+    }
+
+    #[test]
+    fn negated_token_merges_with_the_byte_path() {
+        let (v, [end_think, ..]) = thinking_vocab(THINK_TEXTS);
+        let c =
+            Constraint::grammar(v.clone(), r#"root ::= "ab" "c" | !<|end_think|> "!""#).unwrap();
+        let mut m = c.matcher();
+        m.commit(id(&v, "ab")).unwrap();
+        // `ab` is both the literal's bytes and one negated token.
+        assert_eq!(allowed(&mut m), vec![id(&v, "c"), id(&v, "!")]);
+        let mut fork = m.clone();
+        fork.commit(id(&v, "c")).unwrap();
+        assert!(fork.can_end());
+        m.commit(id(&v, "!")).unwrap();
+        assert!(m.can_end());
+        // The byte path dies inside `abx` (at `x`); the negation carries it.
+        let mut m = c.matcher();
+        m.commit(id(&v, "abx")).unwrap();
+        assert_eq!(allowed(&mut m), vec![id(&v, "!")]);
+        assert!(!m.is_allowed(end_think));
+    }
+
+    #[test]
+    fn commit_and_rollback_across_negated_tokens_restore_masks() {
+        let (v, [end_think, other, _]) = thinking_vocab(THINK_TEXTS);
+        let source = r#"root ::= ( "ab" "c" | !<|end_think|> "!" | "<think>" ( !<|end_think|> )* <|end_think|> )+"#;
+        let cached = Constraint::grammar(v.clone(), source).unwrap();
+        let fresh = cached.clone().with_mask_cache_bytes(0);
+        let tokens = [
+            id(&v, "abx"),
+            id(&v, "!"),
+            id(&v, "ab"),
+            id(&v, "c"),
+            id(&v, "<think>"),
+            id(&v, "abx"),
+            other,
+            id(&v, "ab"),
+            end_think,
+            id(&v, "ab"),
+            id(&v, "!"),
+        ];
+        let mut m = cached.matcher();
+        let mut masks = vec![allowed(&mut m)];
+        for &token in &tokens {
+            m.commit(token).unwrap();
+            let mask = allowed(&mut m);
+            let mut replay = fresh.matcher();
+            replay.commit_all(&tokens[..masks.len()]).unwrap();
+            assert_eq!(mask, allowed(&mut replay), "cached vs fresh after {token}");
+            masks.push(mask);
+        }
+        for back in [1, 3, 2, 4, 1] {
+            m.rollback(back).unwrap();
+            assert_eq!(allowed(&mut m), masks[m.committed()], "back {back}");
+            let count = m.committed();
+            m.commit_all(&tokens[count..count + back]).unwrap();
+            assert_eq!(allowed(&mut m), masks[m.committed()]);
+        }
+        m.reset();
+        assert_eq!(allowed(&mut m), masks[0]);
+    }
+
+    #[test]
+    fn forced_continuation_stops_before_a_negation() {
+        let (v, _) = thinking_vocab(THINK_TEXTS);
+        let c =
+            Constraint::grammar(v.clone(), r#"root ::= "<think>" !<|end_think|>* "x""#).unwrap();
+        let mut m = c.matcher();
+        let forced = m.forced();
+        assert_eq!(forced.bytes, b"<think>");
+        assert!(!forced.then_end);
+        m.commit(id(&v, "<think>")).unwrap();
+        assert!(m.forced().bytes.is_empty());
+        assert_eq!(m.shortest_completion(), Some(b"x".to_vec()));
+        let c = Constraint::grammar(v.clone(), r#"root ::= "ab" !<[0]>"#).unwrap();
+        let mut m = c.matcher();
+        m.commit(id(&v, "ab")).unwrap();
+        let forced = m.forced();
+        assert!(forced.bytes.is_empty() && !forced.then_end);
+        assert_eq!(
+            m.shortest_completion(),
+            None,
+            "a whole token is no byte string"
+        );
+        assert_eq!(m.completion_tokens(), None);
+    }
+
+    #[test]
+    fn negations_name_tokens_the_vocabulary_has() {
+        let (v, _) = thinking_vocab(THINK_TEXTS);
+        let cases = [
+            ("root ::= !<|pad|>", "!<|pad|>"),
+            ("root ::= !<[999]>", "!<[999]>"),
+        ];
+        for (source, name) in cases {
+            let error = Constraint::grammar(v.clone(), source)
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains(name), "{source}: {error}");
+        }
+        let error = Constraint::grammar(v.clone(), "root ::= \"a\" !\"b\"")
+            .unwrap_err()
+            .to_string();
+        assert!(error.starts_with("1:14: `!` must be followed"), "{error}");
+        assert!(Constraint::grammar(v.clone(), "root ::= !<|other|> !<[0]> !<|eot_id|>").is_ok());
+    }
+
     #[test]
     fn constraints_are_send_and_sync() {
         fn check<T: Send + Sync>() {}

@@ -3,12 +3,13 @@
 //!
 //! llguidance splits a grammar into lexemes (upper-case terminals, matched
 //! by its lexer) and parser rules. To give it its best case, every rule
-//! that is regular — no special token, no recursion through it — is printed
-//! as a terminal, and the rest as parser rules; literals, classes and
-//! regexes are printed as `/regex/` with every non-alphanumeric character
-//! escaped as `\x{HHHH}`, so no Lark or regex quoting rule can change the
-//! language. Benchmarks only: an expression Lark cannot state (an empty
-//! class) is an error.
+//! that is regular — no special token or token negation, no recursion
+//! through it — is printed as a terminal, and the rest as parser rules;
+//! literals, classes and regexes are printed as `/regex/` with every
+//! non-alphanumeric character escaped as `\x{HHHH}`, so no Lark or regex
+//! quoting rule can change the language. Benchmarks only: an expression
+//! this printer does not state (an empty class, a token negation) is an
+//! error.
 
 use anyhow::{bail, Result};
 use rein_core::grammar::{Expr, Grammar, RuleId, SpecialToken};
@@ -79,6 +80,9 @@ fn expression(expr: &Expr, name: &dyn Fn(RuleId) -> String) -> Result<String> {
         Expr::AnyOrder(_) => {
             bail!("this grammar has a member list in any order, which Lark cannot state")
         }
+        Expr::TokenExcept(_) => {
+            bail!("this grammar has a token negation (`!<|name|>`), which is not printed in Lark")
+        }
         _ => bail!("this grammar has an expression Lark cannot state (an empty class)"),
     })
 }
@@ -118,7 +122,7 @@ fn regular_rules(grammar: &Grammar) -> Vec<bool> {
     }
     fn expr_regular(grammar: &Grammar, expr: &Expr, marks: &mut Vec<Mark>) -> bool {
         match expr {
-            Expr::Special(_) | Expr::AnyOrder(_) => false,
+            Expr::Special(_) | Expr::TokenExcept(_) | Expr::AnyOrder(_) => false,
             Expr::Rule(id) => visit(grammar, id.0 as usize, marks),
             Expr::Sequence(items) | Expr::Alternation(items) => {
                 items.iter().all(|item| expr_regular(grammar, item, marks))

@@ -6,7 +6,14 @@
 //! token scans its bytes into the chart.
 //!
 //! Special-token terminals (`<|eot_id|>`, `<[128009]>`) match exactly their
-//! token and never text.
+//! token and never text. Token negations (`!<|end_think|>`, `!<[128009]>`)
+//! match any one whole token but theirs — text or special, never an
+//! end-of-sequence token, since ending is what [`GrammarAutomaton::accepts`]
+//! decides. Both are whole-token terminals: a token scan tries them once,
+//! at the token's start, beside the byte path through its bytes
+//! ([`Chart::scan_text_token`]), and a mask adds the tokens they admit to
+//! what the byte walk allows. That addition depends on the current set
+//! only, so the lexer walk and its caches never see these terminals.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -45,20 +52,39 @@ impl GrammarAutomaton {
             specials_by_name,
         };
         for terminal in &automaton.cfg.terminals {
-            if let Terminal::Special(token) = terminal {
-                let ids = automaton.special_ids(token);
-                let known = !ids.is_empty()
-                    && ids
-                        .iter()
-                        .all(|&id| (id as usize) < vocabulary.len() && vocabulary.is_special(id));
-                if !known {
-                    let root = grammar.rule(grammar.root());
-                    return Err(GrammarError::at(
-                        super::error::GrammarErrorKind::UndefinedRule,
-                        root.location,
-                        format!("the grammar names special token {token:?}, which the vocabulary has no special token for"),
-                    ));
+            let (token, negated) = match terminal {
+                Terminal::Bytes(_) => continue,
+                Terminal::Special(token) => (token, false),
+                Terminal::TokenExcept(token) => (token, true),
+            };
+            let ids = automaton.special_ids(token);
+            let in_vocabulary = |id: TokenId| (id as usize) < vocabulary.len();
+            // A negation by id may exclude a text token; every other
+            // reference must find special tokens.
+            let known = match token {
+                SpecialToken::Id(id) if negated => in_vocabulary(*id),
+                _ => {
+                    !ids.is_empty()
+                        && ids
+                            .iter()
+                            .all(|&id| in_vocabulary(id) && vocabulary.is_special(id))
                 }
+            };
+            if !known {
+                let root = grammar.rule(grammar.root());
+                let message = match (negated, token) {
+                    (false, _) => format!("the grammar names special token {token:?}, which the vocabulary has no special token for"),
+                    (true, SpecialToken::Name(_)) => format!("the grammar's token negation !{token} names a token the vocabulary has no special token for"),
+                    (true, SpecialToken::Id(_)) => format!(
+                        "the grammar's token negation !{token} names a token id outside the vocabulary of {} tokens",
+                        vocabulary.len()
+                    ),
+                };
+                return Err(GrammarError::at(
+                    super::error::GrammarErrorKind::UndefinedRule,
+                    root.location,
+                    message,
+                ));
             }
         }
         Ok(automaton)
@@ -90,31 +116,41 @@ impl GrammarAutomaton {
         }
     }
 
-    /// Scans `token`; on refusal the chart is unchanged.
+    /// Whether whole-token `terminal` matches `token`.
+    fn admits(&self, vocabulary: &Vocabulary, terminal: &Terminal, token: TokenId) -> bool {
+        match terminal {
+            Terminal::Bytes(_) => false,
+            Terminal::Special(special) => self.special_ids(special).contains(&token),
+            Terminal::TokenExcept(excluded) => {
+                (token as usize) < vocabulary.len()
+                    && !vocabulary.is_eos(token)
+                    && !self.special_ids(excluded).contains(&token)
+            }
+        }
+    }
+
+    /// Scans `token`: a special token as one position, a text token one
+    /// position per byte (see [`Chart::scan_text_token`]); on refusal the
+    /// chart is unchanged.
     pub fn scan_token(
         &self,
         chart: &mut Chart,
         vocabulary: &Vocabulary,
         token: TokenId,
     ) -> Result<(), StepError> {
+        let admits = |terminal: &Terminal| self.admits(vocabulary, terminal, token);
         if vocabulary.is_special(token) {
-            return chart.scan_special(&self.cfg, |special| {
-                self.special_ids(special).contains(&token)
-            });
+            return chart.scan_special(&self.cfg, admits);
         }
-        let before = chart.len();
-        for &byte in vocabulary.token_bytes(token).unwrap_or_default() {
-            if let Err(error) = chart.scan_byte(&self.cfg, byte) {
-                chart.truncate(before);
-                return Err(error);
-            }
-        }
-        Ok(())
+        let bytes = vocabulary.token_bytes(token).unwrap_or_default();
+        chart.scan_text_token(&self.cfg, bytes, admits)
     }
 
-    /// Allows every token that keeps the output a viable prefix (see
-    /// [`mask_walk`](super::mask_walk)); lexer results are cached in
-    /// `cache`. The chart is used as scratch and left as it was.
+    /// Allows every token that keeps the output a viable prefix: the text
+    /// tokens whose bytes the chart can scan (see
+    /// [`mask_walk`](super::mask_walk)), whose lexer results are cached in
+    /// `cache`, and every token a whole-token terminal of the current set
+    /// admits. The chart is used as scratch and left as it was.
     pub(crate) fn fill_mask(
         &self,
         chart: &mut Chart,
@@ -123,9 +159,37 @@ impl GrammarAutomaton {
         mask: &mut TokenMask,
     ) {
         fill_text_mask(&self.cfg, chart, vocabulary, cache, mask);
-        for special in chart.expected_specials(&self.cfg) {
-            for &id in self.special_ids(special) {
-                mask.allow(id);
+        // The tokens every waiting negation excludes; `None` when no
+        // negation waits.
+        let mut excluded: Option<Vec<TokenId>> = None;
+        for terminal in chart.expected_tokens(&self.cfg) {
+            if let Terminal::TokenExcept(token) = terminal {
+                let ids = self.special_ids(token);
+                match &mut excluded {
+                    None => excluded = Some(ids.to_vec()),
+                    Some(common) => common.retain(|id| ids.contains(id)),
+                }
+            }
+        }
+        if let Some(excluded) = excluded {
+            // Every token but those and the stops, keeping whatever the
+            // byte walk allowed among them.
+            let refused: Vec<TokenId> = excluded
+                .iter()
+                .chain(vocabulary.eos_tokens())
+                .copied()
+                .filter(|&id| !mask.contains(id))
+                .collect();
+            mask.allow_below(vocabulary.len());
+            for id in refused {
+                mask.disallow(id);
+            }
+        }
+        for terminal in chart.expected_tokens(&self.cfg) {
+            if let Terminal::Special(special) = terminal {
+                for &id in self.special_ids(special) {
+                    mask.allow(id);
+                }
             }
         }
     }
@@ -136,7 +200,8 @@ impl GrammarAutomaton {
         let mut chart = chart.clone();
         let mut forced = Vec::new();
         while forced.len() < limit && !self.accepts(&chart) {
-            if !chart.expected_specials(&self.cfg).is_empty() {
+            // A whole token may come next: no byte is forced.
+            if chart.expected_tokens(&self.cfg).next().is_some() {
                 break;
             }
             let mut only = None;
@@ -157,7 +222,7 @@ impl GrammarAutomaton {
             forced.push(byte);
         }
         let must_end = self.accepts(&chart)
-            && chart.expected_specials(&self.cfg).is_empty()
+            && chart.expected_tokens(&self.cfg).next().is_none()
             && (0..=255u8).all(|byte| self.refuses_byte(&mut chart, byte));
         (forced, must_end)
     }
@@ -176,7 +241,7 @@ impl GrammarAutomaton {
     /// then do the same for the item that predicted it, up to the start
     /// rule. Every item's chain is followed (each item once) and the
     /// shortest result is kept. `None` when no completion can be spelled in
-    /// bytes (the grammar needs a special token first).
+    /// bytes (the grammar needs a special token or a token negation first).
     pub fn shortest_completion(&self, chart: &Chart) -> Option<Vec<u8>> {
         let cfg = &self.cfg;
         let mut best: Option<Vec<u8>> = None;

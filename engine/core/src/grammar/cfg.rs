@@ -3,7 +3,8 @@
 //! Every IR rule becomes a nonterminal; nested alternations, sequences and
 //! repetitions get fresh nonterminals; every distinct terminal (literal,
 //! character class, regex) becomes one byte-level [`ByteDfa`], scanned byte
-//! by byte, and special tokens stay token-level terminals. Ready-made
+//! by byte, and special tokens and token negations stay token-level
+//! terminals, matched once per token. Ready-made
 //! automata ([`Expr::Automaton`]) are terminals as they are: they have no
 //! regex to print, so they never join a larger lexeme.
 //!
@@ -72,7 +73,7 @@ pub enum Symbol {
     Nonterminal(u32),
 }
 
-/// A terminal: bytes matched by a DFA, or one special token.
+/// A terminal: bytes matched by a DFA, or one whole token.
 #[derive(Clone, Debug)]
 pub enum Terminal {
     /// Bytes matched by a DFA (its start state is never accepting: empty
@@ -80,6 +81,16 @@ pub enum Terminal {
     Bytes(Box<ByteDfa>),
     /// A special token.
     Special(SpecialToken),
+    /// Any one whole token except this one (never an end-of-sequence
+    /// token).
+    TokenExcept(SpecialToken),
+}
+
+impl Terminal {
+    /// Whether the terminal matches one whole token rather than bytes.
+    pub fn is_whole_token(&self) -> bool {
+        !matches!(self, Terminal::Bytes(_))
+    }
 }
 
 /// `lhs ::= rhs`.
@@ -200,7 +211,9 @@ impl Cfg {
             .iter()
             .map(|terminal| match terminal {
                 Terminal::Bytes(dfa) => dfa.shortest_completion(dfa.start()),
-                Terminal::Special(_) => None,
+                // A whole token is no byte string: spelled in bytes, it
+                // could be cut into other tokens.
+                Terminal::Special(_) | Terminal::TokenExcept(_) => None,
             })
             .collect();
         let (shortest_production, shortest_length) = shortest_productions(
@@ -238,7 +251,7 @@ impl Cfg {
             .iter()
             .map(|terminal| match terminal {
                 Terminal::Bytes(dfa) => dfa.memory_usage(),
-                Terminal::Special(_) => 0,
+                Terminal::Special(_) | Terminal::TokenExcept(_) => 0,
             })
             .sum();
         productions + terminals
@@ -655,6 +668,7 @@ impl Builder<'_> {
             }
             Expr::Regex(_)
             | Expr::Special(_)
+            | Expr::TokenExcept(_)
             | Expr::Automaton(_)
             | Expr::Nothing
             | Expr::AnyOrder(_) => None,
@@ -724,6 +738,7 @@ impl Builder<'_> {
             }
             Expr::Regex(_)
             | Expr::Special(_)
+            | Expr::TokenExcept(_)
             | Expr::Automaton(_)
             | Expr::Nothing
             | Expr::AnyOrder(_) => return None,
@@ -903,6 +918,11 @@ impl Builder<'_> {
                 let key = format!("S{token:?}");
                 let token = token.clone();
                 self.terminal(key, |_| Ok(Terminal::Special(token)), context)
+            }
+            Expr::TokenExcept(token) => {
+                let key = format!("N{token:?}");
+                let token = token.clone();
+                self.terminal(key, |_| Ok(Terminal::TokenExcept(token)), context)
             }
             Expr::Repeat { inner, min, max } => {
                 let item = self.symbol(inner, base, context)?;

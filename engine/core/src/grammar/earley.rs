@@ -14,6 +14,14 @@
 //! tokens by pushing and popping, and committed tokens are just a prefix of
 //! the stack.
 //!
+//! Whole-token terminals — special tokens and token negations — are not
+//! bytes: they match once per token, at token boundaries only. A special
+//! token is one position of the chart; a text token is one position per
+//! byte whichever way it matched, and the items it moves over a whole-token
+//! terminal land in the set of its last byte, beside what its bytes reached
+//! ([`Chart::scan_text_token`]). A token's positions are thus fixed by the
+//! token alone, which is what rolling back by chart length relies on.
+//!
 //! This engine is the reference semantics. It is exact but does per-byte
 //! parser work; the lexer-based fast path that makes grammar masks cheap is
 //! future work and must agree with it.
@@ -21,7 +29,6 @@
 use foldhash::HashSet;
 
 use super::cfg::{Cfg, Symbol, Terminal};
-use super::ir::SpecialToken;
 use super::member_list::{MemberState, MemberStates};
 use crate::automaton::DEAD;
 
@@ -102,7 +109,8 @@ impl Chart {
         Ok(chart)
     }
 
-    /// How many bytes have been scanned.
+    /// How many positions have been scanned: one per byte of each text
+    /// token, one per special token.
     pub fn len(&self) -> usize {
         self.sets.len() - 1
     }
@@ -112,7 +120,7 @@ impl Chart {
         self.len() == 0
     }
 
-    /// The set after `scanned` bytes, if that many were scanned.
+    /// The set after `scanned` positions, if that many were scanned.
     pub fn set(&self, scanned: usize) -> Option<&EarleySet> {
         self.sets.get(scanned)
     }
@@ -124,8 +132,15 @@ impl Chart {
 
     /// Scans one byte; on error the chart is unchanged.
     pub fn scan_byte(&mut self, cfg: &Cfg, byte: u8) -> Result<(), StepError> {
-        let position = self.sets.len() as u32;
         let mut builder = SetBuilder::default();
+        self.step_byte(cfg, byte, &mut builder);
+        self.push_built(cfg, builder)
+    }
+
+    /// Adds to `builder` the current items that `byte` moves on: each one
+    /// inside (or before) a byte terminal whose DFA survives the byte, and
+    /// its advance over the terminal when the DFA accepts there.
+    fn step_byte(&self, cfg: &Cfg, byte: u8, builder: &mut SetBuilder) {
         for item in &self.last().items {
             let Some(Symbol::Terminal(terminal)) = cfg.symbol_at(item.production, item.dot) else {
                 continue;
@@ -150,9 +165,15 @@ impl Chart {
                 builder.add(advance(item));
             }
         }
+    }
+
+    /// Closes `builder`'s items into the next set and pushes it; refused
+    /// (chart unchanged) when there are none or too many.
+    fn push_built(&mut self, cfg: &Cfg, builder: SetBuilder) -> Result<(), StepError> {
         if builder.is_empty() {
             return Err(StepError::Rejected);
         }
+        let position = self.sets.len() as u32;
         let set = builder.close(cfg, &self.sets, &mut self.lists, position)?;
         self.sets.push(set);
         Ok(())
@@ -179,46 +200,100 @@ impl Chart {
         Ok(())
     }
 
-    /// Scans a special token: `matches` says whether a special terminal is
-    /// this token.
+    /// Scans a special token as one position: the current items waiting
+    /// for a whole-token terminal that `admits` it (see
+    /// [`Chart::scan_text_token`]) advance. On error the chart is
+    /// unchanged.
     pub fn scan_special(
         &mut self,
         cfg: &Cfg,
-        matches: impl Fn(&SpecialToken) -> bool,
+        admits: impl Fn(&Terminal) -> bool,
     ) -> Result<(), StepError> {
-        let position = self.sets.len() as u32;
         let mut builder = SetBuilder::default();
-        for (item, token) in self.waiting_for_specials(cfg) {
-            if matches(token) {
+        self.advance_whole_token(cfg, admits, &mut builder);
+        self.push_built(cfg, builder)
+    }
+
+    /// Scans a text token of `bytes` (never empty): one position per byte,
+    /// as [`Chart::scan_byte`] does, and in the same step the current items
+    /// waiting for a whole-token terminal that `admits` the token advance
+    /// into the set of its last byte, merged with whatever the bytes
+    /// reached there.
+    ///
+    /// The token occupies exactly `bytes.len()` positions whichever path
+    /// matched it, so the chart's length after a token depends only on the
+    /// token, and [`Chart::truncate`] to the length before it undoes it.
+    /// When only the whole-token path matches, the positions inside the
+    /// token are empty sets: every item that survives the token started
+    /// before it or at its end, so nothing ever looks inside.
+    ///
+    /// On error the chart is unchanged.
+    pub fn scan_text_token(
+        &mut self,
+        cfg: &Cfg,
+        bytes: &[u8],
+        admits: impl Fn(&Terminal) -> bool,
+    ) -> Result<(), StepError> {
+        let Some((&last, inner)) = bytes.split_last() else {
+            return Err(StepError::Rejected);
+        };
+        let before = self.len();
+        let mut builder = SetBuilder::default();
+        self.advance_whole_token(cfg, admits, &mut builder);
+        let whole = !builder.is_empty();
+        let mut bytes_alive = true;
+        for &byte in inner {
+            if bytes_alive {
+                match self.scan_byte(cfg, byte) {
+                    Ok(()) => continue,
+                    Err(StepError::Rejected) if whole => bytes_alive = false,
+                    Err(error) => {
+                        self.truncate(before);
+                        return Err(error);
+                    }
+                }
+            }
+            self.sets.push(EarleySet::default());
+        }
+        if bytes_alive {
+            self.step_byte(cfg, last, &mut builder);
+        }
+        self.push_built(cfg, builder)
+            .inspect_err(|_| self.truncate(before))
+    }
+
+    /// Adds to `builder` the current items waiting for a whole-token
+    /// terminal that `admits` the token being scanned, advanced over it.
+    fn advance_whole_token(
+        &self,
+        cfg: &Cfg,
+        admits: impl Fn(&Terminal) -> bool,
+        builder: &mut SetBuilder,
+    ) {
+        for (item, terminal) in self.waiting_for_tokens(cfg) {
+            if admits(terminal) {
                 builder.add(advance(item));
             }
         }
-        if builder.is_empty() {
-            return Err(StepError::Rejected);
-        }
-        let set = builder.close(cfg, &self.sets, &mut self.lists, position)?;
-        self.sets.push(set);
-        Ok(())
     }
 
-    /// The special terminals expected next.
-    pub fn expected_specials<'a>(&'a self, cfg: &'a Cfg) -> Vec<&'a SpecialToken> {
-        self.waiting_for_specials(cfg)
-            .map(|(_, token)| token)
-            .collect()
+    /// The whole-token terminals (special tokens and token negations) the
+    /// current items wait for, each as often as an item waits for it.
+    pub fn expected_tokens<'a>(&'a self, cfg: &'a Cfg) -> impl Iterator<Item = &'a Terminal> + 'a {
+        self.waiting_for_tokens(cfg).map(|(_, terminal)| terminal)
     }
 
-    /// The current items whose next symbol is a special-token terminal.
-    fn waiting_for_specials<'a>(
+    /// The current items whose next symbol is a whole-token terminal.
+    fn waiting_for_tokens<'a>(
         &'a self,
         cfg: &'a Cfg,
-    ) -> impl Iterator<Item = (&'a Item, &'a SpecialToken)> + 'a {
+    ) -> impl Iterator<Item = (&'a Item, &'a Terminal)> + 'a {
         self.last().items.iter().filter_map(move |item| {
             match cfg.symbol_at(item.production, item.dot)? {
-                Symbol::Terminal(terminal) => match &cfg.terminals[terminal as usize] {
-                    Terminal::Special(token) => Some((item, token)),
-                    Terminal::Bytes(_) => None,
-                },
+                Symbol::Terminal(terminal) => {
+                    let terminal = &cfg.terminals[terminal as usize];
+                    terminal.is_whole_token().then_some((item, terminal))
+                }
                 Symbol::Nonterminal(_) => None,
             }
         })
@@ -238,7 +313,8 @@ impl Chart {
         })
     }
 
-    /// Un-scans `bytes` bytes (or tokens, for special tokens).
+    /// Goes back to the chart after `scanned` positions (a text token
+    /// occupies one per byte, a special token one).
     pub fn truncate(&mut self, scanned: usize) {
         self.sets.truncate(scanned + 1);
     }
@@ -459,6 +535,46 @@ mod tests {
         assert!(Chart::recognizes(&g, text.as_bytes()));
         let text = format!("{}x{}", "(".repeat(100), ")".repeat(99));
         assert!(!Chart::recognizes(&g, text.as_bytes()));
+    }
+
+    #[test]
+    fn a_text_token_occupies_one_position_per_byte_whichever_path_matched() {
+        let g = cfg("root ::= \"ab\" \"c\" | !<[5]> \"!\"");
+        let negation = |terminal: &Terminal| matches!(terminal, Terminal::TokenExcept(_));
+        let nothing = |_: &Terminal| false;
+        let mut chart = Chart::new(&g).unwrap();
+        // Only the negation matches `xyz`: the sets inside it are empty.
+        chart.scan_text_token(&g, b"xyz", negation).unwrap();
+        assert_eq!(chart.len(), 3);
+        assert!(chart.set(1).unwrap().is_empty() && chart.set(2).unwrap().is_empty());
+        chart.scan_text_token(&g, b"!", nothing).unwrap();
+        assert!(chart.accepts(&g));
+        chart.truncate(0);
+        // The byte path follows `axy` one byte, then only the negation.
+        chart.scan_text_token(&g, b"axy", negation).unwrap();
+        assert_eq!(chart.len(), 3);
+        assert!(!chart.set(1).unwrap().is_empty() && chart.set(2).unwrap().is_empty());
+        chart.truncate(0);
+        // Both paths match `ab`: the last set has both continuations.
+        chart.scan_text_token(&g, b"ab", negation).unwrap();
+        assert_eq!(chart.len(), 2);
+        assert!(!chart.set(1).unwrap().is_empty(), "the byte path's set");
+        let mut after_c = chart.clone();
+        after_c.scan_text_token(&g, b"c", nothing).unwrap();
+        assert!(after_c.accepts(&g));
+        chart.scan_text_token(&g, b"!", nothing).unwrap();
+        assert!(chart.accepts(&g));
+        // Neither path: refused, the chart as it was.
+        chart.truncate(0);
+        assert_eq!(
+            chart.scan_text_token(&g, b"axy", nothing),
+            Err(StepError::Rejected)
+        );
+        assert_eq!(chart.len(), 0);
+        // Whole-token terminals are not bytes.
+        assert_eq!(chart.scan_byte(&g, b'x'), Err(StepError::Rejected));
+        chart.scan_special(&g, negation).unwrap();
+        assert_eq!(chart.len(), 1);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //!
 //! Rules are numbered ([`RuleId`]) and referenced by number; terminals are
 //! literals, character classes (always positive, sorted, merged), regexes,
-//! special tokens and ready-made automata ([`DfaTerminal`], for languages
+//! special tokens, token negations (one whole token but a named one) and
+//! ready-made automata ([`DfaTerminal`], for languages
 //! that compilers build by intersecting or subtracting regexes). Lowering
 //! from GBNF resolves names and checks the grammar, each error with the
 //! `line:column` of its cause; compilers that build rules directly
@@ -49,6 +50,17 @@ pub enum SpecialToken {
     Id(u32),
 }
 
+impl std::fmt::Display for SpecialToken {
+    /// As GBNF writes it: `<|eot_id|>` (the name keeps its brackets) or
+    /// `<[128009]>`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SpecialToken::Name(name) => f.write_str(name),
+            SpecialToken::Id(id) => write!(f, "<[{id}]>"),
+        }
+    }
+}
+
 /// An expression over rules and terminals.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -64,6 +76,10 @@ pub enum Expr {
     Regex(String),
     /// A special token.
     Special(SpecialToken),
+    /// Any one whole token except this one, and never an end-of-sequence
+    /// token (GBNF `!<|name|>`, `!<[id]>`). A name must be a special
+    /// token's; an id may be any token's.
+    TokenExcept(SpecialToken),
     /// Bytes matched by a ready-made automaton, as one terminal.
     Automaton(DfaTerminal),
     /// A rule.
@@ -411,9 +427,12 @@ fn check_expression(
 ) -> Result<(), (GrammarErrorKind, String)> {
     count_expression(expressions)?;
     match expression {
-        Expr::Empty | Expr::Literal(_) | Expr::Special(_) | Expr::Automaton(_) | Expr::Nothing => {
-            Ok(())
-        }
+        Expr::Empty
+        | Expr::Literal(_)
+        | Expr::Special(_)
+        | Expr::TokenExcept(_)
+        | Expr::Automaton(_)
+        | Expr::Nothing => Ok(()),
         Expr::Class(ranges) => {
             let pairs: Vec<(char, char)> = ranges.clone();
             if ranges.is_empty() || normalize_class(&pairs, false) != *ranges {
@@ -583,6 +602,10 @@ impl<'a> Lowering<'a> {
             },
             ast::Expression::SpecialName(name) => Expr::Special(SpecialToken::Name(name.clone())),
             ast::Expression::SpecialId(id) => Expr::Special(SpecialToken::Id(*id)),
+            ast::Expression::NotSpecialName(name) => {
+                Expr::TokenExcept(SpecialToken::Name(name.clone()))
+            }
+            ast::Expression::NotSpecialId(id) => Expr::TokenExcept(SpecialToken::Id(*id)),
         })
     }
 
@@ -652,6 +675,7 @@ fn is_productive(expression: &Expr, productive: &[bool]) -> bool {
         | Expr::Class(_)
         | Expr::Regex(_)
         | Expr::Special(_)
+        | Expr::TokenExcept(_)
         | Expr::Automaton(_) => true,
         Expr::Nothing => false,
         Expr::Rule(id) => productive[id.0 as usize],

@@ -37,6 +37,13 @@
 //! where the parser takes over. Every item of an Earley set over productive
 //! rules can be completed, and every live DFA state can reach acceptance, so
 //! "scannable" is "viable".
+//!
+//! Whole-token terminals (special tokens, token negations) are not the
+//! walk's: they match only at a token's start, never below a boundary, so
+//! the frontier leaves them out and
+//! [`GrammarAutomaton::fill_mask`](super::automaton::GrammarAutomaton) adds
+//! the tokens they admit from the current set. No cached walk depends on
+//! them.
 
 use foldhash::{HashMap, HashMapExt};
 use std::sync::atomic::{AtomicUsize, Ordering};

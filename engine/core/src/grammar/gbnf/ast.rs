@@ -65,4 +65,9 @@ pub enum Expression {
     SpecialName(String),
     /// A special token by id (`<[128009]>`).
     SpecialId(u32),
+    /// Any one token except the special token of this name
+    /// (`!<|eot_id|>`).
+    NotSpecialName(String),
+    /// Any one token except the token with this id (`!<[128009]>`).
+    NotSpecialId(u32),
 }

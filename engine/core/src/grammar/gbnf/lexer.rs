@@ -9,7 +9,10 @@
 //! rejects.)
 //!
 //! Literals, character classes and regexes are decoded here, escapes
-//! included, so the parser only sees finished values.
+//! included, so the parser only sees finished values. A token negation
+//! (`!<|name|>`, `!<[id]>`) is one token too: the `!` must touch its
+//! special token, as in llama.cpp, and a `!` before anything else is an
+//! error here rather than a puzzling parse error later.
 
 use super::super::error::{GrammarError, Span};
 
@@ -32,6 +35,10 @@ pub enum Token {
     SpecialName(String),
     /// `<[id]>`: a special token by id.
     SpecialId(u32),
+    /// `!<|name|>`: any one token except the special token of that name.
+    NotSpecialName(String),
+    /// `!<[id]>`: any one token except the token with that id.
+    NotSpecialId(u32),
     /// `|`.
     Bar,
     /// `(`.
@@ -146,6 +153,7 @@ impl Lexer<'_> {
                 '[' => self.class(start)?,
                 '/' => Token::Regex(self.regex(start)?),
                 '<' => self.special(start)?,
+                '!' => self.not_special(start)?,
                 c if is_name_char(c) => {
                     while self.peek().is_some_and(is_name_char) {
                         self.bump();
@@ -363,6 +371,22 @@ impl Lexer<'_> {
         }
         Err(self.error(start, "expected a special token `<|name|>` or `<[id]>`"))
     }
+
+    /// `!<|name|>` or `!<[id]>`, the `!` already read at `start`.
+    fn not_special(&mut self, start: usize) -> Result<Token, GrammarError> {
+        if self.peek() != Some('<') {
+            return Err(self.error(
+                start,
+                "`!` must be followed by a special token: `!<|name|>` or `!<[id]>`",
+            ));
+        }
+        self.bump();
+        match self.special(start)? {
+            Token::SpecialName(name) => Ok(Token::NotSpecialName(name)),
+            Token::SpecialId(id) => Ok(Token::NotSpecialId(id)),
+            other => unreachable!("a special token lexes as one of two tokens, not {other:?}"),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -424,6 +448,57 @@ mod tests {
                 Token::SpecialId(128009),
             ]
         );
+    }
+
+    #[test]
+    fn negated_special_tokens() {
+        assert_eq!(
+            kinds("root ::= !<[128009]> !<|eot_id|>* <|eot_id|>"),
+            vec![
+                Token::RuleStart("root".into()),
+                Token::NotSpecialId(128009),
+                Token::NotSpecialName("<|eot_id|>".into()),
+                Token::Star,
+                Token::SpecialName("<|eot_id|>".into()),
+            ]
+        );
+        let spans: Vec<(usize, usize)> = tokenize("!<[7]> !<|a|>")
+            .unwrap()
+            .into_iter()
+            .map(|(start, _, end)| (start, end))
+            .collect();
+        assert_eq!(spans, vec![(0, 6), (7, 13)], "the `!` is part of the token");
+    }
+
+    #[test]
+    fn a_bang_needs_a_special_token() {
+        let cases = [
+            (
+                "root ::= !\"a\"",
+                "1:10: `!` must be followed by a special token",
+            ),
+            (
+                "root ::= \"a\"\n  ! <|x|>",
+                "2:3: `!` must be followed by a special token",
+            ),
+            (
+                "root ::= !",
+                "1:10: `!` must be followed by a special token",
+            ),
+            (
+                "root ::= !<x>",
+                "1:10: expected a special token `<|name|>` or `<[id]>`",
+            ),
+            (
+                "root ::= !<[x]>",
+                "1:10: a special token id must be a number",
+            ),
+            ("root ::= !<[1]", "1:10: expected `<[id]>`"),
+        ];
+        for (source, expected) in cases {
+            let error = tokenize(source).unwrap_err().to_string();
+            assert!(error.starts_with(expected), "{source:?}: {error}");
+        }
     }
 
     #[test]

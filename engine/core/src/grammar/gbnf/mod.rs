@@ -4,7 +4,18 @@
 //! root   ::= answer ("\n" answer)*       # rules, alternation, grouping
 //! answer ::= [A-Z] [a-z]{1,12} | /\d+/   # classes, bounded repeats, regexes
 //! end    ::= <|eot_id|> | <[128009]>     # special tokens by name or id
+//! think  ::= !<|end_think|>* <|end_think|>  # any token but one, by name or id
 //! ```
+//!
+//! A special token (`<|name|>`, `<[id]>`) matches exactly that token, never
+//! the text of its name. A token negation (`!<|name|>`, `!<[id]>`, the `!`
+//! touching the `<`) matches exactly one whole token — text or special —
+//! other than the named one: it is matched once per token, never byte by
+//! byte, so it cannot start or end inside a token. It never matches an
+//! end-of-sequence token; whether the output may end is the grammar's
+//! `root` to say, not a negation's. `!<|name|>` needs the vocabulary to have
+//! a special token of that name (like `<|name|>`); `!<[id]>` may name any
+//! id of the vocabulary, text tokens included.
 //!
 //! Lexing is hand-written ([`lexer`]); the structure is a `lalrpop` grammar
 //! (`parser.lalrpop`, generated at build time and fenced off in a private
@@ -131,6 +142,8 @@ fn describe(token: &Token) -> String {
         Token::Regex(pattern) => format!("regex /{pattern}/"),
         Token::SpecialName(name) => format!("special token {name}"),
         Token::SpecialId(id) => format!("special token <[{id}]>"),
+        Token::NotSpecialName(name) => format!("token negation !{name}"),
+        Token::NotSpecialId(id) => format!("token negation !<[{id}]>"),
         Token::Bar => "`|`".into(),
         Token::Open => "`(`".into(),
         Token::Close => "`)`".into(),
@@ -221,6 +234,35 @@ mod tests {
             let error = parse(source).unwrap_err().to_string();
             assert!(error.starts_with(expected), "{source:?}: {error}");
         }
+    }
+
+    #[test]
+    fn token_negations() {
+        let grammar =
+            parse("root ::= \"<think>\" !<|end_think|>* <|end_think|> !<[128009]>").unwrap();
+        let Expression::Sequence(items) = &grammar.rules[0].body else {
+            panic!("{:?}", grammar.rules[0].body);
+        };
+        assert_eq!(
+            items[1],
+            Expression::Repeat {
+                inner: Box::new(Expression::NotSpecialName("<|end_think|>".into())),
+                min: 0,
+                max: None,
+            }
+        );
+        assert_eq!(items[2], Expression::SpecialName("<|end_think|>".into()));
+        assert_eq!(items[3], Expression::NotSpecialId(128009));
+        let error = parse("root ::= \"a\"\nb ::= (!x)").unwrap_err().to_string();
+        assert!(
+            error.starts_with("2:8: `!` must be followed by a special token"),
+            "{error}"
+        );
+        let error = parse("!<[5]>\nroot ::= \"a\"").unwrap_err().to_string();
+        assert!(
+            error.starts_with("1:1: unexpected token negation !<[5]>"),
+            "{error}"
+        );
     }
 
     #[test]
