@@ -37,6 +37,11 @@ use crate::{formats, keys, lengths, numbers, pattern, Options, Whitespace};
 /// `(?:char){0,n}` (half a second at 8,192).
 const COUNTED_FROM: u64 = 32;
 
+/// Plain strings counted up to this many characters or more are counted in
+/// blocks by the grammar ([`lengths::long_string`]): their tables stay a
+/// few megabytes at any bound.
+const BLOCKS_FROM: u64 = 2 * lengths::BLOCK;
+
 /// Standard assertion keywords; any of these that rein does not handle is
 /// an error (or ignored, when lenient). Anything else is an extension.
 pub(crate) const ASSERTIONS: &[&str] = &[
@@ -1176,6 +1181,18 @@ impl<'a> Compiler<'a> {
             if let Some(document) = self.options.extractive.clone() {
                 return self.extractive_string(&document, excluded, min, max, pointer);
             }
+        }
+        if contents.is_empty() && excluded.is_empty() && max.unwrap_or(min) >= BLOCKS_FROM {
+            return lengths::long_string(min, max, &format!("{pointer} string")).map_err(
+                |problem| {
+                    let keyword = if max.is_some() {
+                        "maxLength"
+                    } else {
+                        "minLength"
+                    };
+                    error(SchemaErrorKind::Limit, pointer, keyword, problem)
+                },
+            );
         }
         match contents.as_slice() {
             [] if excluded.is_empty() && max.unwrap_or(min) < COUNTED_FROM => {

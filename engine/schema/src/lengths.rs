@@ -14,10 +14,19 @@
 //! (a `uuid` is never longer than 36 characters) is dropped first, and the
 //! product is limited in states and time; past a limit the caller gets the
 //! error and refuses the keyword rather than approximating it.
+//!
+//! A plain string with a long bound (`maxLength: 65535`, common for text
+//! columns) needs no product, and one table would hold about 13 rows per
+//! character. [`long_string`] counts in blocks instead: whole blocks of
+//! [`BLOCK`] characters are one grammar terminal repeated by the grammar,
+//! and only the remainder is counted by a table, so the grammar grows by
+//! one production per block and the tables stay a few megabytes at any
+//! bound.
 
 use std::time::Duration;
 
 use rein_core::automaton::{CompileError, ProductConfig, RegexConfig, RepeatConfig};
+use rein_core::grammar::{DfaTerminal, Expr};
 use rein_core::ByteDfa;
 
 use crate::json_text::CHAR_UNIT;
@@ -90,10 +99,98 @@ pub fn string_dfa(
 /// `"(?:char){min,max}"`: the same automaton, in time proportional to its
 /// size.
 pub fn counted(min: u64, max: Option<u64>) -> Result<ByteDfa, CompileError> {
+    characters(b"\"", min, max)
+}
+
+/// The characters one block of a [`long_string`] holds.
+pub const BLOCK: u64 = 1024;
+
+/// Quoted strings of between `min` and `max` decoded characters, as a
+/// grammar expression that counts whole blocks of [`BLOCK`] characters with
+/// a repetition and the rest with a table (see the module doc). A length
+/// `n` is `n / BLOCK` blocks and `n % BLOCK` more characters, so the
+/// alternatives below are disjoint: the block count fixed by the lower
+/// bound with a remainder from the lower bound's up, the block counts
+/// strictly between the bounds with any remainder, and the block count
+/// fixed by the upper bound with a remainder up to the upper bound's.
+/// `label` names the terminals in errors and debug output. An error is a
+/// message naming the limit hit.
+pub fn long_string(min: u64, max: Option<u64>, label: &str) -> Result<Expr, String> {
+    let block = DfaTerminal::new(
+        format!("{label} ({BLOCK} characters)"),
+        characters(b"", BLOCK, Some(BLOCK)).map_err(|e| e.to_string())?,
+    );
+    let blocks = |low: u64, high: Option<u64>| -> Result<Expr, String> {
+        let count = |n: u64| {
+            u32::try_from(n)
+                .map_err(|_| format!("{n} blocks of {BLOCK} characters is too long a string"))
+        };
+        if high == Some(0) {
+            return Ok(Expr::Empty);
+        }
+        Ok(Expr::Repeat {
+            inner: Box::new(Expr::Automaton(block.clone())),
+            min: count(low)?,
+            max: high.map(count).transpose()?,
+        })
+    };
+    let rest = |low: u64, high: Option<u64>| -> Result<Expr, String> {
+        if high == Some(0) {
+            return Ok(Expr::Empty);
+        }
+        Ok(Expr::Automaton(DfaTerminal::new(
+            format!("{label} (the last {low} to {high:?} characters)"),
+            characters(b"", low, high).map_err(|e| e.to_string())?,
+        )))
+    };
+    let (low_blocks, low_rest) = (min / BLOCK, min % BLOCK);
+    let mut alternatives = Vec::new();
+    match max {
+        None => alternatives.push(vec![
+            blocks(low_blocks, Some(low_blocks))?,
+            rest(low_rest, None)?,
+        ]),
+        Some(max) => {
+            let (high_blocks, high_rest) = (max / BLOCK, max % BLOCK);
+            if low_blocks == high_blocks {
+                alternatives.push(vec![
+                    blocks(low_blocks, Some(low_blocks))?,
+                    rest(low_rest, Some(high_rest))?,
+                ]);
+            } else {
+                alternatives.push(vec![
+                    blocks(low_blocks, Some(low_blocks))?,
+                    rest(low_rest, Some(BLOCK - 1))?,
+                ]);
+                if high_blocks - low_blocks >= 2 {
+                    alternatives.push(vec![
+                        blocks(low_blocks + 1, Some(high_blocks - 1))?,
+                        rest(0, Some(BLOCK - 1))?,
+                    ]);
+                }
+                alternatives.push(vec![
+                    blocks(high_blocks, Some(high_blocks))?,
+                    rest(0, Some(high_rest))?,
+                ]);
+            }
+        }
+    }
+    let body = Expr::Alternation(alternatives.into_iter().map(Expr::Sequence).collect());
+    Ok(Expr::Sequence(vec![
+        Expr::Literal("\"".into()),
+        body,
+        Expr::Literal("\"".into()),
+    ]))
+}
+
+/// `open` and then between `min` and `max` character encodings, counted
+/// by a table.
+fn characters(open: &[u8], min: u64, max: Option<u64>) -> Result<ByteDfa, CompileError> {
     let unit = RegexConfig::new().build(CHAR_UNIT)?;
+    let close: &[u8] = if open.is_empty() { b"" } else { b"\"" };
     RepeatConfig::new()
         .max_states(MAX_STATES)
-        .build(b"\"", &unit, min, max, b"\"")
+        .build(open, &unit, min, max, close)
 }
 
 #[cfg(test)]

@@ -146,7 +146,10 @@ pub struct Options {
     pub max_enum_values: usize,
     /// The largest `minItems`/`maxItems` enforced. Default 10,000.
     pub max_items: u64,
-    /// The largest `minLength`/`maxLength` enforced. Default 10,000.
+    /// The largest `minLength`/`maxLength` enforced. Default 1,048,576. A
+    /// plain string costs a grammar production per 1,024 characters of its
+    /// bound; one also held to a `pattern` or `format` is a product
+    /// automaton, refused past 150,000 states (about 10,000 characters).
     pub max_string_length: u64,
     /// The time compiling the schema into grammar rules may take (the
     /// rewrites of `allOf`, `oneOf` and conditions can multiply a schema).
@@ -174,7 +177,7 @@ impl Default for Options {
             max_rules: 200_000,
             max_enum_values: 200_000,
             max_items: 10_000,
-            max_string_length: 10_000,
+            max_string_length: 1 << 20,
             max_compile_time: std::time::Duration::from_secs(10),
             property_order: PropertyOrder::Schema,
             default_draft: Draft::Draft202012,

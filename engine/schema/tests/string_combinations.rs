@@ -102,3 +102,49 @@ fn oversized_combinations_are_refused_by_keyword() {
     assert!(accepts(&compiled, r#"{"summary": "two words"}"#));
     assert!(!accepts(&compiled, r#"{"summary": " leading"}"#));
 }
+
+/// Strings of exactly `n` characters drawn from plain letters, two-byte
+/// letters and escapes, so that bytes and characters differ.
+fn text_of(n: usize) -> String {
+    let pieces = ['a', 'é', '\n', '"', '\u{1}', '€'];
+    (0..n).map(|i| pieces[i % pieces.len()]).collect()
+}
+
+#[test]
+fn long_bounds_count_in_blocks_exactly() {
+    // Bounds within one block, across a few blocks and across many, and a
+    // lower bound alone: the lengths just inside and just outside each.
+    for (min, max) in [
+        (3_000, Some(3_500)),
+        (1_000, Some(5_000)),
+        (0, Some(32_767)),
+        (2_048, Some(2_048)),
+        (4_100, None),
+    ] {
+        let mut schema = json!({"type": "string", "minLength": min});
+        if let Some(max) = max {
+            schema["maxLength"] = json!(max);
+        }
+        let mut instances = vec![json!(text_of(min as usize))];
+        if min > 0 {
+            instances.push(json!(text_of(min as usize - 1)));
+        }
+        match max {
+            Some(max) => {
+                instances.push(json!(text_of(max as usize)));
+                instances.push(json!(text_of(max as usize + 1)));
+                instances.push(json!(text_of((min as usize + max as usize) / 2)));
+            }
+            None => instances.push(json!(text_of(min as usize + 3_000))),
+        }
+        agree(&schema, &instances);
+    }
+}
+
+#[test]
+fn long_bounds_with_a_pattern_are_a_limit() {
+    let schema = json!({"type": "string", "pattern": "^[a-z ]*$", "maxLength": 65_535});
+    let error = compile(&schema, &Options::default()).unwrap_err();
+    assert_eq!(error.keyword(), "maxLength");
+    assert!(error.to_string().contains("states"), "{error}");
+}

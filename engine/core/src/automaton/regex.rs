@@ -178,7 +178,23 @@ impl RegexConfig {
 
     fn build_uncached(&self, pattern: &str) -> Result<ByteDfa, CompileError> {
         let started = Instant::now();
-        let nfa = self.nfa(pattern)?;
+        let hir = self.syntax(pattern)?;
+        // A finite language whose longest string is `n` bytes needs `n + 1`
+        // live states (its DFA has no cycle) and the dead one: known too
+        // big before any determinizing.
+        if let Some(longest) = hir.properties().maximum_len() {
+            if longest.saturating_add(2) > self.max_states {
+                return Err(CompileError::limit(
+                    "max_states",
+                    format!(
+                        "the regex matches strings of up to {longest} bytes and so needs more \
+                         than {} DFA states",
+                        self.max_states
+                    ),
+                ));
+            }
+        }
+        let nfa = self.nfa(&hir)?;
         let dfa = LazyDfa::builder()
             .configure(
                 LazyDfa::config()
@@ -196,15 +212,14 @@ impl RegexConfig {
     }
 
     /// Parses `pattern` and compiles its Thompson NFA within the limits.
-    fn nfa(&self, pattern: &str) -> Result<thompson::NFA, CompileError> {
-        let hir = self.syntax(pattern)?;
+    fn nfa(&self, hir: &regex_syntax::hir::Hir) -> Result<thompson::NFA, CompileError> {
         thompson::Compiler::new()
             .configure(
                 thompson::Config::new()
                     .nfa_size_limit(Some(self.max_nfa_bytes))
                     .shrink(true),
             )
-            .build_from_hir(&hir)
+            .build_from_hir(hir)
             .map_err(|error| {
                 CompileError::limit(
                     "max_nfa_bytes",
@@ -488,6 +503,18 @@ mod tests {
     fn empty_language_is_an_error() {
         let error = ByteDfa::regex(r"[a&&b]").unwrap_err().to_string();
         assert_eq!(error, "the constraint matches no output at all");
+    }
+
+    #[test]
+    fn long_finite_languages_are_refused_by_length() {
+        let config = RegexConfig::new().max_states(100);
+        // 99 bytes at most: 100 live states and the dead one.
+        let error = config.build("[0-9]{99}").unwrap_err().to_string();
+        assert!(error.contains("up to 99 bytes"), "{error}");
+        let dfa = config.build("[0-9]{90}").unwrap();
+        assert_eq!(dfa.state_count(), 92);
+        // Unbounded languages are judged by exploring.
+        assert!(config.build("[0-9]{40}x*").is_ok());
     }
 
     #[test]
