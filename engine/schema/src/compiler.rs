@@ -89,6 +89,12 @@ pub(crate) const ASSERTIONS: &[&str] = &[
     "unevaluatedProperties",
     "unevaluatedItems",
     "nullable",
+    // Written only by merging and negation (see `private_keywords`).
+    merge::ALSO_PATTERNS,
+    negate::NOT_VALUES,
+    negate::NOT_PATTERNS,
+    negate::NOT_INTEGER,
+    negate::CONTAINS,
 ];
 
 const ALL_TYPES: [&str; 6] = ["null", "boolean", "object", "array", "string", "number"];
@@ -739,6 +745,11 @@ impl<'a> Compiler<'a> {
                     | "maxContains"
                     | "then"
                     | "else"
+                    | merge::ALSO_PATTERNS
+                    | negate::NOT_VALUES
+                    | negate::NOT_PATTERNS
+                    | negate::NOT_INTEGER
+                    | negate::CONTAINS
             );
             if ASSERTIONS.contains(&keyword.as_str()) && !handled {
                 if keyword == "if" && !object.contains_key("then") && !object.contains_key("else") {
@@ -929,20 +940,42 @@ impl<'a> Compiler<'a> {
         let mut siblings: Map<String, Value> = object
             .iter()
             .filter(|(keyword, _)| {
-                ASSERTIONS.contains(&keyword.as_str()) && !checked.contains(&keyword.as_str())
+                ASSERTIONS.contains(&keyword.as_str())
+                    && !checked.contains(&keyword.as_str())
+                    && !keyword.starts_with(crate::private_keywords::PREFIX)
             })
             .map(|(keyword, value)| (keyword.clone(), value.clone()))
             .collect();
-        let private = [merge::ALSO_PATTERNS, negate::NOT_INTEGER];
+        let private = [merge::ALSO_PATTERNS, negate::NOT_INTEGER, negate::CONTAINS];
         if siblings.is_empty() && !private.iter().any(|k| object.contains_key(*k)) {
             return self.enumeration_values(values, types);
         }
         // The other keywords pick among the listed values: each value is
         // checked against them by the `jsonschema` crate.
         let keyword = siblings.keys().next().cloned().unwrap_or_default();
+        // Private keywords, written in standard ones of every draft.
+        let mut parts: Vec<Value> = Vec::new();
         if let Some(Value::Array(patterns)) = object.get(merge::ALSO_PATTERNS) {
-            let parts = patterns.iter().map(|p| json!({ "pattern": p })).collect();
-            siblings.insert("allOf".to_string(), Value::Array(parts));
+            parts.extend(patterns.iter().map(|p| json!({ "pattern": p })));
+        }
+        if let Some(contains) = object.get(negate::CONTAINS) {
+            parts.push(json!({"anyOf": [
+                {"not": {"type": "array"}},
+                {"not": {"items": {"not": contains}}},
+            ]}));
+        }
+        if !parts.is_empty() {
+            match siblings
+                .entry("allOf")
+                .or_insert_with(|| Value::Array(Vec::new()))
+            {
+                Value::Array(all_of) => all_of.extend(parts),
+                other => {
+                    let mut all_of = vec![other.clone()];
+                    all_of.extend(parts);
+                    *other = Value::Array(all_of);
+                }
+            }
         }
         if not_integer(object) {
             siblings.insert("not".to_string(), json!({ "type": "integer" }));
@@ -2209,7 +2242,7 @@ impl<'a> Compiler<'a> {
                 "rein cannot enforce unique array items (only items from a finite set of values)",
             )?;
         }
-        if object.contains_key("contains") {
+        if object.contains_key("contains") || object.contains_key(negate::CONTAINS) {
             return self.array_with_contains(object, pointer);
         }
         let (prefix, rest): (Vec<Value>, Value) =

@@ -45,6 +45,7 @@ pub mod merge;
 pub mod negate;
 pub mod numbers;
 pub mod pattern;
+mod private_keywords;
 mod references;
 pub mod validate;
 
@@ -226,7 +227,10 @@ pub fn compile(schema: &Value, options: &Options) -> Result<CompiledSchema, Sche
         string_length: options.max_string_length,
         time: options.max_compile_time,
     };
-    let document = references::with_pointer_refs(schema, Draft::of(schema, options.default_draft));
+    let document = private_keywords::without_private_keywords(references::with_pointer_refs(
+        schema,
+        Draft::of(schema, options.default_draft),
+    ));
     let mut compiler = compiler::Compiler::new(&document, options, limits);
     let draft = compiler.draft();
     let root = compiler.schema(&document, "#")?;

@@ -40,6 +40,10 @@ pub const NOT_PATTERNS: &str = "x-rein-not-patterns";
 /// a fraction, see [`crate::numbers::FRACTION`]).
 pub const NOT_INTEGER: &str = "x-rein-not-integer";
 
+/// Private keyword: `contains` in every draft. Negating `items` gives
+/// "some item fails it", which draft 4 has no keyword for.
+pub const CONTAINS: &str = "x-rein-contains";
+
 /// The most `anyOf` branches one negation may produce.
 pub const MAX_BRANCHES: usize = 64;
 
@@ -263,7 +267,7 @@ impl<'r> Negator<'r> {
                     branches.push(json!({ "type": "string", NOT_PATTERNS: [pattern] }));
                 }
                 "uniqueItems" if value == &Value::Bool(false) => {}
-                "contains" => {
+                "contains" | CONTAINS => {
                     // No item matches (at least one must, by default).
                     let least = match object.get("minContains") {
                         Some(n) if self.draft >= Draft::Draft201909 => count("minContains", n)?,
@@ -301,18 +305,33 @@ impl<'r> Negator<'r> {
                         }));
                     }
                 }
-                "items"
-                    if !object.contains_key("prefixItems")
-                        && !value.is_array()
-                        && self.draft.defines("contains") =>
-                {
+                "items" if !object.contains_key("prefixItems") && !value.is_array() => {
                     // Some item fails `items`.
                     let negated = self.negate_at(value, depth + 1)?;
+                    let contains = if self.draft.defines("contains") {
+                        "contains"
+                    } else {
+                        CONTAINS
+                    };
                     if negated != Value::Bool(false) {
-                        branches.push(json!({"type": "array", "contains": negated}));
+                        branches.push(json!({"type": "array", contains: negated}));
                     }
                 }
                 "not" => branches.push(value.clone()),
+                // One of the values after all.
+                NOT_VALUES => branches.push(json!({ "enum": value })),
+                // A string matching one of the patterns after all.
+                NOT_PATTERNS => {
+                    for pattern in array(keyword, value)? {
+                        branches.push(json!({ "type": "string", "pattern": pattern }));
+                    }
+                }
+                // A string failing one of the patterns.
+                crate::merge::ALSO_PATTERNS => {
+                    for pattern in array(keyword, value)? {
+                        branches.push(json!({ "type": "string", NOT_PATTERNS: [pattern] }));
+                    }
+                }
                 // Not a non-integer: an integer.
                 NOT_INTEGER if value == &Value::Bool(true) => {
                     branches.push(json!({"type": "integer"}));
@@ -396,9 +415,7 @@ impl<'r> Negator<'r> {
                 | "unevaluatedProperties"
                 | "unevaluatedItems"
                 | "$dynamicRef"
-                | "$recursiveRef"
-                | NOT_VALUES
-                | NOT_PATTERNS => {
+                | "$recursiveRef" => {
                     return Err(refuse(
                         keyword,
                         format!("rein cannot enforce `not` of `{keyword}`"),

@@ -31,7 +31,7 @@ use crate::draft::Draft;
 const DOCUMENT_BASE: &str = "rein-document:///root.json";
 
 /// Keywords whose value is one schema.
-const SCHEMA_KEYWORDS: &[&str] = &[
+pub(crate) const SCHEMA_KEYWORDS: &[&str] = &[
     "additionalProperties",
     "additionalItems",
     "unevaluatedProperties",
@@ -46,10 +46,11 @@ const SCHEMA_KEYWORDS: &[&str] = &[
 ];
 
 /// Keywords whose value is an array of schemas.
-const SCHEMA_ARRAY_KEYWORDS: &[&str] = &["allOf", "anyOf", "oneOf", "prefixItems", "items"];
+pub(crate) const SCHEMA_ARRAY_KEYWORDS: &[&str] =
+    &["allOf", "anyOf", "oneOf", "prefixItems", "items"];
 
 /// Keywords whose value maps names to schemas.
-const SCHEMA_MAP_KEYWORDS: &[&str] = &[
+pub(crate) const SCHEMA_MAP_KEYWORDS: &[&str] = &[
     "properties",
     "patternProperties",
     "$defs",
@@ -321,7 +322,7 @@ impl Index {
 }
 
 /// A name as one JSON pointer segment.
-fn escape(name: &str) -> String {
+pub(crate) fn escape(name: &str) -> String {
     name.replace('~', "~0").replace('/', "~1")
 }
 

@@ -147,3 +147,27 @@ fn many_conditions_in_all_of_hit_a_limit_not_memory() {
     assert_eq!(error.kind(), SchemaErrorKind::Limit, "{error}");
     assert_eq!(error.keyword(), "allOf", "{error}");
 }
+
+#[test]
+fn unknown_and_private_looking_keywords_change_nothing() {
+    // Names rein uses inside its own rewrites, an unknown keyword and an
+    // `x-` extension: every validator ignores them, and so does rein.
+    for (keyword, value) in [
+        ("x-rein-not-values", json!(["a"])),
+        ("x-rein-not-patterns", json!(["^a"])),
+        ("x-rein-also-patterns", json!(["^b"])),
+        ("x-rein-not-integer", json!(true)),
+        ("x-vendor", json!({"type": "integer"})),
+        ("notAKeyword", json!(false)),
+    ] {
+        let mut schema = json!({"type": ["string", "integer"]});
+        schema[keyword] = value.clone();
+        let nested = json!({"type": "array", "items": schema.clone()});
+        support::agree(&schema, &[json!("a"), json!(3), json!(null)]);
+        support::agree(&nested, &[json!(["a", 3]), json!([null])]);
+    }
+    // Inside data they are data: a property of that name is still required.
+    let schema = json!({"type": "object", "required": ["x-rein-not-values"],
+        "properties": {"x-rein-not-values": {"const": 1}}});
+    support::agree(&schema, &[json!({"x-rein-not-values": 1}), json!({})]);
+}

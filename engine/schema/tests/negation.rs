@@ -264,3 +264,57 @@ fn negating_a_negated_integer_type_gives_the_integers_back() {
         &[json!(2), json!(2.5), json!(-0.5)],
     );
 }
+
+#[test]
+fn private_keywords_of_a_negation_hold_beside_any_of() {
+    // `not` becomes private keywords merged into the object; the `anyOf`
+    // beside them must keep them.
+    agree(
+        &json!({"not": {"enum": ["a"]}, "anyOf": [{"type": "string"}, {"type": "integer"}]}),
+        &[json!("a"), json!("b"), json!(1)],
+    );
+    agree(
+        &json!({"not": {"pattern": "^a"}, "oneOf": [{"type": "string"}, {"type": "null"}]}),
+        &[json!("ab"), json!("ba"), json!(null)],
+    );
+}
+
+#[test]
+fn draft4_one_of_over_items_is_exact() {
+    // Draft 4 has no `contains`: "some item fails `items`" is written
+    // with a private keyword, and an array matching both branches fails.
+    let schema = json!({
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "oneOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "array", "items": {"type": "string", "maxLength": 2}}
+        ]
+    });
+    agree(
+        &schema,
+        &[
+            json!(["abc"]),
+            json!(["ab"]),
+            json!([]),
+            json!(["abc", "a"]),
+            json!([1]),
+        ],
+    );
+    let nested = json!({
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "type": "object",
+        "properties": {"tags": {"oneOf": [
+            {"type": "array", "items": {"enum": ["x", "y"]}},
+            {"type": "array", "items": {"type": "string", "pattern": "^[xz]"}}
+        ]}}
+    });
+    agree(
+        &nested,
+        &[
+            json!({"tags": ["x", "y"]}),
+            json!({"tags": ["z"]}),
+            json!({"tags": ["x"]}),
+            json!({"tags": ["z", "y"]}),
+        ],
+    );
+}

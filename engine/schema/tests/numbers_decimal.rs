@@ -237,3 +237,20 @@ fn exclusive_bounds_do_not_leak_long_spellings() {
         ],
     );
 }
+
+#[test]
+fn long_integers_with_zero_fractions_read_as_integers() {
+    // The mask takes `481999205266181.00` as an integer; the check must read
+    // it as exactly that (a fast float parse lands one unit off).
+    let schema = json!({"type": "integer"});
+    let compiled = compile(&schema, &Options::default()).unwrap();
+    let validator = Validator::new(&schema).unwrap();
+    for text in [
+        "481999205266181.00",
+        "9007199254740991.000",
+        "123456789012345.0",
+    ] {
+        assert!(accepts(&compiled, text), "{text}");
+        assert!(checker(&validator, text), "{text}");
+    }
+}

@@ -32,7 +32,7 @@ impl Compiler<'_> {
         min: u64,
         max: Option<u64>,
     ) -> Result<Option<Expr>> {
-        if object.contains_key("contains") {
+        if object.contains_key("contains") || object.contains_key(crate::negate::CONTAINS) {
             return Ok(None);
         }
         if let Some(arrays) = self.unique_tuples(object, min, max) {
