@@ -37,10 +37,11 @@ use crate::{formats, keys, lengths, numbers, pattern, Options, Whitespace};
 /// `(?:char){0,n}` (half a second at 8,192).
 const COUNTED_FROM: u64 = 32;
 
-/// Plain strings counted up to this many characters or more are counted in
-/// blocks by the grammar ([`lengths::long_string`]): their tables stay a
-/// few megabytes at any bound.
-const BLOCKS_FROM: u64 = 2 * lengths::BLOCK;
+/// Plain strings counted past this many characters are counted in blocks
+/// by the grammar ([`lengths::long_string`]): their tables stay a few
+/// megabytes at any bound. Up to it, one table (16 MB at the most) keeps
+/// the whole string one lexeme, which masks a little faster.
+const BLOCKS_PAST: u64 = 8 * lengths::BLOCK;
 
 /// Standard assertion keywords; any of these that rein does not handle is
 /// an error (or ignored, when lenient). Anything else is an extension.
@@ -1215,7 +1216,7 @@ impl<'a> Compiler<'a> {
                 return self.extractive_string(&document, excluded, min, max, pointer);
             }
         }
-        if contents.is_empty() && excluded.is_empty() && max.unwrap_or(min) >= BLOCKS_FROM {
+        if contents.is_empty() && excluded.is_empty() && max.unwrap_or(min) > BLOCKS_PAST {
             return lengths::long_string(min, max, &format!("{pointer} string")).map_err(
                 |problem| {
                     let keyword = if max.is_some() {

@@ -99,7 +99,7 @@ pub fn string_dfa(
 /// `"(?:char){min,max}"`: the same automaton, in time proportional to its
 /// size.
 pub fn counted(min: u64, max: Option<u64>) -> Result<ByteDfa, CompileError> {
-    characters(b"\"", min, max)
+    characters(b"\"", min, max, b"\"")
 }
 
 /// The characters one block of a [`long_string`] holds.
@@ -118,7 +118,7 @@ pub const BLOCK: u64 = 1024;
 pub fn long_string(min: u64, max: Option<u64>, label: &str) -> Result<Expr, String> {
     let block = DfaTerminal::new(
         format!("{label} ({BLOCK} characters)"),
-        characters(b"", BLOCK, Some(BLOCK)).map_err(|e| e.to_string())?,
+        characters(b"", BLOCK, Some(BLOCK), b"").map_err(|e| e.to_string())?,
     );
     let blocks = |low: u64, high: Option<u64>| -> Result<Expr, String> {
         let count = |n: u64| {
@@ -134,13 +134,13 @@ pub fn long_string(min: u64, max: Option<u64>, label: &str) -> Result<Expr, Stri
             max: high.map(count).transpose()?,
         })
     };
+    // The remainder carries the closing quote: a terminal that accepts
+    // only at the string's end, so the mask walk meets no lexeme boundary
+    // inside the string.
     let rest = |low: u64, high: Option<u64>| -> Result<Expr, String> {
-        if high == Some(0) {
-            return Ok(Expr::Empty);
-        }
         Ok(Expr::Automaton(DfaTerminal::new(
             format!("{label} (the last {low} to {high:?} characters)"),
-            characters(b"", low, high).map_err(|e| e.to_string())?,
+            characters(b"", low, high, b"\"").map_err(|e| e.to_string())?,
         )))
     };
     let (low_blocks, low_rest) = (min / BLOCK, min % BLOCK);
@@ -176,18 +176,18 @@ pub fn long_string(min: u64, max: Option<u64>, label: &str) -> Result<Expr, Stri
         }
     }
     let body = Expr::Alternation(alternatives.into_iter().map(Expr::Sequence).collect());
-    Ok(Expr::Sequence(vec![
-        Expr::Literal("\"".into()),
-        body,
-        Expr::Literal("\"".into()),
-    ]))
+    Ok(Expr::Sequence(vec![Expr::Literal("\"".into()), body]))
 }
 
-/// `open` and then between `min` and `max` character encodings, counted
-/// by a table.
-fn characters(open: &[u8], min: u64, max: Option<u64>) -> Result<ByteDfa, CompileError> {
+/// `open`, between `min` and `max` character encodings, and `close`,
+/// counted by a table.
+fn characters(
+    open: &[u8],
+    min: u64,
+    max: Option<u64>,
+    close: &[u8],
+) -> Result<ByteDfa, CompileError> {
     let unit = RegexConfig::new().build(CHAR_UNIT)?;
-    let close: &[u8] = if open.is_empty() { b"" } else { b"\"" };
     RepeatConfig::new()
         .max_states(MAX_STATES)
         .build(open, &unit, min, max, close)
