@@ -5,9 +5,11 @@
 //! field, every document of a batch that shares a schema. Whatever a mask
 //! depends on — a DFA state, the lexemes a grammar is inside — is the key;
 //! the cache is shared by every matcher of a constraint, so it sits behind a
-//! read-write lock. It never evicts: past its byte budget new entries are
-//! simply not stored and are computed every time, which keeps memory bounded
-//! without making a hot entry slower.
+//! read-write lock. It never evicts one entry: past its byte budget new
+//! entries are simply not stored and are computed every time, which keeps
+//! memory bounded without making a hot entry slower. An owner that outlives
+//! many constraints (the vocabulary-wide lexeme cache) clears it whole when
+//! it is spent and starts over.
 
 use foldhash::{HashMap, HashMapExt};
 use std::borrow::Borrow;
@@ -58,6 +60,21 @@ impl<K: Hash + Eq, V: ?Sized> MaskCache<K, V> {
         if entries.insert(key, value).is_none() {
             self.bytes.fetch_add(size, Ordering::Relaxed);
         }
+    }
+
+    /// Whether a value of `size` bytes would still be stored.
+    pub(crate) fn has_room(&self, size: usize) -> bool {
+        self.bytes.load(Ordering::Relaxed) + size <= self.budget
+    }
+
+    /// Forgets every value.
+    pub(crate) fn clear(&self) {
+        let mut entries = self
+            .entries
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        entries.clear();
+        self.bytes.store(0, Ordering::Relaxed);
     }
 
     /// Bytes of values stored.

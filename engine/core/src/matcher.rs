@@ -662,6 +662,51 @@ mod tests {
     }
 
     #[test]
+    fn a_spent_shared_cache_starts_over_and_masks_stay_exact() {
+        let texts = [
+            "a", "b", "c", "ab", "bc", "abc", "\"", "\",", ",", "1", "12", "{", "}", ":", " ",
+        ];
+        let roomy = vocab(&texts);
+        let mut builder = Vocabulary::builder();
+        for text in texts {
+            builder.push(text.as_bytes().to_vec(), TokenKind::Text);
+        }
+        let eos = builder.push(b"<eos>".to_vec(), TokenKind::Special);
+        builder.eos_token(eos);
+        // Room for a few walks only: the cache starts over again and again.
+        let tight = Arc::new(builder.build().unwrap().with_shared_lexeme_budget(600));
+        let grammars = [
+            r#"root ::= "{" ( /"[a-c]{0,6}"/ ":" /[0-9]{1,3}/ ","? )* "}""#,
+            r#"root ::= /[ab]{2,9}/ " " /c+/ | /[0-9]{1,4}/ root?"#,
+            r#"root ::= ( "ab" | /a[bc]{0,5}/ | """ /[ac]*/ """ )+"#,
+        ];
+        for (round, source) in grammars.iter().cycle().take(9).enumerate() {
+            let mut expected = Constraint::grammar(roomy.clone(), source)
+                .unwrap()
+                .matcher();
+            let mut actual = Constraint::grammar(tight.clone(), source)
+                .unwrap()
+                .matcher();
+            // A greedy walk: the allowed token `round` places past the
+            // smallest, while the output may go on.
+            for _ in 0..12 {
+                let allowed_now = allowed(&mut expected);
+                assert_eq!(allowed(&mut actual), allowed_now, "{source}");
+                let texts: Vec<TokenId> = allowed_now.into_iter().filter(|&id| id != eos).collect();
+                let Some(&token) = texts.get(round % texts.len().max(1)) else {
+                    break;
+                };
+                expected.commit(token).unwrap();
+                actual.commit(token).unwrap();
+            }
+        }
+        assert!(
+            tight.shared_lexemes().generation() > 0,
+            "the budget was spent"
+        );
+    }
+
+    #[test]
     fn mask_must_cover_the_vocabulary() {
         let v = vocab(&["a", "b"]);
         let mut m = Constraint::regex(v, "a").unwrap().matcher();

@@ -134,6 +134,14 @@ impl Vocabulary {
         &self.shared_lexemes
     }
 
+    /// The same vocabulary with a fresh vocabulary-wide lexeme cache of
+    /// `bytes` bytes (tests of a spent cache).
+    #[cfg(test)]
+    pub(crate) fn with_shared_lexeme_budget(mut self, bytes: usize) -> Vocabulary {
+        self.shared_lexemes = Arc::new(SharedLexemes::new(bytes).reaching(self.trie.max_depth()));
+        self
+    }
+
     /// The trie over every text token's bytes.
     pub fn trie(&self) -> &TokenTrie {
         &self.trie

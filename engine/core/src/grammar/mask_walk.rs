@@ -46,7 +46,7 @@
 //! them.
 
 use foldhash::{HashMap, HashMapExt};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::cfg::{Cfg, Symbol, Terminal};
@@ -58,7 +58,8 @@ use crate::trie::TokenTrie;
 use crate::vocab::{TokenId, Vocabulary};
 
 /// What a cached lexer walk depends on: the frontier, written as
-/// [`SHARED`] and its lexemes' shared ids, or [`LOCAL`] and its `(terminal,
+/// [`SHARED`], the generation and its lexemes' shared ids (see
+/// [`SharedLexemes`]), or [`LOCAL`] and its `(terminal,
 /// DFA state)` pairs; for a walk below the boundaries of a cached walk, that
 /// walk's key, [`SUBWALK`], the boundary group's index and the new
 /// frontier's part.
@@ -102,12 +103,35 @@ pub const DEFAULT_SHARED_LEXEME_CACHE_BYTES: usize = 128 << 20;
 /// shared id, and
 /// walks over shared ids are cached here, so a batch of different schemas
 /// (or a server's stream of requests) pays for each kind of lexeme once.
+///
+/// Both the encodings and the walks have a budget. When either is spent,
+/// the whole cache starts over as a new *generation*: ids are numbered
+/// afresh, every key carries its generation, and ids a grammar still
+/// holds from an earlier one are looked up again. A long-running process
+/// thus keeps caching the lexemes it meets now, at the price of walking
+/// them once more after each restart.
 pub struct SharedLexemes {
     /// How far a walk reaches: the longest token's bytes.
     max_depth: usize,
-    ids: RwLock<HashMap<Box<[u32]>, u32>>,
+    ids: RwLock<Interned>,
+    /// The current generation (as in `ids`, readable without its lock).
+    generation: AtomicU32,
     words: AtomicUsize,
     masks: MaskCache<LexemeKey, LexemeMask>,
+}
+
+/// The canonical encodings of one generation, by shared id.
+#[derive(Default)]
+struct Interned {
+    generation: u32,
+    ids: HashMap<Box<[u32]>, u32>,
+}
+
+/// A shared id and the generation that numbered it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct SharedId {
+    generation: u32,
+    id: u32,
 }
 
 impl SharedLexemes {
@@ -115,7 +139,8 @@ impl SharedLexemes {
     pub fn new(budget: usize) -> SharedLexemes {
         SharedLexemes {
             max_depth: usize::MAX,
-            ids: RwLock::new(HashMap::new()),
+            ids: RwLock::new(Interned::default()),
+            generation: AtomicU32::new(0),
             words: AtomicUsize::new(0),
             masks: MaskCache::new(budget),
         }
@@ -133,21 +158,58 @@ impl SharedLexemes {
         self.masks.bytes() + self.words.load(Ordering::Relaxed) * std::mem::size_of::<u32>()
     }
 
-    fn intern(&self, encoding: Vec<u32>) -> Option<u32> {
-        if let Some(&id) = read(&self.ids).get(&encoding[..]) {
-            return Some(id);
+    /// The generation ids are numbered in now.
+    pub(crate) fn generation(&self) -> u32 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    fn intern(&self, encoding: Vec<u32>) -> SharedId {
+        {
+            let interned = read(&self.ids);
+            if let Some(&id) = interned.ids.get(&encoding[..]) {
+                return SharedId {
+                    generation: interned.generation,
+                    id,
+                };
+            }
         }
         let size = encoding.len();
+        let mut interned = self.ids.write().unwrap_or_else(|p| p.into_inner());
         if self.words.load(Ordering::Relaxed) + size > MAX_SHARED_LEXEME_WORDS {
-            return None;
+            self.start_over(&mut interned);
         }
-        let mut ids = self.ids.write().unwrap_or_else(|p| p.into_inner());
-        let next = ids.len() as u32;
-        let id = *ids.entry(encoding.into()).or_insert(next);
+        let next = interned.ids.len() as u32;
+        let id = *interned.ids.entry(encoding.into()).or_insert(next);
         if id == next {
             self.words.fetch_add(size, Ordering::Relaxed);
         }
-        Some(id)
+        SharedId {
+            generation: interned.generation,
+            id,
+        }
+    }
+
+    /// Caches the walk `lexer` under `key` (of generation `generation`);
+    /// when the budget is spent, starts a new generation instead.
+    fn store(&self, key: LexemeKey, generation: u32, lexer: &Arc<LexemeMask>, size: usize) {
+        if !self.masks.has_room(size) {
+            let mut interned = self.ids.write().unwrap_or_else(|p| p.into_inner());
+            if interned.generation == generation && !self.masks.has_room(size) {
+                self.start_over(&mut interned);
+            }
+            return;
+        }
+        self.masks.insert(key, lexer.clone(), size);
+    }
+
+    /// Forgets every id and walk: the next generation begins.
+    fn start_over(&self, interned: &mut Interned) {
+        interned.ids.clear();
+        interned.generation = interned.generation.wrapping_add(1);
+        self.generation
+            .store(interned.generation, Ordering::Release);
+        self.words.store(0, Ordering::Relaxed);
+        self.masks.clear();
     }
 }
 
@@ -167,7 +229,8 @@ fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
 /// of its `(terminal, state)` pairs have shared ids.
 pub(crate) struct LexemeCaches {
     local: MaskCache<LexemeKey, LexemeMask>,
-    shared_ids: RwLock<HashMap<(u32, u32), Option<u32>>>,
+    /// `None`: the lexeme reaches too many states to be shared.
+    shared_ids: RwLock<HashMap<(u32, u32), Option<SharedId>>>,
     /// Whether caching is on at all (a zero budget turns both caches off).
     enabled: bool,
 }
@@ -188,16 +251,23 @@ impl LexemeCaches {
         self.local.bytes()
     }
 
-    fn shared_id(&self, shared: &SharedLexemes, dfa: &ByteDfa, pair: (u32, u32)) -> Option<u32> {
+    fn shared_id(
+        &self,
+        shared: &SharedLexemes,
+        dfa: &ByteDfa,
+        pair: (u32, u32),
+    ) -> Option<SharedId> {
         if !self.enabled {
             return None;
         }
-        if let Some(&id) = read(&self.shared_ids).get(&pair) {
-            return id;
+        match read(&self.shared_ids).get(&pair) {
+            Some(None) => return None,
+            Some(Some(id)) if id.generation == shared.generation() => return Some(*id),
+            _ => {}
         }
         let id = dfa
             .canonical_within(pair.1, shared.max_depth, MAX_SHARED_LEXEME_STATES)
-            .and_then(|encoding| shared.intern(encoding));
+            .map(|encoding| shared.intern(encoding));
         self.shared_ids
             .write()
             .unwrap_or_else(|p| p.into_inner())
@@ -467,14 +537,21 @@ impl<'c> Frontier<'c> {
             };
             pairs.push((*item, (terminal, state), dfa));
         }
-        // Slot labels: shared ids when every lexeme has one, else pairs.
-        let shared_ids: Option<Vec<u32>> = pairs
+        // Slot labels: shared ids when every lexeme has one of the same
+        // generation, else pairs.
+        let shared_ids: Option<Vec<SharedId>> = pairs
             .iter()
             .map(|&(_, pair, dfa)| caches.shared_id(shared, dfa, pair))
             .collect();
-        let labels: Vec<(u32, u32)> = match &shared_ids {
-            Some(ids) => ids.iter().map(|&id| (id, 0)).collect(),
-            None => pairs.iter().map(|&(_, pair, _)| pair).collect(),
+        let generation = match shared_ids.as_deref() {
+            Some([first, rest @ ..]) if rest.iter().all(|id| id.generation == first.generation) => {
+                Some(first.generation)
+            }
+            _ => None,
+        };
+        let labels: Vec<(u32, u32)> = match (&shared_ids, generation) {
+            (Some(ids), Some(_)) => ids.iter().map(|id| (id.id, 0)).collect(),
+            _ => pairs.iter().map(|&(_, pair, _)| pair).collect(),
         };
         let mut slots: Vec<(u32, u32)> = labels.clone();
         slots.sort_unstable();
@@ -496,8 +573,9 @@ impl<'c> Frontier<'c> {
                 dfas.push(dfa);
             }
         }
-        let key = match shared_ids {
-            Some(_) => std::iter::once(SHARED)
+        let key = match generation {
+            Some(generation) => [SHARED, generation]
+                .into_iter()
                 .chain(slots.iter().map(|&(id, _)| id))
                 .collect(),
             None => std::iter::once(LOCAL)
@@ -617,12 +695,12 @@ impl Walker<'_> {
             return;
         }
         let size = lexer.size() + std::mem::size_of_val(&*key);
-        let cache = if is_shared {
-            &self.shared.masks
+        if is_shared {
+            // A shared key is `[SHARED, generation, ..]`.
+            self.shared.store(key.clone(), key[1], lexer, size);
         } else {
-            &self.caches.local
-        };
-        cache.insert(key, lexer.clone(), size);
+            self.caches.local.insert(key, lexer.clone(), size);
+        }
     }
 
     /// Walks below `nodes` with the lexemes `dfas` in the states `start`.
@@ -806,7 +884,7 @@ impl Walker<'_> {
     /// its `(terminal, state)` pair.
     fn lexeme_key(&self, dfa: &ByteDfa, terminal: u32, state: u32) -> (LexemeKey, bool) {
         match self.caches.shared_id(self.shared, dfa, (terminal, state)) {
-            Some(id) => (Box::new([SHARED, id]), true),
+            Some(id) => (Box::new([SHARED, id.generation, id.id]), true),
             None => (Box::new([LOCAL, terminal, state]), false),
         }
     }
