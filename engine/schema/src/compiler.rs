@@ -1217,16 +1217,21 @@ impl<'a> Compiler<'a> {
             }
         }
         if contents.is_empty() && excluded.is_empty() && max.unwrap_or(min) > BLOCKS_PAST {
-            return lengths::long_string(min, max, &format!("{pointer} string")).map_err(
-                |problem| {
-                    let keyword = if max.is_some() {
-                        "maxLength"
-                    } else {
-                        "minLength"
-                    };
-                    error(SchemaErrorKind::Limit, pointer, keyword, problem)
-                },
-            );
+            // One expression per bound: every field sharing it shares its
+            // terminals too.
+            let key = (Vec::new(), Vec::new(), min, max);
+            if let Some(expr) = self.strings.get(&key) {
+                return Ok(expr.clone());
+            }
+            let keyword = if max.is_some() {
+                "maxLength"
+            } else {
+                "minLength"
+            };
+            let expr = lengths::long_string(min, max, &format!("{pointer} string"))
+                .map_err(|problem| error(SchemaErrorKind::Limit, pointer, keyword, problem))?;
+            self.strings.insert(key, expr.clone());
+            return Ok(expr);
         }
         match contents.as_slice() {
             [] if excluded.is_empty() && max.unwrap_or(min) < COUNTED_FROM => {
