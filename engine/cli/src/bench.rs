@@ -52,8 +52,13 @@ pub struct MaskArgs {
     /// --text or --text-file); the peer gets it converted to Lark.
     #[arg(long, value_name = "FILE.gbnf", conflicts_with_all = ["regex", "choice"])]
     grammar: Option<PathBuf>,
-    /// The text whose tokens are walked.
-    #[arg(long, value_name = "STRING", conflicts_with = "text_file")]
+    /// The text whose tokens are walked (it may start with `-`).
+    #[arg(
+        long,
+        value_name = "STRING",
+        conflicts_with = "text_file",
+        allow_hyphen_values = true
+    )]
     text: Option<String>,
     /// The text whose tokens are walked, read from a file.
     #[arg(long, value_name = "FILE")]

@@ -27,12 +27,13 @@ pub struct CheckArgs {
     tokenizer: PathBuf,
     #[command(flatten)]
     constraint: ConstraintArgs,
-    /// The text to check.
+    /// The text to check (it may start with `-`: `--text "- milk"`).
     #[arg(
         long,
         value_name = "STRING",
         required_unless_present = "text_file",
-        conflicts_with = "text_file"
+        conflicts_with = "text_file",
+        allow_hyphen_values = true
     )]
     text: Option<String>,
     /// Read the text to check from a file (UTF-8).

@@ -39,6 +39,23 @@ fn a_bad_date_is_rejected_at_the_offending_token() {
 }
 
 #[test]
+fn texts_may_start_with_a_hyphen() {
+    let (code, stdout, stderr) = rein(&[
+        "check",
+        "--tokenizer",
+        &llama3(),
+        "--regex",
+        r"(- [a-z]+\n?)+",
+        "--text",
+        "- milk",
+    ]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.starts_with("accepted:"), "{stdout}");
+    let (code, stdout, _) = check_date("-2026-11-24");
+    assert_eq!(code, 1, "read as the text and rejected: {stdout}");
+}
+
+#[test]
 fn a_short_text_is_rejected_with_what_is_expected() {
     let (code, stdout, _) = check_date("2026-11-2");
     assert_eq!(code, 1);
