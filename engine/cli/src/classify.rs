@@ -48,7 +48,7 @@ pub struct ClassifyArgs {
     #[arg(long)]
     reasoning: bool,
     /// What to say to the model before the examples and the document.
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     instructions: Option<String>,
     #[command(flatten)]
     input: InputArgs,

@@ -35,7 +35,7 @@ pub struct ExtractArgs {
     #[arg(long, value_name = "S.json")]
     schema: PathBuf,
     /// What to extract, in words, added to the prompt.
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     instructions: Option<String>,
     /// Copy every free string value (no enum, const, pattern or format)
     /// verbatim from the document.

@@ -39,7 +39,7 @@ pub struct GenerateArgs {
     #[command(flatten)]
     constraint: GenerateConstraint,
     /// The prompt, sent as a user message through the chat template.
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     prompt: String,
     /// Send the prompt as raw text, without the chat template.
     #[arg(long)]
