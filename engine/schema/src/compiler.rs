@@ -90,7 +90,7 @@ pub(crate) const ASSERTIONS: &[&str] = &[
     "unevaluatedProperties",
     "unevaluatedItems",
     "nullable",
-    // Written only by merging and negation (see `private_keywords`).
+    // Written only by merging and negation (`private_keywords::KEYWORDS`).
     merge::ALSO_PATTERNS,
     negate::NOT_VALUES,
     negate::NOT_PATTERNS,
@@ -746,12 +746,7 @@ impl<'a> Compiler<'a> {
                     | "maxContains"
                     | "then"
                     | "else"
-                    | merge::ALSO_PATTERNS
-                    | negate::NOT_VALUES
-                    | negate::NOT_PATTERNS
-                    | negate::NOT_INTEGER
-                    | negate::CONTAINS
-            );
+            ) || crate::private_keywords::KEYWORDS.contains(&keyword.as_str());
             if ASSERTIONS.contains(&keyword.as_str()) && !handled {
                 if keyword == "if" && !object.contains_key("then") && !object.contains_key("else") {
                     continue;

@@ -20,6 +20,15 @@ use crate::references::{escape, SCHEMA_ARRAY_KEYWORDS, SCHEMA_KEYWORDS, SCHEMA_M
 /// What every private keyword's name starts with.
 pub(crate) const PREFIX: &str = "x-rein-";
 
+/// Every private keyword the compiler reads.
+pub(crate) const KEYWORDS: [&str; 5] = [
+    crate::merge::ALSO_PATTERNS,
+    crate::negate::NOT_VALUES,
+    crate::negate::NOT_PATTERNS,
+    crate::negate::NOT_INTEGER,
+    crate::negate::CONTAINS,
+];
+
 /// `document` without private keywords at its schema positions; borrowed
 /// when it has none.
 pub(crate) fn without_private_keywords(document: Cow<'_, Value>) -> Cow<'_, Value> {
@@ -71,15 +80,10 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn the_compilers_keywords_have_the_prefix() {
-        for keyword in [
-            crate::merge::ALSO_PATTERNS,
-            crate::negate::NOT_VALUES,
-            crate::negate::NOT_PATTERNS,
-            crate::negate::NOT_INTEGER,
-            crate::negate::CONTAINS,
-        ] {
+    fn the_compilers_keywords_have_the_prefix_and_assert() {
+        for keyword in KEYWORDS {
             assert!(keyword.starts_with(PREFIX), "{keyword}");
+            assert!(crate::compiler::ASSERTIONS.contains(&keyword), "{keyword}");
         }
     }
 
