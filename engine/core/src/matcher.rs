@@ -22,7 +22,7 @@ use crate::automaton::{ByteDfa, CompileError, RegexConfig, DEAD};
 use crate::grammar::automaton::GrammarAutomaton;
 use crate::grammar::earley::Chart;
 use crate::grammar::mask_walk::LexemeCaches;
-use crate::grammar::{Grammar, GrammarError};
+use crate::grammar::{Grammar, GrammarConfig, GrammarError};
 use crate::mask::TokenMask;
 use crate::mask_cache::MaskCache;
 use crate::vocab::{EscapedBytes, TokenId, Vocabulary};
@@ -92,11 +92,21 @@ impl Constraint {
     /// Compiles a grammar in GBNF (with `/regex/` terminals and special
     /// tokens); errors carry `line:column`.
     pub fn grammar(vocabulary: Arc<Vocabulary>, source: &str) -> Result<Constraint, GrammarError> {
-        let grammar = Grammar::from_gbnf(source)?;
+        Constraint::grammar_with(vocabulary, source, &GrammarConfig::default())
+    }
+
+    /// Compiles a grammar in GBNF within `config`'s limits.
+    pub fn grammar_with(
+        vocabulary: Arc<Vocabulary>,
+        source: &str,
+        config: &GrammarConfig,
+    ) -> Result<Constraint, GrammarError> {
+        let grammar = Grammar::from_gbnf_with(source, config)?;
         Constraint::from_grammar(vocabulary, &grammar, "grammar")
     }
 
-    /// Compiles an already checked grammar.
+    /// Compiles an already checked grammar, within the limits it was
+    /// checked with ([`Grammar::config`]).
     pub fn from_grammar(
         vocabulary: Arc<Vocabulary>,
         grammar: &Grammar,

@@ -26,6 +26,8 @@ pub(super) struct Explorer<'c, T> {
     accepting: Vec<bool>,
     stride: usize,
     expanded: usize,
+    /// Key entries times byte classes stepped so far.
+    work: usize,
 }
 
 impl<'c, T: Hash + Eq + Clone> Explorer<'c, T> {
@@ -40,6 +42,7 @@ impl<'c, T: Hash + Eq + Clone> Explorer<'c, T> {
             accepting: vec![false],
             stride,
             expanded: 0,
+            work: 0,
         }
     }
 
@@ -72,7 +75,7 @@ impl<'c, T: Hash + Eq + Clone> Explorer<'c, T> {
     }
 
     /// A state whose row is still to fill, with its index; `None` when all
-    /// are filled. Errors once the time limit has passed.
+    /// are filled. Errors once the work or time limit has passed.
     pub(super) fn next_pending(&mut self) -> Result<Option<(Vec<T>, u32)>, CompileError> {
         self.expanded += 1;
         if self.expanded % 64 == 0 && self.started.elapsed() > self.config.max_compile_time {
@@ -84,7 +87,22 @@ impl<'c, T: Hash + Eq + Clone> Explorer<'c, T> {
                 ),
             ));
         }
-        Ok(self.pending.pop())
+        let next = self.pending.pop();
+        if let Some((key, _)) = &next {
+            self.work = self
+                .work
+                .saturating_add(key.len().max(1).saturating_mul(self.stride));
+            if self.work > self.config.max_work {
+                return Err(CompileError::limit(
+                    "max_work",
+                    format!(
+                        "combining automata needs more than {} steps",
+                        self.config.max_work
+                    ),
+                ));
+            }
+        }
+        Ok(next)
     }
 
     /// Sets the transition of state `from` on byte class `class`.

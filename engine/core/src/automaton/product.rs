@@ -29,6 +29,7 @@ use super::{ByteDfa, CompileError, DEAD};
 #[derive(Clone, Debug)]
 pub struct ProductConfig {
     pub(super) max_states: usize,
+    pub(super) max_work: usize,
     pub(super) max_compile_time: Duration,
 }
 
@@ -36,6 +37,7 @@ impl Default for ProductConfig {
     fn default() -> ProductConfig {
         ProductConfig {
             max_states: 100_000,
+            max_work: usize::MAX,
             max_compile_time: Duration::from_secs(5),
         }
     }
@@ -50,6 +52,15 @@ impl ProductConfig {
     /// States the product may have, the dead state included.
     pub fn max_states(mut self, states: usize) -> ProductConfig {
         self.max_states = states;
+        self
+    }
+
+    /// Key entries the construction may step, summed over its states: a
+    /// state made of `k` component states costs `k` times the byte classes
+    /// to fill. Default unlimited (states and time bound it). Unlike the
+    /// time limit, the same inputs always pass or fail it.
+    pub fn max_work(mut self, work: usize) -> ProductConfig {
+        self.max_work = work;
         self
     }
 
@@ -238,5 +249,21 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("max_compile_time"), "{error}");
+        // Work is counted, not timed: the same limit fails at the same
+        // point every time, and a generous one passes.
+        let short = ByteDfa::regex("[a-z]{0,40}").unwrap();
+        let near_end = ByteDfa::regex(".*a.{3}").unwrap();
+        let tight = ProductConfig::new().max_work(1_000);
+        for _ in 0..2 {
+            let error = tight
+                .build(&[&short, &near_end], &[])
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("max_work"), "{error}");
+        }
+        assert!(ProductConfig::new()
+            .max_work(10_000_000)
+            .build(&[&short, &near_end], &[])
+            .is_ok());
     }
 }

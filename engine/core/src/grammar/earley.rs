@@ -32,9 +32,6 @@ use super::cfg::{Cfg, Symbol, Terminal};
 use super::member_list::{MemberState, MemberStates};
 use crate::automaton::DEAD;
 
-/// The most items one Earley set may hold before the step is refused.
-pub const MAX_ITEMS_PER_SET: usize = 200_000;
-
 /// One Earley item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Item {
@@ -76,7 +73,7 @@ impl EarleySet {
 pub enum StepError {
     /// The byte or token is not allowed here.
     Rejected,
-    /// The set would exceed [`MAX_ITEMS_PER_SET`].
+    /// The set would exceed [`GrammarConfig::max_items_per_set`](crate::grammar::GrammarConfig::max_items_per_set).
     TooManyItems,
 }
 
@@ -185,7 +182,7 @@ impl Chart {
     /// carried over, so this is the parser's view right after a lexeme
     /// boundary; the mask walk uses it and follows the unfinished terminals
     /// itself. Refused (chart unchanged) when nothing survives or the set
-    /// grows past [`MAX_ITEMS_PER_SET`].
+    /// grows past [`GrammarConfig::max_items_per_set`](crate::grammar::GrammarConfig::max_items_per_set).
     pub fn push_finished(&mut self, cfg: &Cfg, finished: &[Item]) -> Result<(), StepError> {
         let position = self.sets.len() as u32;
         let mut builder = SetBuilder::default();
@@ -405,7 +402,7 @@ impl SetBuilder {
     ) -> Result<EarleySet, StepError> {
         let mut next = 0;
         while next < self.items.len() {
-            if self.items.len() > MAX_ITEMS_PER_SET {
+            if self.items.len() > cfg.max_items_per_set {
                 return Err(StepError::TooManyItems);
             }
             let item = self.items[next];

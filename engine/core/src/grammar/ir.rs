@@ -6,10 +6,10 @@
 //! special tokens, token negations (one whole token but a named one) and
 //! ready-made automata ([`DfaTerminal`], for languages
 //! that compilers build by intersecting or subtracting regexes). Lowering
-//! from GBNF resolves names and checks the grammar, each error with the
-//! `line:column` of its cause; compilers that build rules directly
-//! ([`Grammar::from_rules`]) go through the same checks, located at each
-//! rule's [`Rule::location`]:
+//! from GBNF ([`gbnf::lower`](super::gbnf)) resolves names and checks the
+//! grammar, each error with the `line:column` of its cause; compilers that
+//! build rules directly ([`Grammar::from_rules`]) go through the same checks
+//! (this module), located at each rule's [`Rule::location`]:
 //!
 //! * a rule defined twice, a reference to an undefined rule, no `root`;
 //! * a `/regex/` that does not compile (within [`RegexConfig`] limits; a
@@ -17,24 +17,22 @@
 //!   when the grammar is flattened);
 //! * unproductive rules — rules reachable from `root` that can never finish
 //!   (`a ::= "x" a`), and so an empty language;
-//! * more than [`MAX_EXPRESSIONS`] expression nodes, or regexes that take
-//!   more than [`REGEX_TIME_BUDGET`] to compile all together.
+//! * more than [`GrammarConfig::max_expressions`] expression nodes, or
+//!   regexes that take more than [`GrammarConfig::max_regex_time`] to
+//!   compile all together.
+//!
+//! A grammar keeps the [`GrammarConfig`] it was checked with; flattening
+//! and parsing it use the same limits.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::error::{GrammarError, GrammarErrorKind, Location, Span};
-use super::gbnf::{self, ast};
+use super::config::GrammarConfig;
+use super::error::{GrammarError, GrammarErrorKind, Location};
+use super::gbnf;
 use super::member_list::MemberList;
 use crate::automaton::{ByteDfa, CompileErrorKind, RegexConfig};
-
-/// The most expression nodes a grammar may hold.
-pub const MAX_EXPRESSIONS: usize = 1 << 20;
-
-/// The time all of a grammar's `/regex/` terminals together may take to
-/// compile.
-pub const REGEX_TIME_BUDGET: Duration = Duration::from_secs(10);
 
 /// A rule's index in [`Grammar::rules`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -177,13 +175,35 @@ pub struct Grammar {
     root: RuleId,
     /// The DFA of every `/regex/` terminal, compiled once while checking.
     regexes: HashMap<String, ByteDfa>,
+    /// The limits it was checked with, and will be flattened and parsed with.
+    config: GrammarConfig,
 }
 
 impl Grammar {
     /// Parses and checks GBNF source; the start rule is `root`.
     pub fn from_gbnf(source: &str) -> Result<Grammar, GrammarError> {
+        Grammar::from_gbnf_with(source, &GrammarConfig::default())
+    }
+
+    /// [`from_gbnf`](Grammar::from_gbnf) within `config`'s limits.
+    pub fn from_gbnf_with(source: &str, config: &GrammarConfig) -> Result<Grammar, GrammarError> {
         let syntax = gbnf::parse(source)?;
-        Lowering::new(source).lower(&syntax)
+        gbnf::lower(source, &syntax, config)
+    }
+
+    /// A grammar from lowered rules; the checks are the caller's.
+    pub(super) fn assemble(
+        rules: Vec<Rule>,
+        root: RuleId,
+        regexes: RegexTerminals,
+        config: &GrammarConfig,
+    ) -> Grammar {
+        Grammar {
+            rules,
+            root,
+            regexes: regexes.dfas,
+            config: config.clone(),
+        }
     }
 
     /// Checks rules built by a compiler (JSON Schema, say) with the same
@@ -192,6 +212,15 @@ impl Grammar {
     /// rules reachable from `root` are productive, and the size limits hold.
     /// Errors carry the offending rule's [`Rule::location`] and name it.
     pub fn from_rules(rules: Vec<Rule>, root: RuleId) -> Result<Grammar, GrammarError> {
+        Grammar::from_rules_with(rules, root, &GrammarConfig::default())
+    }
+
+    /// [`from_rules`](Grammar::from_rules) within `config`'s limits.
+    pub fn from_rules_with(
+        rules: Vec<Rule>,
+        root: RuleId,
+        config: &GrammarConfig,
+    ) -> Result<Grammar, GrammarError> {
         let at_rule = |index: usize| {
             rules
                 .get(index)
@@ -204,8 +233,8 @@ impl Grammar {
                 format!("the root rule #{} does not exist", root.0),
             ));
         }
-        let mut regexes = RegexTerminals::new(false);
-        let mut expressions = 0usize;
+        let mut regexes = RegexTerminals::new(false, config);
+        let mut expressions = ExpressionCount::new(config);
         for (index, rule) in rules.iter().enumerate() {
             check_expression(&rule.body, rules.len(), &mut regexes, &mut expressions).map_err(
                 |(kind, message)| {
@@ -217,11 +246,7 @@ impl Grammar {
                 },
             )?;
         }
-        let grammar = Grammar {
-            rules,
-            root,
-            regexes: regexes.dfas,
-        };
+        let grammar = Grammar::assemble(rules, root, regexes, config);
         match first_unproductive(&grammar) {
             None => Ok(grammar),
             Some(index) => {
@@ -245,6 +270,11 @@ impl Grammar {
                 ))
             }
         }
+    }
+
+    /// The limits the grammar was checked with.
+    pub fn config(&self) -> &GrammarConfig {
+        &self.config
     }
 
     /// Every rule, indexed by [`RuleId`].
@@ -328,7 +358,7 @@ pub fn normalize_class(ranges: &[(char, char)], negated: bool) -> Vec<(char, cha
 }
 
 /// The regex terminals of one grammar, each compiled once, all within one
-/// shared [`REGEX_TIME_BUDGET`].
+/// shared [`GrammarConfig::max_regex_time`].
 ///
 /// Compiler-built grammars ([`Grammar::from_rules`]) only parse their
 /// regexes here: most are small pieces that flattening inlines into larger
@@ -336,8 +366,9 @@ pub fn normalize_class(ranges: &[(char, char)], negated: bool) -> Vec<(char, cha
 /// matched on their own are compiled (and their errors reported) when the
 /// grammar is flattened. GBNF grammars are small and compile eagerly, so
 /// `rein check --grammar` reports every regex error.
-struct RegexTerminals {
+pub(super) struct RegexTerminals {
     config: RegexConfig,
+    max_time: Duration,
     dfas: HashMap<String, ByteDfa>,
     /// Patterns that parsed, when not eager (a schema repeats its string
     /// and number regexes many times).
@@ -347,9 +378,10 @@ struct RegexTerminals {
 }
 
 impl RegexTerminals {
-    fn new(eager: bool) -> RegexTerminals {
+    pub(super) fn new(eager: bool, config: &GrammarConfig) -> RegexTerminals {
         RegexTerminals {
             config: RegexConfig::new(),
+            max_time: config.max_regex_time,
             dfas: HashMap::new(),
             parsed: HashSet::new(),
             started: Instant::now(),
@@ -359,7 +391,7 @@ impl RegexTerminals {
 
     /// Compiles `pattern` unless it already is (or, when not eager, checks
     /// that it parses); the error names the kind and says what is wrong.
-    fn compile(&mut self, pattern: &str) -> Result<(), (GrammarErrorKind, String)> {
+    pub(super) fn compile(&mut self, pattern: &str) -> Result<(), (GrammarErrorKind, String)> {
         if self.dfas.contains_key(pattern) || self.parsed.contains(pattern) {
             return Ok(());
         }
@@ -373,11 +405,14 @@ impl RegexTerminals {
             self.parsed.insert(pattern.to_string());
             return Ok(());
         }
-        let remaining = REGEX_TIME_BUDGET.saturating_sub(self.started.elapsed());
+        let remaining = self.max_time.saturating_sub(self.started.elapsed());
         if remaining.is_zero() {
             return Err((
                 GrammarErrorKind::Limit,
-                format!("compiling the grammar's regexes took longer than {REGEX_TIME_BUDGET:?}"),
+                format!(
+                    "compiling the grammar's regexes took longer than {:?}",
+                    self.max_time
+                ),
             ));
         }
         let config = self.config.clone().max_compile_time(remaining);
@@ -405,16 +440,31 @@ fn abbreviated(pattern: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Counts one more expression node against [`MAX_EXPRESSIONS`].
-fn count_expression(expressions: &mut usize) -> Result<(), (GrammarErrorKind, String)> {
-    *expressions += 1;
-    if *expressions > MAX_EXPRESSIONS {
-        return Err((
-            GrammarErrorKind::Limit,
-            format!("the grammar has more than {MAX_EXPRESSIONS} expressions"),
-        ));
+/// Expression nodes met so far, against [`GrammarConfig::max_expressions`].
+pub(super) struct ExpressionCount {
+    count: usize,
+    max: usize,
+}
+
+impl ExpressionCount {
+    pub(super) fn new(config: &GrammarConfig) -> ExpressionCount {
+        ExpressionCount {
+            count: 0,
+            max: config.max_expressions,
+        }
     }
-    Ok(())
+
+    /// Counts one more node.
+    pub(super) fn add(&mut self) -> Result<(), (GrammarErrorKind, String)> {
+        self.count += 1;
+        if self.count > self.max {
+            return Err((
+                GrammarErrorKind::Limit,
+                format!("the grammar has more than {} expressions", self.max),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Checks one expression of a compiler-built rule: references in range,
@@ -423,9 +473,9 @@ fn check_expression(
     expression: &Expr,
     rule_count: usize,
     regexes: &mut RegexTerminals,
-    expressions: &mut usize,
+    expressions: &mut ExpressionCount,
 ) -> Result<(), (GrammarErrorKind, String)> {
-    count_expression(expressions)?;
+    expressions.add()?;
     match expression {
         Expr::Empty
         | Expr::Literal(_)
@@ -477,7 +527,7 @@ fn check_expression(
 
 /// The first rule reachable from `root` that can never finish (`root`
 /// itself first), if any.
-fn first_unproductive(grammar: &Grammar) -> Option<usize> {
+pub(super) fn first_unproductive(grammar: &Grammar) -> Option<usize> {
     let productive = productive_rules(grammar);
     let mut reachable = vec![false; grammar.rules.len()];
     let mut pending = vec![grammar.root];
@@ -491,151 +541,6 @@ fn first_unproductive(grammar: &Grammar) -> Option<usize> {
         return Some(grammar.root.0 as usize);
     }
     (0..grammar.rules.len()).find(|&i| reachable[i] && !productive[i])
-}
-
-struct Lowering<'a> {
-    source: &'a str,
-    ids: HashMap<&'a str, (RuleId, Span)>,
-    expressions: usize,
-    regexes: RegexTerminals,
-}
-
-impl<'a> Lowering<'a> {
-    fn new(source: &'a str) -> Lowering<'a> {
-        Lowering {
-            source,
-            ids: HashMap::new(),
-            expressions: 0,
-            regexes: RegexTerminals::new(true),
-        }
-    }
-
-    fn error(&self, kind: GrammarErrorKind, span: Span, message: String) -> GrammarError {
-        GrammarError::new(kind, self.source, span, message)
-    }
-
-    fn lower(mut self, syntax: &'a ast::Grammar) -> Result<Grammar, GrammarError> {
-        for (index, rule) in syntax.rules.iter().enumerate() {
-            if let Some((_, first)) = self.ids.get(rule.name.as_str()) {
-                let first = Location::of(self.source, first.start);
-                return Err(self.error(
-                    GrammarErrorKind::DuplicateRule,
-                    rule.span,
-                    format!("rule `{}` is defined twice (first at {first})", rule.name),
-                ));
-            }
-            self.ids
-                .insert(rule.name.as_str(), (RuleId(index as u32), rule.span));
-        }
-        let Some(&(root, _)) = self.ids.get("root") else {
-            return Err(self.error(
-                GrammarErrorKind::MissingRoot,
-                Span::new(0, 0),
-                "the grammar has no `root` rule".to_string(),
-            ));
-        };
-        let mut rules = Vec::with_capacity(syntax.rules.len());
-        for rule in &syntax.rules {
-            rules.push(Rule {
-                name: rule.name.clone(),
-                body: self.expression(&rule.body)?,
-                location: Location::of(self.source, rule.span.start),
-            });
-        }
-        let grammar = Grammar {
-            rules,
-            root,
-            regexes: std::mem::take(&mut self.regexes.dfas),
-        };
-        self.check_productive(&grammar, syntax)?;
-        Ok(grammar)
-    }
-
-    fn expression(&mut self, expression: &ast::Expression) -> Result<Expr, GrammarError> {
-        count_expression(&mut self.expressions)
-            .map_err(|(kind, message)| self.error(kind, Span::new(0, 0), message))?;
-        Ok(match expression {
-            ast::Expression::Alternation(alternatives) => Expr::Alternation(
-                alternatives
-                    .iter()
-                    .map(|a| self.expression(a))
-                    .collect::<Result<_, _>>()?,
-            ),
-            ast::Expression::Sequence(items) if items.is_empty() => Expr::Empty,
-            ast::Expression::Sequence(items) => Expr::Sequence(
-                items
-                    .iter()
-                    .map(|i| self.expression(i))
-                    .collect::<Result<_, _>>()?,
-            ),
-            ast::Expression::Repeat { inner, min, max } => Expr::Repeat {
-                inner: Box::new(self.expression(inner)?),
-                min: *min,
-                max: *max,
-            },
-            ast::Expression::Literal(text) if text.is_empty() => Expr::Empty,
-            ast::Expression::Literal(text) => Expr::Literal(text.clone()),
-            ast::Expression::Class { negated, ranges } => {
-                let ranges = normalize_class(ranges, *negated);
-                if ranges.is_empty() {
-                    Expr::Nothing
-                } else {
-                    Expr::Class(ranges)
-                }
-            }
-            ast::Expression::AnyChar => Expr::Class(normalize_class(&[], true)),
-            ast::Expression::Regex { pattern, span } => {
-                self.regexes
-                    .compile(pattern)
-                    .map_err(|(kind, message)| self.error(kind, *span, message))?;
-                Expr::Regex(pattern.clone())
-            }
-            ast::Expression::Reference { name, span } => match self.ids.get(name.as_str()) {
-                Some(&(id, _)) => Expr::Rule(id),
-                None => {
-                    return Err(self.error(
-                        GrammarErrorKind::UndefinedRule,
-                        *span,
-                        format!("undefined rule `{name}`"),
-                    ))
-                }
-            },
-            ast::Expression::SpecialName(name) => Expr::Special(SpecialToken::Name(name.clone())),
-            ast::Expression::SpecialId(id) => Expr::Special(SpecialToken::Id(*id)),
-            ast::Expression::NotSpecialName(name) => {
-                Expr::TokenExcept(SpecialToken::Name(name.clone()))
-            }
-            ast::Expression::NotSpecialId(id) => Expr::TokenExcept(SpecialToken::Id(*id)),
-        })
-    }
-
-    /// Every rule reachable from `root` must be able to finish.
-    fn check_productive(
-        &self,
-        grammar: &Grammar,
-        syntax: &ast::Grammar,
-    ) -> Result<(), GrammarError> {
-        let Some(index) = first_unproductive(grammar) else {
-            return Ok(());
-        };
-        let rule = &syntax.rules[index];
-        if index == grammar.root.0 as usize {
-            return Err(self.error(
-                GrammarErrorKind::Unproductive,
-                rule.span,
-                "the grammar matches no output at all: `root` can never finish".to_string(),
-            ));
-        }
-        Err(self.error(
-            GrammarErrorKind::Unproductive,
-            rule.span,
-            format!(
-                "rule `{}` can never finish: every alternative needs itself or another \
-                 rule that never finishes",
-                rule.name
-            ),
-        ))
-    }
 }
 
 /// The rules `expression` refers to.

@@ -10,6 +10,7 @@
 
 pub mod automaton;
 pub mod cfg;
+mod config;
 pub mod earley;
 pub mod error;
 pub mod gbnf;
@@ -17,6 +18,7 @@ pub mod ir;
 pub mod mask_walk;
 pub mod member_list;
 
+pub use config::GrammarConfig;
 pub use error::{GrammarError, GrammarErrorKind, Location, Span};
 pub use ir::{DfaTerminal, Expr, Grammar, Rule, RuleId, SpecialToken};
 pub use member_list::MemberList;

@@ -19,11 +19,14 @@
 //!
 //! Lexing is hand-written ([`lexer`]); the structure is a `lalrpop` grammar
 //! (`parser.lalrpop`, generated at build time and fenced off in a private
-//! module). The result is an [`ast::Grammar`] with spans; resolving names
-//! and checking the rules happens in [`crate::grammar::ir`].
+//! module). The result is an [`ast::Grammar`] with spans; `lower` resolves
+//! names and checks the rules into the grammar IR ([`crate::grammar::ir`]).
 
 pub mod ast;
 pub mod lexer;
+mod lower;
+
+pub(in crate::grammar) use lower::lower;
 
 use lalrpop_util::ParseError;
 
