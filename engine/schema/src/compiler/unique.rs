@@ -16,7 +16,8 @@ use std::sync::Arc;
 use rein_core::grammar::{Expr, MemberList};
 use serde_json::{Map, Value};
 
-use super::{json_equal, Compiler, Result};
+use super::enums::json_equal;
+use super::{Compiler, Result};
 use crate::draft::Draft;
 use crate::validate::Validator;
 
