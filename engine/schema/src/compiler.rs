@@ -53,16 +53,20 @@ use serde_json::{Map, Value};
 
 use crate::draft::Draft;
 use crate::error::{Ignored, SchemaError, SchemaErrorKind};
-use crate::merge::{self, type_names};
-use crate::negate;
-use crate::{Options, Whitespace};
+use crate::merge::type_names;
+use crate::{keywords, Options, Whitespace};
 
 use enums::Exclusions;
 use numbers::not_integer;
 
-/// Standard assertion keywords; any of these that rein does not handle is
-/// an error (or ignored, when lenient). Anything else is an extension.
-pub(crate) const ASSERTIONS: &[&str] = &[
+/// The assertions [`Compiler::plain`] handles, besides the private
+/// keywords (`then` and `else` without `if` assert nothing). Every other
+/// assertion is rewritten before a schema object gets there (`$ref`,
+/// `allOf`/`anyOf`/`oneOf`, `if` and dependencies, `unevaluated*`); one
+/// left over is refused (a dynamic reference with several answers, say)
+/// unless it asserts nothing there (`if` alone, `unevaluatedProperties:
+/// true`).
+pub(crate) const PLAIN_KEYWORDS: &[&str] = &[
     "type",
     "enum",
     "const",
@@ -78,10 +82,6 @@ pub(crate) const ASSERTIONS: &[&str] = &[
     "additionalItems",
     "minItems",
     "maxItems",
-    "uniqueItems",
-    "contains",
-    "minContains",
-    "maxContains",
     "minLength",
     "maxLength",
     "pattern",
@@ -91,28 +91,14 @@ pub(crate) const ASSERTIONS: &[&str] = &[
     "exclusiveMinimum",
     "exclusiveMaximum",
     "multipleOf",
-    "anyOf",
-    "oneOf",
-    "allOf",
+    "nullable",
     "not",
-    "if",
+    "uniqueItems",
+    "contains",
+    "minContains",
+    "maxContains",
     "then",
     "else",
-    "$ref",
-    "$dynamicRef",
-    "$recursiveRef",
-    "dependentRequired",
-    "dependentSchemas",
-    "dependencies",
-    "unevaluatedProperties",
-    "unevaluatedItems",
-    "nullable",
-    // Written only by merging and negation (`private_keywords::KEYWORDS`).
-    merge::ALSO_PATTERNS,
-    negate::NOT_VALUES,
-    negate::NOT_PATTERNS,
-    negate::NOT_INTEGER,
-    negate::CONTAINS,
 ];
 
 const ALL_TYPES: [&str; 6] = ["null", "boolean", "object", "array", "string", "number"];
@@ -364,9 +350,7 @@ impl<'a> Compiler<'a> {
                 )
             })?;
             let has_siblings = self.draft.ref_has_siblings()
-                && object
-                    .keys()
-                    .any(|k| k != "$ref" && ASSERTIONS.contains(&k.as_str()));
+                && object.keys().any(|k| k != "$ref" && keywords::asserts(k));
             if !has_siblings {
                 return self.reference(reference, pointer);
             }
@@ -408,7 +392,7 @@ impl<'a> Compiler<'a> {
             })?;
             let mut rest = object.clone();
             rest.remove(keyword);
-            let has_rest = rest.keys().any(|k| ASSERTIONS.contains(&k.as_str()));
+            let has_rest = rest.keys().any(|k| keywords::asserts(k));
             let mut resolved = Vec::new();
             for (index, branch) in branches.iter().enumerate() {
                 let branch_pointer = child(&child(pointer, keyword), &index.to_string());
@@ -470,42 +454,9 @@ impl<'a> Compiler<'a> {
     /// A schema object without `$ref`, `allOf`, `anyOf` or `oneOf`.
     fn plain(&mut self, object: &Map<String, Value>, pointer: &str) -> Result<Expr> {
         for keyword in object.keys() {
-            let handled = matches!(
-                keyword.as_str(),
-                "type"
-                    | "enum"
-                    | "const"
-                    | "properties"
-                    | "required"
-                    | "additionalProperties"
-                    | "patternProperties"
-                    | "propertyNames"
-                    | "minProperties"
-                    | "maxProperties"
-                    | "items"
-                    | "prefixItems"
-                    | "additionalItems"
-                    | "minItems"
-                    | "maxItems"
-                    | "minLength"
-                    | "maxLength"
-                    | "pattern"
-                    | "format"
-                    | "minimum"
-                    | "maximum"
-                    | "exclusiveMinimum"
-                    | "exclusiveMaximum"
-                    | "multipleOf"
-                    | "nullable"
-                    | "not"
-                    | "uniqueItems"
-                    | "contains"
-                    | "minContains"
-                    | "maxContains"
-                    | "then"
-                    | "else"
-            ) || crate::private_keywords::KEYWORDS.contains(&keyword.as_str());
-            if ASSERTIONS.contains(&keyword.as_str()) && !handled {
+            let handled =
+                PLAIN_KEYWORDS.contains(&keyword.as_str()) || keywords::is_private(keyword);
+            if keywords::asserts(keyword) && !handled {
                 if keyword == "if" && !object.contains_key("then") && !object.contains_key("else") {
                     continue;
                 }

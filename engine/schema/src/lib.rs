@@ -39,6 +39,7 @@ pub mod extractive;
 pub mod formats;
 pub mod json_text;
 pub mod keys;
+mod keywords;
 pub mod lengths;
 pub mod maskbench;
 pub mod merge;

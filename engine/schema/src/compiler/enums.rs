@@ -21,12 +21,12 @@ use rein_core::ByteDfa;
 use serde_json::{json, Map, Value};
 
 use super::layout::Close;
-use super::{alt, error, numbers::not_integer, seq, Compiler, Result, ASSERTIONS};
+use super::{alt, error, numbers::not_integer, seq, Compiler, Result};
 use crate::draft::Draft;
 use crate::error::SchemaErrorKind;
 use crate::json_text::encode_string;
 use crate::validate::Validator;
-use crate::{merge, negate, numbers, pattern};
+use crate::{keywords, merge, negate, numbers, pattern};
 
 impl<'a> Compiler<'a> {
     /// A finite set of values, each written out.
@@ -49,7 +49,7 @@ impl<'a> Compiler<'a> {
         let mut siblings: Map<String, Value> = object
             .iter()
             .filter(|(keyword, _)| {
-                ASSERTIONS.contains(&keyword.as_str())
+                keywords::asserts(keyword)
                     && !checked.contains(&keyword.as_str())
                     && !keyword.starts_with(crate::private_keywords::PREFIX)
             })
