@@ -39,7 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         if !valid {
             continue;
         }
-        let text = rein_schema::json_text::python_dumps(instance);
+        let text = rein_schema::python_dumps(instance);
         let tokens = tokenizer.encode(&text)?;
         let mut matcher = constraint.matcher();
         let mut prefix = Vec::new();

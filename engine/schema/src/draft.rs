@@ -4,7 +4,8 @@
 //! Only the differences the compiler needs are modelled: boolean
 //! `exclusiveMinimum` (draft 4), `$ref` siblings (ignored before 2019-09),
 //! which assertion keywords exist (`if` from draft 7, `prefixItems` from
-//! 2020-12, …) and the validator to check outputs with.
+//! 2020-12, …, read from [`crate::keywords`]'s table) and the validator to
+//! check outputs with.
 
 use serde_json::Value;
 
@@ -43,24 +44,14 @@ impl Draft {
         }
     }
 
-    /// Whether `keyword` is an assertion of this draft: one introduced by a
-    /// later draft (`if` before draft 7, `const` before draft 6, …) is an
-    /// unknown keyword here, which validators ignore.
+    /// Whether `keyword` may assert in this draft: false only for an
+    /// assertion rein reads from a later draft on (`if` before draft 7,
+    /// `const` before draft 6, …), which is an unknown keyword here and
+    /// validators ignore. The drafts come from rein's keyword table
+    /// (`keywords::KEYWORDS`).
     pub fn defines(self, keyword: &str) -> bool {
-        let since = match keyword {
-            "const" | "contains" | "propertyNames" => Draft::Draft6,
-            "if" | "then" | "else" => Draft::Draft7,
-            "dependentRequired"
-            | "dependentSchemas"
-            | "unevaluatedProperties"
-            | "unevaluatedItems"
-            | "minContains"
-            | "maxContains"
-            | "$recursiveRef" => Draft::Draft201909,
-            "prefixItems" | "$dynamicRef" => Draft::Draft202012,
-            _ => return true,
-        };
-        self >= since
+        crate::keywords::find(keyword)
+            .is_none_or(|row| !row.kind.asserts() || row.drafts.contains(self))
     }
 
     /// Whether keywords next to `$ref` apply (2019-09 on) or are ignored.

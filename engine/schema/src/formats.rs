@@ -1,11 +1,11 @@
 //! `format` values rein enforces, as regexes over the string's contents.
 //!
 //! The regexes speak about the contents in rein's canonical encoding (see
-//! [`crate::json_text`]): the compiler puts them between the quotes as they
-//! are. Most formats never contain `"`, `\` or control characters, so there
-//! the encoded and decoded contents are the same; `json-pointer` and
-//! `relative-json-pointer`, which may hold any character, spell those with
-//! their canonical escapes.
+//! the crate's private `json_text` module): the compiler puts them between
+//! the quotes as they are. Most formats never contain `"`, `\` or control
+//! characters, so there the encoded and decoded contents are the same;
+//! `json-pointer` and `relative-json-pointer`, which may hold any
+//! character, spell those with their canonical escapes.
 //!
 //! The rule every regex keeps: each string it matches is valid for the
 //! format under the `jsonschema` crate's checker (the one rein's

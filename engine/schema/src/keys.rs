@@ -77,11 +77,6 @@ impl PatternKeys {
         self.patterns.len()
     }
 
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
-    }
-
     /// The translated regex of pattern `index`, as given to [`PatternKeys::new`].
     pub fn regex(&self, index: usize) -> &str {
         &self.translated[index]

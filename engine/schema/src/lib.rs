@@ -24,30 +24,38 @@
 //! assert!(compiled.ignored().is_empty());
 //! ```
 //!
-//! Modules: [`compiler`] walks schemas; [`merge`] intersects `allOf`
-//! parts; [`json_text`], [`pattern`], [`numbers`] and [`formats`] build the
-//! regex terminals; [`lengths`] intersects them where one string has
-//! several, and [`keys`] splits object keys by `patternProperties`; [`validate`] wraps `jsonschema`.
+//! Public modules: [`extractive`] (strings copied from a document),
+//! [`formats`] (which `format`s rein enforces, and their regexes) and
+//! [`maskbench`] (the MaskBench protocol). Inside, the compiler walks
+//! schemas (`compiler`, one module per JSON type and rewrite), reading the
+//! keyword table (`keywords`: every keyword, its drafts, its kind and the
+//! module that handles it); `merge` intersects `allOf` parts and `negate`
+//! rewrites `not` and conditions; `json_text`, `pattern`, `numbers` and
+//! `formats` build the regex terminals, `lengths` intersects them where
+//! one string has several, and `keys` splits object keys by
+//! `patternProperties`; `references` and `private_keywords` prepare the
+//! document; `validate` wraps `jsonschema` ([`Validator`]).
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 mod compiler;
-pub mod draft;
-pub mod error;
+mod draft;
+mod error;
 pub mod extractive;
 pub mod formats;
-pub mod json_text;
-pub mod keys;
-pub mod lengths;
+mod json_text;
+mod keys;
+mod keywords;
+mod lengths;
 pub mod maskbench;
-pub mod merge;
-pub mod negate;
-pub mod numbers;
-pub mod pattern;
+mod merge;
+mod negate;
+mod numbers;
+mod pattern;
 mod private_keywords;
 mod references;
-pub mod validate;
+mod validate;
 
 use std::sync::Arc;
 
@@ -135,8 +143,8 @@ pub struct Options {
     pub lenient: bool,
     /// Compile `oneOf` as `anyOf` when its branches may overlap and rein
     /// cannot write "exactly one" as a schema (overlapping branches are
-    /// otherwise made exclusive by negating the others, see
-    /// [`negate`]). Default off (an error).
+    /// otherwise made exclusive by negating the others). Default off (an
+    /// error).
     pub one_of_as_any_of: bool,
     /// How deep schemas may nest, counting `$ref` and `allOf` expansion.
     /// Default 128; deeper schemas are an error, never a stack overflow.

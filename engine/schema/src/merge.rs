@@ -152,7 +152,7 @@ pub fn merge(
                 continue;
             }
             // Annotations and extensions assert nothing.
-            _ if !crate::compiler::ASSERTIONS.contains(&key.as_str()) => continue,
+            _ if !crate::keywords::asserts(key) => continue,
             _ => {
                 return Err(conflict(
                     key,

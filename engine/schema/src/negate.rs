@@ -270,11 +270,11 @@ impl<'r> Negator<'r> {
                 "contains" | CONTAINS => {
                     // No item matches (at least one must, by default).
                     let least = match object.get("minContains") {
-                        Some(n) if self.draft >= Draft::Draft201909 => count("minContains", n)?,
+                        Some(n) if self.draft.defines("minContains") => count("minContains", n)?,
                         _ => 1,
                     };
                     let bounded_above =
-                        object.contains_key("maxContains") && self.draft >= Draft::Draft201909;
+                        object.contains_key("maxContains") && self.draft.defines("maxContains");
                     if bounded_above || least > 1 {
                         return Err(refuse(
                             "contains",
@@ -290,7 +290,7 @@ impl<'r> Negator<'r> {
                 "minContains" | "maxContains" => {}
                 "prefixItems" | "items"
                     if value.is_array()
-                        && (keyword == "prefixItems") == (self.draft >= Draft::Draft202012) =>
+                        && (keyword == "prefixItems") == self.draft.defines("prefixItems") =>
                 {
                     // Some item of the tuple fails its schema.
                     for (index, item) in array(keyword, value)?.iter().enumerate() {

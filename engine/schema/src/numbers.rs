@@ -131,15 +131,6 @@ impl Decimal {
         &self.fraction
     }
 
-    /// The value as an integer if it is one and fits.
-    pub fn to_i128(&self) -> Option<i128> {
-        if !self.is_integer() {
-            return None;
-        }
-        let magnitude = i128::try_from(self.integer).ok()?;
-        Some(if self.negative { -magnitude } else { magnitude })
-    }
-
     /// The largest integer at or below the value (`None` past 127 bits).
     pub fn floor(&self) -> Option<i128> {
         let magnitude = i128::try_from(self.integer).ok()?;

@@ -15,19 +15,11 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use crate::references::{escape, SCHEMA_ARRAY_KEYWORDS, SCHEMA_KEYWORDS, SCHEMA_MAP_KEYWORDS};
+use crate::keywords;
+use crate::references::escape;
 
 /// What every private keyword's name starts with.
 pub(crate) const PREFIX: &str = "x-rein-";
-
-/// Every private keyword the compiler reads.
-pub(crate) const KEYWORDS: [&str; 5] = [
-    crate::merge::ALSO_PATTERNS,
-    crate::negate::NOT_VALUES,
-    crate::negate::NOT_PATTERNS,
-    crate::negate::NOT_INTEGER,
-    crate::negate::CONTAINS,
-];
 
 /// `document` without private keywords at its schema positions; borrowed
 /// when it has none.
@@ -58,15 +50,15 @@ fn find(schema: &Value, pointer: String, found: &mut Vec<String>) {
     for (keyword, value) in object {
         let here = format!("{pointer}/{}", escape(keyword));
         let keyword = keyword.as_str();
-        if SCHEMA_KEYWORDS.contains(&keyword) && !value.is_array() {
+        if keywords::holds_schema(keyword) && !value.is_array() {
             find(value, here.clone(), found);
         }
-        if SCHEMA_ARRAY_KEYWORDS.contains(&keyword) {
+        if keywords::holds_schema_array(keyword) {
             for (i, item) in value.as_array().into_iter().flatten().enumerate() {
                 find(item, format!("{here}/{i}"), found);
             }
         }
-        if SCHEMA_MAP_KEYWORDS.contains(&keyword) {
+        if keywords::holds_schema_map(keyword) {
             for (name, item) in value.as_object().into_iter().flatten() {
                 find(item, format!("{here}/{}", escape(name)), found);
             }
@@ -78,14 +70,6 @@ fn find(schema: &Value, pointer: String, found: &mut Vec<String>) {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn the_compilers_keywords_have_the_prefix_and_assert() {
-        for keyword in KEYWORDS {
-            assert!(keyword.starts_with(PREFIX), "{keyword}");
-            assert!(crate::compiler::ASSERTIONS.contains(&keyword), "{keyword}");
-        }
-    }
 
     #[test]
     fn only_schema_positions_lose_them() {

@@ -26,38 +26,10 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::draft::Draft;
+use crate::keywords;
 
 /// The base URI of a document without `$id`.
 const DOCUMENT_BASE: &str = "rein-document:///root.json";
-
-/// Keywords whose value is one schema.
-pub(crate) const SCHEMA_KEYWORDS: &[&str] = &[
-    "additionalProperties",
-    "additionalItems",
-    "unevaluatedProperties",
-    "unevaluatedItems",
-    "not",
-    "if",
-    "then",
-    "else",
-    "contains",
-    "propertyNames",
-    "items",
-];
-
-/// Keywords whose value is an array of schemas.
-pub(crate) const SCHEMA_ARRAY_KEYWORDS: &[&str] =
-    &["allOf", "anyOf", "oneOf", "prefixItems", "items"];
-
-/// Keywords whose value maps names to schemas.
-pub(crate) const SCHEMA_MAP_KEYWORDS: &[&str] = &[
-    "properties",
-    "patternProperties",
-    "$defs",
-    "definitions",
-    "dependentSchemas",
-    "dependencies",
-];
 
 /// Where resources and anchors are, by absolute URI.
 #[derive(Default)]
@@ -156,7 +128,11 @@ fn base_of(schema: &Value, base: &Url, draft: Draft) -> Url {
 /// The `$id` that changes `schema`'s base URI, if any: `id` in draft 4;
 /// ignored beside `$ref` before 2019-09, and when it is only a fragment.
 fn own_id(schema: &Value, draft: Draft) -> Option<&str> {
-    let keyword = if draft == Draft::Draft4 { "id" } else { "$id" };
+    let keyword = if keywords::in_draft("id", draft) {
+        "id"
+    } else {
+        "$id"
+    };
     let id = schema.get(keyword)?.as_str()?;
     if !draft.ref_has_siblings() && schema.get("$ref").is_some() {
         return None;
@@ -198,15 +174,15 @@ impl Index {
         for (keyword, value) in object {
             let here = format!("{pointer}/{}", escape(keyword));
             let keyword = keyword.as_str();
-            if SCHEMA_KEYWORDS.contains(&keyword) && !value.is_array() {
+            if keywords::holds_schema(keyword) && !value.is_array() {
                 self.walk(value, here.clone(), &base, &resource, draft);
             }
-            if SCHEMA_ARRAY_KEYWORDS.contains(&keyword) {
+            if keywords::holds_schema_array(keyword) {
                 for (i, item) in value.as_array().into_iter().flatten().enumerate() {
                     self.walk(item, format!("{here}/{i}"), &base, &resource, draft);
                 }
             }
-            if SCHEMA_MAP_KEYWORDS.contains(&keyword) {
+            if keywords::holds_schema_map(keyword) {
                 for (name, item) in value.as_object().into_iter().flatten() {
                     let at = format!("{here}/{}", escape(name));
                     self.walk(item, at, &base, &resource, draft);
@@ -227,12 +203,16 @@ impl Index {
                 .entry((resource.to_string(), name.to_string()))
                 .or_insert_with(|| pointer.to_string());
         };
-        if draft >= Draft::Draft201909 {
+        if keywords::in_draft("$anchor", draft) {
             if let Some(name) = object.get("$anchor").and_then(Value::as_str) {
                 named(name);
             }
         } else {
-            let keyword = if draft == Draft::Draft4 { "id" } else { "$id" };
+            let keyword = if keywords::in_draft("id", draft) {
+                "id"
+            } else {
+                "$id"
+            };
             let plain_name = object
                 .get(keyword)
                 .and_then(Value::as_str)
@@ -242,7 +222,7 @@ impl Index {
                 named(name);
             }
         }
-        if draft >= Draft::Draft202012 {
+        if keywords::in_draft("$dynamicAnchor", draft) {
             if let Some(name) = object.get("$dynamicAnchor").and_then(Value::as_str) {
                 named(name);
                 self.dynamic_anchors
@@ -251,7 +231,8 @@ impl Index {
                     .push((resource.to_string(), pointer.to_string()));
             }
         }
-        if draft == Draft::Draft201909 && object.get("$recursiveAnchor") == Some(&Value::Bool(true))
+        if keywords::in_draft("$recursiveAnchor", draft)
+            && object.get("$recursiveAnchor") == Some(&Value::Bool(true))
         {
             self.recursive_anchors.push(resource.to_string());
         }

@@ -28,7 +28,8 @@ use std::sync::Arc;
 
 use rein_core::grammar::{DfaTerminal, Expr, MemberList};
 
-use super::{alt, seq, Close, Compiler, Result};
+use super::layout::Close;
+use super::{alt, seq, Compiler, Result};
 use crate::error::SchemaErrorKind;
 use crate::PropertyOrder;
 

@@ -28,7 +28,6 @@
 use serde_json::{json, Map, Value};
 
 use super::{error, Compiler, Result};
-use crate::draft::Draft;
 use crate::error::SchemaErrorKind;
 
 const PROPERTIES: &str = "unevaluatedProperties";
@@ -202,7 +201,7 @@ impl Compiler<'_> {
             let tuple = Value::Array(vec![Value::Bool(true); evaluated.items]);
             if evaluated.items == 0 {
                 check.insert("items".to_string(), rest.clone());
-            } else if self.draft >= Draft::Draft202012 {
+            } else if self.draft.defines("prefixItems") {
                 check.insert("prefixItems".to_string(), tuple);
                 check.insert("items".to_string(), rest.clone());
             } else {
@@ -275,7 +274,7 @@ impl Compiler<'_> {
             });
         }
         out.every_property |= defined("additionalProperties") || defined(PROPERTIES);
-        let modern = self.draft >= Draft::Draft202012;
+        let modern = self.draft.defines("prefixItems");
         match (
             object.get("prefixItems").filter(|_| modern),
             object.get("items"),

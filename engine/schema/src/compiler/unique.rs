@@ -16,8 +16,8 @@ use std::sync::Arc;
 use rein_core::grammar::{Expr, MemberList};
 use serde_json::{Map, Value};
 
-use super::{json_equal, Compiler, Result};
-use crate::draft::Draft;
+use super::enums::json_equal;
+use super::{Compiler, Result};
 use crate::validate::Validator;
 
 /// The most distinct values a unique array is compiled over.
@@ -124,7 +124,7 @@ impl Compiler<'_> {
         min: u64,
         max: Option<u64>,
     ) -> Option<Expr> {
-        let modern = self.draft >= Draft::Draft202012;
+        let modern = self.draft.defines("prefixItems");
         let (tuple, rest) = if modern {
             (object.get("prefixItems")?.as_array()?, object.get("items"))
         } else {

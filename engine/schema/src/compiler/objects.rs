@@ -1,0 +1,432 @@
+//! Objects: members in schema order, keys as terminals, counts as rules.
+//!
+//! **Why.** An object's named members come in `properties` order (the
+//! canonical order to generate in), each key with its colon one terminal.
+//! Every other member's key is a terminal too: "any key but the named
+//! ones" as an automaton difference, or one key class per combination of
+//! `patternProperties` it matches ([`crate::keys`]), each with the
+//! `allOf` of the schemas that apply. `minProperties`/`maxProperties` and
+//! `required` are counted by rules, one per (member, count) pair.
+//!
+//! **Trade-off.** Counting needs a rule per member and count, so counts
+//! past 1,000 are refused; [`PropertyOrder::Any`](crate::PropertyOrder::Any)
+//! swaps these rules for one member list ([`super::any_order`]). Extra
+//! members may repeat a key, which no grammar of this size can exclude.
+
+use rein_core::automaton::{ProductConfig, RegexConfig};
+use rein_core::grammar::{DfaTerminal, Expr, RuleId};
+use rein_core::ByteDfa;
+use serde_json::{Map, Value};
+
+use super::layout::Close;
+use super::{alt, child, error, property_names, seq, Compiler, Result};
+use crate::error::SchemaErrorKind;
+use crate::json_text::{encode_string, CHAR_UNIT};
+use crate::{keys, negate, pattern};
+
+impl<'a> Compiler<'a> {
+    pub(super) fn object(&mut self, object: &Map<String, Value>, pointer: &str) -> Result<Expr> {
+        let empty = Map::new();
+        let properties = match object.get("properties") {
+            Some(Value::Object(p)) => p,
+            Some(_) => {
+                return Err(error(
+                    SchemaErrorKind::Invalid,
+                    pointer,
+                    "properties",
+                    "must be an object",
+                ))
+            }
+            None => &empty,
+        };
+        let required: Vec<&str> = object
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let min = self.count(object, "minProperties", pointer)?.unwrap_or(0);
+        let max = self.count(object, "maxProperties", pointer)?;
+        let additional = object
+            .get("additionalProperties")
+            .cloned()
+            .unwrap_or(Value::Bool(true));
+        let patterns = self.pattern_keys(object, pointer)?;
+        // The schema of a named key: its own and every matching pattern's.
+        let with_patterns = |name: &str, own: Value| -> Value {
+            let Some((keys, schemas)) = &patterns else {
+                return own;
+            };
+            let matching = keys.matching(name);
+            if matching.is_empty() {
+                return own;
+            }
+            let mut parts = vec![own];
+            parts.extend(matching.iter().map(|&i| schemas[i].1.clone()));
+            negate::all_of(parts)
+        };
+        // Required names without a declared schema get the patterns' or
+        // the additional schema.
+        let mut members: Vec<(String, Value, bool)> = properties
+            .iter()
+            .map(|(name, schema)| {
+                (
+                    name.clone(),
+                    with_patterns(name, schema.clone()),
+                    required.contains(&name.as_str()),
+                )
+            })
+            .collect();
+        for name in &required {
+            if !properties.contains_key(*name) {
+                let schema = match &patterns {
+                    Some((keys, schemas)) if !keys.matching(name).is_empty() => negate::all_of(
+                        keys.matching(name)
+                            .iter()
+                            .map(|&i| schemas[i].1.clone())
+                            .collect(),
+                    ),
+                    _ => additional.clone(),
+                };
+                members.push((name.to_string(), schema, true));
+            }
+        }
+        let key_names = self.property_names(object, pointer)?;
+        if members
+            .iter()
+            .any(|(name, _, required)| *required && !key_names.allows(name))
+        {
+            return Ok(Expr::Nothing);
+        }
+        members.retain(|(name, _, _)| key_names.allows(name));
+        let extras_allowed = additional != Value::Bool(false);
+        let extra = if let Some((keys, schemas)) = &patterns {
+            let names: Vec<&str> = members.iter().map(|(n, _, _)| n.as_str()).collect();
+            self.pattern_extras(keys, schemas, &names, &additional, &key_names, pointer)?
+        } else if extras_allowed {
+            let value = self.schema(&additional, &child(pointer, "additionalProperties"))?;
+            let names: Vec<&str> = members.iter().map(|(n, _, _)| n.as_str()).collect();
+            let key = self.restrict_key(self.other_key(&names), &key_names, true, pointer)?;
+            if value == Expr::Nothing || key == Expr::Nothing {
+                None
+            } else {
+                Some(seq(vec![key, value]))
+            }
+        } else {
+            None
+        };
+        let mut compiled = Vec::new();
+        for (name, schema, is_required) in &members {
+            let value = self.schema(schema, &child(&child(pointer, "properties"), name))?;
+            if value == Expr::Nothing && *is_required {
+                return Ok(Expr::Nothing);
+            }
+            compiled.push((seq(vec![self.key(name), value]), *is_required));
+        }
+        if let Some(any_order) = self.any_order(&compiled, &extra, min, max, pointer)? {
+            return Ok(any_order);
+        }
+        self.members(compiled, extra, min, max, pointer)
+    }
+
+    /// The object's `patternProperties`, compiled over quoted keys, with
+    /// each regex and its schema; `None` without any (or, when lenient,
+    /// when rein cannot enforce them: they are then ignored).
+    fn pattern_keys(
+        &mut self,
+        object: &Map<String, Value>,
+        pointer: &str,
+    ) -> Result<Option<PatternSchemas>> {
+        let patterns = match object.get("patternProperties") {
+            Some(Value::Object(p)) if !p.is_empty() => p,
+            _ => return Ok(None),
+        };
+        let mut translated = Vec::new();
+        for text in patterns.keys() {
+            match pattern::translate(text) {
+                Ok(regex) => translated.push(regex),
+                Err(message) => {
+                    self.unsupported(pointer, "patternProperties", message)?;
+                    return Ok(None);
+                }
+            }
+        }
+        match keys::PatternKeys::new(&translated) {
+            Ok(keys) => Ok(Some((
+                keys,
+                patterns
+                    .iter()
+                    .map(|(text, schema)| (text.clone(), schema.clone()))
+                    .collect(),
+            ))),
+            Err(message) => {
+                self.unsupported(pointer, "patternProperties", message)?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// The members other than `names`, key class by key class: keys that
+    /// match some patterns get all their schemas, keys that match none get
+    /// `additional`. `None` when no extra member is possible.
+    fn pattern_extras(
+        &mut self,
+        keys: &keys::PatternKeys,
+        schemas: &[(String, Value)],
+        names: &[&str],
+        additional: &Value,
+        key_names: &property_names::KeyNames,
+        pointer: &str,
+    ) -> Result<Option<Expr>> {
+        let unmatched = additional != &Value::Bool(false);
+        let classes = match keys.classes(names, unmatched) {
+            Ok(classes) => classes,
+            Err(message) => {
+                self.unsupported(pointer, "patternProperties", message)?;
+                // Lenient: no extra members at all (fewer documents, never
+                // an invalid one).
+                return Ok(None);
+            }
+        };
+        let colon = self.punct(true, ":", true);
+        let mut alternatives = Vec::new();
+        for class in classes {
+            let (schema, value_pointer) = match class.patterns.as_slice() {
+                [] => (additional.clone(), child(pointer, "additionalProperties")),
+                [only] => (
+                    schemas[*only].1.clone(),
+                    child(&child(pointer, "patternProperties"), &schemas[*only].0),
+                ),
+                several => (
+                    negate::all_of(several.iter().map(|&i| schemas[i].1.clone()).collect()),
+                    child(pointer, "patternProperties"),
+                ),
+            };
+            let value = self.schema(&schema, &value_pointer)?;
+            if value == Expr::Nothing {
+                continue;
+            }
+            let key = match class.patterns.as_slice() {
+                // One pattern alone is its own regex, which can join a lexeme.
+                [only] if keys.len() == 1 && names.is_empty() && !unmatched => {
+                    let key = Expr::Regex(format!("\"{}\"{}", keys.regex(*only), self.colon));
+                    self.restrict_key(key, key_names, true, pointer)?
+                }
+                _ => {
+                    let label = format!("{pointer} keys matching {:?}", class.patterns);
+                    let key = Expr::Automaton(DfaTerminal::new(label, class.dfa));
+                    match self.restrict_key(key, key_names, false, pointer)? {
+                        Expr::Nothing => Expr::Nothing,
+                        key => seq(vec![key, colon.clone()]),
+                    }
+                }
+            };
+            if key == Expr::Nothing {
+                continue;
+            }
+            alternatives.push(seq(vec![key, value]));
+        }
+        Ok(match alt(alternatives) {
+            Expr::Nothing => None,
+            extra => Some(extra),
+        })
+    }
+
+    /// A key (with its colon) that is none of `names`.
+    fn other_key(&self, names: &[&str]) -> Expr {
+        let any_key = format!("\"{CHAR_UNIT}*\"{}", self.colon);
+        if names.is_empty() {
+            return Expr::Regex(any_key);
+        }
+        // Any key minus the names, as an automaton difference: the names'
+        // trie and the (memoized) generic key are small to determinize,
+        // where one regex spelling out the complement is not.
+        let quoted: Vec<String> = names.iter().map(|name| encode_string(name)).collect();
+        let regex = RegexConfig::new();
+        let products = ProductConfig::new();
+        let difference = regex.build(&any_key).and_then(|any| {
+            // The names' trie, then anything: no regex to determinize.
+            let named =
+                products.sequence(&[&ByteDfa::labels(&quoted)?, &regex.build("(?s:.*)")?])?;
+            products.build(&[&any], &[&named])
+        });
+        if let Ok(dfa) = difference {
+            return Expr::Automaton(DfaTerminal::new("other key", dfa));
+        }
+        self.other_key_regex(names)
+    }
+
+    /// [`Compiler::other_key`] spelled as one regex (when the automaton
+    /// difference is past its limits).
+    fn other_key_regex(&self, names: &[&str]) -> Expr {
+        // A trie of the names: leave it anywhere with a different character,
+        // or stop at a node that ends no name.
+        let mut trie: Vec<(std::collections::BTreeMap<char, usize>, bool)> =
+            vec![(Default::default(), false)];
+        for name in names {
+            let mut node = 0;
+            for c in name.chars() {
+                node = match trie[node].0.get(&c) {
+                    Some(&next) => next,
+                    None => {
+                        trie.push((Default::default(), false));
+                        let next = trie.len() - 1;
+                        trie[node].0.insert(c, next);
+                        next
+                    }
+                };
+            }
+            trie[node].1 = true;
+        }
+        fn walk(trie: &[(std::collections::BTreeMap<char, usize>, bool)], node: usize) -> String {
+            use regex_syntax::hir::{ClassUnicode, ClassUnicodeRange};
+            let (children, terminal) = &trie[node];
+            let mut alternatives = Vec::new();
+            if !terminal {
+                alternatives.push(String::new());
+            }
+            let plain = children.keys().all(|&c| c >= ' ' && c != '"' && c != '\\');
+            if plain {
+                // The usual case: the children are plain characters, so
+                // "any other character" is one class plus every escape.
+                let mut class = String::from(r#"[^"\\\x00-\x1F"#);
+                for &c in children.keys() {
+                    class.push_str(&regex_syntax::escape(&c.to_string()));
+                }
+                alternatives.push(format!(
+                    r#"(?:{class}]|\\["\\bfnrt]|\\u00[01][0-9a-fA-F]){CHAR_UNIT}*"#
+                ));
+            } else {
+                let mut others =
+                    ClassUnicode::new(children.keys().map(|&c| ClassUnicodeRange::new(c, c)));
+                others.negate();
+                if !others.ranges().is_empty() {
+                    alternatives.push(format!(
+                        "(?:{}){CHAR_UNIT}*",
+                        crate::json_text::encode_class(&others)
+                    ));
+                }
+            }
+            for (&c, &next) in children {
+                let mut spelled = String::new();
+                crate::json_text::encode_char(c, &mut spelled);
+                alternatives.push(format!(
+                    "{}{}",
+                    regex_syntax::escape(&spelled),
+                    walk(trie, next)
+                ));
+            }
+            format!("(?:{})", alternatives.join("|"))
+        }
+        Expr::Regex(format!("\"{}\"{}", walk(&trie, 0), self.colon))
+    }
+
+    /// Members in order, optional ones skippable, then extras; the count
+    /// of members kept between `min` and `max`.
+    fn members(
+        &mut self,
+        members: Vec<(Expr, bool)>,
+        extra: Option<Expr>,
+        min: u64,
+        max: Option<u64>,
+        pointer: &str,
+    ) -> Result<Expr> {
+        if max.is_some_and(|max| max < min) {
+            return Ok(Expr::Nothing);
+        }
+        // `{}` only when nothing is required.
+        let empty_allowed = min == 0 && members.iter().all(|(_, required)| !required);
+        let cap = member_cap(min, max, members.len(), extra.is_some());
+        if cap > 1000 {
+            return Err(error(
+                SchemaErrorKind::Limit,
+                pointer,
+                if max.is_some() {
+                    "maxProperties"
+                } else {
+                    "minProperties"
+                },
+                "rein counts object members only up to 1000",
+            ));
+        }
+        // State 0 (nothing written yet) and 1 (a comma comes next) always differ.
+        let cap = cap.max(1) as usize;
+        // state[i][c]: the rest from member i with c members written.
+        let mut next: Vec<Expr> = Vec::new();
+        // Tail: extras.
+        let satisfied = |c: usize| c as u64 >= min;
+        let at_max = |c: usize| max.is_some_and(|m| c as u64 >= m);
+        let close = self.punct(true, "}", false);
+        let tail_rules: Vec<RuleId> = (0..=cap)
+            .map(|c| self.new_rule(format!("{pointer} extras {c}"), pointer))
+            .collect::<Result<_>>()?;
+        for c in (0..=cap).rev() {
+            let mut alternatives = Vec::new();
+            if satisfied(c) && c > 0 {
+                alternatives.push(close.clone());
+            }
+            if let Some(extra) = &extra {
+                if !at_max(c) {
+                    let following = Expr::Rule(tail_rules[(c + 1).min(cap)]);
+                    let separator = if c == 0 { Expr::Empty } else { self.comma() };
+                    alternatives.push(seq(vec![separator, extra.clone(), following]));
+                }
+            }
+            self.rules[tail_rules[c].0 as usize].body = alt(alternatives);
+        }
+        next.extend(
+            tail_rules
+                .iter()
+                .take(cap + 1)
+                .map(|&rule| Expr::Rule(rule)),
+        );
+        for (member, required) in members.into_iter().rev() {
+            let mut current = Vec::with_capacity(cap + 1);
+            for c in 0..=cap {
+                let mut alternatives = Vec::new();
+                if !at_max(c) {
+                    let separator = if c == 0 { Expr::Empty } else { self.comma() };
+                    alternatives.push(seq(vec![
+                        separator,
+                        member.clone(),
+                        next[(c + 1).min(cap)].clone(),
+                    ]));
+                }
+                if !required {
+                    alternatives.push(next[c].clone());
+                }
+                let body = alt(alternatives);
+                // Share big bodies through rules so the size stays linear.
+                let id = self.new_rule(format!("{pointer} member {c}"), pointer)?;
+                self.rules[id.0 as usize].body = body;
+                current.push(Expr::Rule(id));
+            }
+            next = current;
+        }
+        // `{` then the members; an empty object closes without a comma rule.
+        let open = self.punct(false, "{", true);
+        let start = next[0].clone();
+        Ok(alt(vec![
+            if empty_allowed {
+                self.punct(false, "{", false).then_close(self, "}")
+            } else {
+                Expr::Nothing
+            },
+            seq(vec![open, start]),
+        ]))
+    }
+}
+
+/// The most members an object's count must tell apart: `maxProperties`,
+/// or `minProperties` without it, and no more than the `named` members
+/// when no other member may come.
+fn member_cap(min: u64, max: Option<u64>, named: usize, extras: bool) -> u64 {
+    let cap = max.unwrap_or(min);
+    if extras {
+        cap
+    } else {
+        cap.min(named as u64)
+    }
+}
+
+/// `patternProperties` compiled over keys, with each regex and its schema.
+type PatternSchemas = (keys::PatternKeys, Vec<(String, Value)>);
