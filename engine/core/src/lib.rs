@@ -16,6 +16,11 @@
 //!   mask, commit a token, roll back, forced continuation, may it end?).
 //! * [`budget`]: a [`BudgetedMatcher`] holds a matcher to a token budget, so
 //!   the output is complete within it instead of cut by it.
+//! * [`grammar`]: GBNF and compiler-built grammars ([`grammar::Grammar`],
+//!   the rule IR JSON Schemas compile to, and [`grammar::GrammarConfig`]);
+//!   how they are flattened, parsed and masked stays inside the crate.
+//! * [`testing`]: the reference recognizer that tests and fuzz targets
+//!   check masks and outputs against.
 //!
 //! Adapters that turn a Hugging Face `tokenizer.json` or a GGUF file into a
 //! [`Vocabulary`] live in the `rein-tokenizer` crate; this crate stays free of
@@ -53,6 +58,7 @@ pub mod grammar;
 pub mod mask;
 mod mask_cache;
 pub mod matcher;
+pub mod testing;
 pub mod trie;
 pub mod vocab;
 

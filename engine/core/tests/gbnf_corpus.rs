@@ -106,24 +106,23 @@ const SAMPLES: &[(&str, &[&str], &[&str])] = &[
 
 #[test]
 fn example_grammars_accept_their_sentences_and_reject_near_misses() {
-    use rein_core::grammar::cfg::Cfg;
-    use rein_core::grammar::earley::Chart;
+    use rein_core::testing::Recognizer;
     let files = corpus();
     for (name, accepted, rejected) in SAMPLES {
         let (_, source) = files
             .iter()
             .find(|(file, _)| file == name)
             .unwrap_or_else(|| panic!("{name} is missing from ../shared/gbnf"));
-        let cfg = Cfg::new(&Grammar::from_gbnf(source).unwrap()).unwrap();
+        let recognizer = Recognizer::new(&Grammar::from_gbnf(source).unwrap()).unwrap();
         for text in *accepted {
             assert!(
-                Chart::recognizes(&cfg, text.as_bytes()),
+                recognizer.recognizes(text.as_bytes()),
                 "{name} rejects {text:?}"
             );
         }
         for text in *rejected {
             assert!(
-                !Chart::recognizes(&cfg, text.as_bytes()),
+                !recognizer.recognizes(text.as_bytes()),
                 "{name} accepts {text:?}"
             );
         }

@@ -3,9 +3,8 @@
 
 use std::path::PathBuf;
 
-use rein_core::grammar::cfg::Cfg;
-use rein_core::grammar::earley::Chart;
 use rein_core::grammar::Grammar;
+use rein_core::testing::Recognizer;
 
 const CASES: &[(&str, &[&str], &[&str])] = &[
     (
@@ -78,16 +77,16 @@ fn shipped_grammars_accept_and_reject() {
     for (file, accepted, rejected) in CASES {
         let source = std::fs::read_to_string(dir.join(file)).unwrap();
         let grammar = Grammar::from_gbnf(&source).unwrap_or_else(|e| panic!("{file}: {e}"));
-        let cfg = Cfg::new(&grammar).unwrap();
+        let recognizer = Recognizer::new(&grammar).unwrap();
         for text in *accepted {
             assert!(
-                Chart::recognizes(&cfg, text.as_bytes()),
+                recognizer.recognizes(text.as_bytes()),
                 "{file} rejects {text:?}"
             );
         }
         for text in *rejected {
             assert!(
-                !Chart::recognizes(&cfg, text.as_bytes()),
+                !recognizer.recognizes(text.as_bytes()),
                 "{file} accepts {text:?}"
             );
         }

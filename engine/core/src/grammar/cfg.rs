@@ -70,8 +70,6 @@ pub struct Production {
 /// A context-free grammar over byte-DFA terminals, with an augmented start.
 #[derive(Clone, Debug)]
 pub struct Cfg {
-    /// Nonterminal names (fresh ones are named after their rule).
-    pub names: Vec<String>,
     /// Every production; production 0 is the augmented `start ::= root`.
     pub productions: Vec<Production>,
     /// The productions of each nonterminal.
@@ -152,7 +150,6 @@ impl Cfg {
             &terminal_shortest,
         );
         Ok(Cfg {
-            names: builder.names,
             productions: builder.productions,
             by_lhs,
             terminals: builder.terminals,

@@ -23,8 +23,10 @@
 //! token alone, which is what rolling back by chart length relies on.
 //!
 //! This engine is the reference semantics. It is exact but does per-byte
-//! parser work; the lexer-based fast path that makes grammar masks cheap is
-//! future work and must agree with it.
+//! parser work; masks avoid most of it by walking the frontier's lexeme
+//! DFAs over the token trie and calling the parser only where a lexeme may
+//! end ([`mask_walk`](super::mask_walk)), which the property tests hold to
+//! this recognizer's verdicts token by token.
 
 use foldhash::HashSet;
 
@@ -59,12 +61,6 @@ impl EarleySet {
     /// The items.
     pub fn items(&self) -> &[Item] {
         &self.items
-    }
-
-    /// Whether no item survived: the input so far is not a prefix of the
-    /// language.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
     }
 }
 
@@ -110,11 +106,6 @@ impl Chart {
     /// token, one per special token.
     pub fn len(&self) -> usize {
         self.sets.len() - 1
-    }
-
-    /// Whether no byte has been scanned.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// The set after `scanned` positions, if that many were scanned.
@@ -543,19 +534,26 @@ mod tests {
         // Only the negation matches `xyz`: the sets inside it are empty.
         chart.scan_text_token(&g, b"xyz", negation).unwrap();
         assert_eq!(chart.len(), 3);
-        assert!(chart.set(1).unwrap().is_empty() && chart.set(2).unwrap().is_empty());
+        assert!(
+            chart.set(1).unwrap().items().is_empty() && chart.set(2).unwrap().items().is_empty()
+        );
         chart.scan_text_token(&g, b"!", nothing).unwrap();
         assert!(chart.accepts(&g));
         chart.truncate(0);
         // The byte path follows `axy` one byte, then only the negation.
         chart.scan_text_token(&g, b"axy", negation).unwrap();
         assert_eq!(chart.len(), 3);
-        assert!(!chart.set(1).unwrap().is_empty() && chart.set(2).unwrap().is_empty());
+        assert!(
+            !chart.set(1).unwrap().items().is_empty() && chart.set(2).unwrap().items().is_empty()
+        );
         chart.truncate(0);
         // Both paths match `ab`: the last set has both continuations.
         chart.scan_text_token(&g, b"ab", negation).unwrap();
         assert_eq!(chart.len(), 2);
-        assert!(!chart.set(1).unwrap().is_empty(), "the byte path's set");
+        assert!(
+            !chart.set(1).unwrap().items().is_empty(),
+            "the byte path's set"
+        );
         let mut after_c = chart.clone();
         after_c.scan_text_token(&g, b"c", nothing).unwrap();
         assert!(after_c.accepts(&g));

@@ -1,22 +1,27 @@
-//! Context-free grammars: the GBNF front end.
+//! Context-free grammars, from GBNF source or compiler-built rules to masks.
 //!
 //! Pipeline: source text → [`gbnf::lexer`] → [`gbnf`] (lalrpop) → syntax tree
-//! ([`gbnf::ast`]) with spans → [`ir`]: resolved rules over terminals, checked
-//! (duplicates, undefined rules, missing root, bad regexes, unproductive
-//! rules). Errors anywhere carry `line:column` ([`GrammarError`]). The IR is
-//! also what JSON Schemas will compile to. [`cfg`] flattens it into
-//! productions over byte-DFA terminals and [`earley`] recognizes them byte by
-//! byte — the exact reference engine behind grammar constraints.
+//! ([`gbnf::ast`]) with spans → lowered into the [`ir`]: resolved rules over
+//! terminals, checked (duplicates, undefined rules, missing root, bad
+//! regexes, unproductive rules). Errors anywhere carry `line:column`
+//! ([`GrammarError`]). JSON Schemas compile to the same IR
+//! ([`Grammar::from_rules`]). [`cfg`] flattens it into productions over
+//! byte-DFA terminals, each regular piece one lexeme; [`earley`] recognizes
+//! them byte by byte — the exact reference engine — and [`mask_walk`]
+//! computes masks by walking the lexemes over the token trie, calling the
+//! parser only at lexeme boundaries. [`automaton`] ties these into what a
+//! [`Constraint`](crate::Constraint) drives. Every limit is in
+//! [`GrammarConfig`].
 
-pub mod automaton;
-pub mod cfg;
+pub(crate) mod automaton;
+pub(crate) mod cfg;
 mod config;
-pub mod earley;
+pub(crate) mod earley;
 pub mod error;
 pub mod gbnf;
-pub mod ir;
-pub mod mask_walk;
-pub mod member_list;
+mod ir;
+pub(crate) mod mask_walk;
+pub(crate) mod member_list;
 
 pub use config::GrammarConfig;
 pub use error::{GrammarError, GrammarErrorKind, Location, Span};
