@@ -40,7 +40,6 @@ pub mod formats;
 pub mod json_text;
 pub mod keys;
 pub mod lengths;
-pub mod maskbench;
 pub mod merge;
 pub mod negate;
 pub mod numbers;
