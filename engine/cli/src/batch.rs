@@ -43,6 +43,13 @@ pub struct InputArgs {
     /// A JSONL file of documents: `{"id": …, "text": …}` per line.
     #[arg(long, value_name = "docs.jsonl")]
     pub input: Option<PathBuf>,
+    #[command(flatten)]
+    pub quiet: QuietArgs,
+}
+
+/// `--quiet`: only the output on stdout, and errors.
+#[derive(Args, Clone, Copy, Debug)]
+pub struct QuietArgs {
     /// No progress bar and no summary on stderr.
     #[arg(long)]
     pub quiet: bool,

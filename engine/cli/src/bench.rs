@@ -1,400 +1,181 @@
-//! `rein bench`: speed measurements (never part of the test suite).
-//!
-//! `rein bench mask` times mask computation, the per-step cost a constraint
-//! adds to decoding: for each case it compiles the constraint (time to first
-//! mask) and then, for every token of a sample text, computes the mask and
-//! commits the token, repeated for a number of iterations. Single thread;
-//! p50, p99 and max are reported next to the mean.
+//! `rein bench`: speed and accuracy measurements (never part of the test
+//! suite). The flags are defined here; `mask` and `maskbench` run in
+//! `rein_bench`'s drivers, and `tasks` runs the binary's own tasks
+//! ([`crate::bench_tasks`]).
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::{Args, Subcommand, ValueEnum};
-use rein_core::Constraint;
-use rein_tokenizer::Tokenizer;
+use rein_bench::drivers::mask::{self, Case, CaseKind, MaskOptions};
+use rein_bench::drivers::maskbench::{self, MaskbenchOptions};
+use rein_bench::maskbench::RunOptions;
+use rein_bench::peer::Peer;
 
-use crate::peer::lark::to_lark;
-use crate::peer::llguidance::Llguidance;
-use crate::peer::{PeerMatcher, ReinMatcher};
-use crate::stats::Summary;
+use crate::constraint_args::{
+    AnyOrderArgs, ConstraintArgs, ConstraintSource, TextArgs, TokenizerArgs,
+};
 use crate::Outcome;
 
 #[derive(Subcommand, Debug)]
 pub enum BenchCommand {
-    /// Time mask computation for regexes and label sets.
+    /// Time mask computation on every --tokenizer given (repeat the flag
+    /// for several): a built-in suite of regexes and label sets, or one
+    /// constraint with --text or --text-file.
     Mask(MaskArgs),
     /// Run the MaskBench protocol over JSONSchemaBench files.
-    Maskbench(crate::maskbench::MaskbenchArgs),
+    Maskbench(MaskbenchArgs),
     /// Accuracy and cost of extraction and NER on rein's labelled set,
     /// settings side by side on one model load.
     Tasks(crate::bench_tasks::TasksArgs),
 }
 
+/// `--peer`: a peer engine run beside rein.
+#[derive(Args, Debug)]
+pub struct PeerArgs {
+    /// Also run a peer engine on the same tokenizer file and inputs
+    /// (tokenizer.json files only), and print the ratios.
+    #[arg(long, value_enum)]
+    peer: Option<PeerName>,
+}
+
+/// Peer engines `--peer` can name.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum PeerName {
+    /// The `llguidance` crate (grammars converted to its Lark dialect,
+    /// schemas by its own JSON Schema compiler).
+    Llguidance,
+}
+
+impl PeerArgs {
+    fn peer(&self) -> Option<Peer> {
+        self.peer.map(|PeerName::Llguidance| Peer::Llguidance)
+    }
+}
+
+/// `--json`: the results as JSON.
+#[derive(Args, Debug)]
+pub struct JsonArgs {
+    /// Also write the results as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
 /// Arguments of `rein bench mask`.
 #[derive(Args, Debug)]
+#[command(mut_arg("tokenizer", |arg| arg.action(clap::ArgAction::Append)))]
 pub struct MaskArgs {
-    /// Tokenizers to measure (repeat the flag for several).
-    #[arg(long, value_name = "PATH", required = true)]
-    tokenizer: Vec<PathBuf>,
-    /// Measure this regex instead of the built-in suite (with --text).
-    #[arg(
-        long,
-        value_name = "REGEX",
-        requires = "text",
-        conflicts_with = "choice"
-    )]
-    regex: Option<String>,
-    /// Measure this label set instead of the built-in suite (with --text).
-    #[arg(long, value_name = "A,B,C", value_delimiter = ',', requires = "text")]
-    choice: Option<Vec<String>>,
-    /// Measure this GBNF grammar instead of the built-in suite (with
-    /// --text or --text-file); the peer gets it converted to Lark.
-    #[arg(long, value_name = "FILE.gbnf", conflicts_with_all = ["regex", "choice"])]
-    grammar: Option<PathBuf>,
-    /// The text whose tokens are walked (it may start with `-`).
-    #[arg(
-        long,
-        value_name = "STRING",
-        conflicts_with = "text_file",
-        allow_hyphen_values = true
-    )]
-    text: Option<String>,
-    /// The text whose tokens are walked, read from a file.
-    #[arg(long, value_name = "FILE")]
-    text_file: Option<PathBuf>,
+    #[command(flatten)]
+    tokenizer: TokenizerArgs,
+    #[command(flatten)]
+    constraint: ConstraintArgs,
+    #[command(flatten)]
+    text: TextArgs,
     /// How many times each text is walked.
     #[arg(long, default_value_t = 200)]
     iterations: usize,
     /// Turn the per-state mask cache off: every step walks the token trie.
     #[arg(long)]
     no_cache: bool,
-    /// Also measure a peer engine on the same tokenizer file, cases and
-    /// texts (tokenizer.json files only), and print the ratios.
-    #[arg(long, value_enum)]
-    peer: Option<Peer>,
-    /// Also write the results as JSON to this file.
-    #[arg(long, value_name = "FILE")]
-    json: Option<PathBuf>,
+    #[command(flatten)]
+    peer: PeerArgs,
+    #[command(flatten)]
+    json: JsonArgs,
 }
 
-/// Peer engines `--peer` can name.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum Peer {
-    /// The `llguidance` crate.
-    Llguidance,
-}
-
-/// One benchmark case: a constraint and a text it accepts.
-struct Case {
-    name: String,
-    kind: CaseKind,
-    text: String,
-}
-
-enum CaseKind {
-    Regex(String),
-    Choice(Vec<String>),
-    Grammar(Box<rein_core::grammar::Grammar>),
-}
-
-fn builtin_cases() -> Vec<Case> {
-    let regex = |name: &str, pattern: &str, text: &str| Case {
-        name: name.to_string(),
-        kind: CaseKind::Regex(pattern.to_string()),
-        text: text.to_string(),
-    };
-    vec![
-        regex("date", r"\d{4}-\d{2}-\d{2}", "2026-11-24"),
-        Case {
-            name: "labels-5".to_string(),
-            kind: CaseKind::Choice(
-                [
-                    "supportive",
-                    "antagonistic",
-                    "mournful",
-                    "celebratory",
-                    "other",
-                ]
-                .map(String::from)
-                .to_vec(),
-            ),
-            text: "celebratory".to_string(),
-        },
-        regex(
-            "email",
-            r"[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}",
-            "jan.kowalski@example.com",
-        ),
-        regex(
-            "json-record",
-            r#"\{"name": "[^"\\]{1,40}", "age": \d{1,3}, "city": "\p{L}[\p{L} ]*"\}"#,
-            r#"{"name": "Padma", "age": 23, "city": "Gwatemala"}"#,
-        ),
-        regex(
-            "free-text",
-            r"(?s:.*)",
-            "The quick brown fox jumps over the lazy dog. Zażółć gęślą jaźń!",
-        ),
-    ]
+/// Arguments of `rein bench maskbench`.
+#[derive(Args, Debug)]
+pub struct MaskbenchArgs {
+    #[command(flatten)]
+    tokenizer: TokenizerArgs,
+    /// The folder of MaskBench files (`../shared/maskbench`).
+    #[arg(long, value_name = "DIR")]
+    data: PathBuf,
+    /// Only the files named in LIST, one file name per line.
+    #[arg(long, value_name = "LIST")]
+    files_from: Option<PathBuf>,
+    #[command(flatten)]
+    peer: PeerArgs,
+    #[command(flatten)]
+    json: JsonArgs,
+    /// The time one schema may take, per engine, in milliseconds.
+    #[arg(long, value_name = "N", default_value_t = 60_000)]
+    timeout_ms: u64,
+    /// Commit tokens without computing masks (fast acceptance check; TBM
+    /// is then not measured).
+    #[arg(long)]
+    no_masks: bool,
+    /// Print each schema that does not pass, with why.
+    #[arg(long, short)]
+    verbose: bool,
+    #[command(flatten)]
+    any_order: AnyOrderArgs,
+    /// Also write every schema's verdict and raw timings here, one JSON
+    /// line per schema and engine (`engine`, `file`, `verdict`, `tokens`,
+    /// `ttfm_us`, `tbm_us`), so runs over shards of MaskBench can be merged
+    /// into one set of percentiles (`scripts/maskbench_merge.py`).
+    #[arg(long, value_name = "OUT")]
+    timings: Option<PathBuf>,
 }
 
 pub fn run(command: &BenchCommand) -> Result<Outcome> {
     match command {
-        BenchCommand::Maskbench(args) => crate::maskbench::run(args),
-        BenchCommand::Tasks(args) => crate::bench_tasks::run(args),
-        BenchCommand::Mask(args) => run_mask(args),
-    }
-}
-
-/// Timings of one engine on one case.
-struct Timing {
-    compile: Duration,
-    allowed_mean: f64,
-    /// Every step of every iteration.
-    all: Summary,
-    /// The first walk only: nothing cached yet.
-    cold: Summary,
-}
-
-/// One row of the report.
-struct Row {
-    tokenizer: String,
-    engine: &'static str,
-    case: String,
-    vocabulary: usize,
-    steps: usize,
-    timing: Timing,
-}
-
-/// Compiles with `compile` (timed), then walks `tokens` `iterations` times
-/// on fresh matchers, timing every mask.
-fn time_engine<M: PeerMatcher>(
-    compile: impl FnOnce() -> Result<M>,
-    tokens: &[u32],
-    iterations: usize,
-) -> Result<Timing> {
-    let started = Instant::now();
-    let compiled = compile()?;
-    let compile = started.elapsed();
-    let mut samples = Vec::with_capacity(iterations * tokens.len());
-    let mut allowed_total = 0usize;
-    for _ in 0..iterations {
-        let mut matcher = compiled.fresh()?;
-        for &token in tokens {
-            let step = Instant::now();
-            matcher.compute_mask()?;
-            samples.push(step.elapsed());
-            allowed_total += matcher.allowed();
-            matcher
-                .commit(token)
-                .context("the case's own text is rejected")?;
-        }
-    }
-    Ok(Timing {
-        compile,
-        allowed_mean: allowed_total as f64 / samples.len().max(1) as f64,
-        all: Summary::of(&samples),
-        cold: Summary::of(&samples[..tokens.len().min(samples.len())]),
-    })
-}
-
-fn run_mask(args: &MaskArgs) -> Result<Outcome> {
-    let text = match (&args.text, &args.text_file) {
-        (Some(text), _) => Some(text.clone()),
-        (None, Some(path)) => Some(
-            std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read --text-file {}", path.display()))?,
-        ),
-        (None, None) => None,
-    };
-    let cases = match (&args.regex, &args.choice, &args.grammar, text) {
-        (Some(pattern), None, None, Some(text)) => vec![Case {
-            name: "regex".into(),
-            kind: CaseKind::Regex(pattern.clone()),
-            text,
-        }],
-        (None, Some(labels), None, Some(text)) => vec![Case {
-            name: "choice".into(),
-            kind: CaseKind::Choice(labels.clone()),
-            text,
-        }],
-        (None, None, Some(path), Some(text)) => {
-            let source = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read --grammar {}", path.display()))?;
-            let grammar = rein_core::grammar::Grammar::from_gbnf(&source)
-                .map_err(|error| anyhow::anyhow!("{}:{error}", path.display()))?;
-            vec![Case {
-                name: short_name(path),
-                kind: CaseKind::Grammar(Box::new(grammar)),
-                text,
-            }]
-        }
-        (None, None, None, None) => builtin_cases(),
-        _ => bail!("give --regex, --choice or --grammar, with --text or --text-file"),
-    };
-    if args.iterations == 0 {
-        bail!("--iterations must be at least 1");
-    }
-    print_header();
-    let mut rows = Vec::new();
-    for path in &args.tokenizer {
-        let tokenizer = Tokenizer::from_path(path)?;
-        let vocabulary = tokenizer.vocabulary();
-        let peer = match args.peer {
-            Some(Peer::Llguidance) => Some(
-                Llguidance::from_tokenizer_json(path)
-                    .with_context(|| format!("llguidance cannot load {}", path.display()))?,
-            ),
-            None => None,
-        };
-        for case in &cases {
-            let tokens = tokenizer
-                .encode(&case.text)
-                .with_context(|| format!("cannot tokenize the text of case {}", case.name))?;
-            let row = |engine, timing| Row {
-                tokenizer: short_name(path),
-                engine,
-                case: case.name.clone(),
-                vocabulary: vocabulary.len(),
-                steps: tokens.len(),
-                timing,
-            };
-            let timing = time_engine(
-                || {
-                    let constraint = match &case.kind {
-                        CaseKind::Regex(pattern) => Constraint::regex(vocabulary.clone(), pattern)?,
-                        CaseKind::Choice(labels) => Constraint::choice(vocabulary.clone(), labels)?,
-                        CaseKind::Grammar(grammar) => {
-                            Constraint::from_grammar(vocabulary.clone(), grammar, "grammar")?
-                        }
-                    };
-                    let constraint = if args.no_cache {
-                        constraint.with_mask_cache_bytes(0)
-                    } else {
-                        constraint
-                    };
-                    Ok(ReinMatcher::new(&constraint))
-                },
-                &tokens,
-                args.iterations,
-            )
-            .with_context(|| format!("rein, case {}", case.name))?;
-            let rein_row = row("rein", timing);
-            print_row(&rein_row, None);
-            if let Some(peer) = &peer {
-                let timing = time_engine(
-                    || match &case.kind {
-                        CaseKind::Regex(pattern) => peer.regex(pattern),
-                        CaseKind::Choice(labels) => peer.choice(labels),
-                        CaseKind::Grammar(grammar) => peer.lark(&to_lark(grammar)?),
-                    },
-                    &tokens,
-                    args.iterations,
-                )
-                .with_context(|| format!("llguidance, case {}", case.name))?;
-                let peer_row = row("llguidance", timing);
-                print_row(&peer_row, Some(&rein_row));
-                rows.push(peer_row);
-            }
-            rows.push(rein_row);
-        }
-    }
-    if let Some(path) = &args.json {
-        std::fs::write(path, rows_json(&rows))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        BenchCommand::Mask(args) => mask::run(&mask_options(args)?)?,
+        BenchCommand::Maskbench(args) => maskbench::run(&maskbench_options(args))?,
+        BenchCommand::Tasks(args) => crate::bench_tasks::run(args)?,
     }
     Ok(Outcome::Success)
 }
 
-fn print_header() {
-    println!(
-        "{:<10} {:<10} {:<12} {:>7} {:>10} {:>5} {:>8} {:>8} {:>9} {:>8} {:>8} {:>9}  rein/peer p50 p99 max",
-        "tokenizer",
-        "engine",
-        "case",
-        "vocab",
-        "compile_us",
-        "steps",
-        "p50_us",
-        "p99_us",
-        "max_us",
-        "mean_us",
-        "cold_p50",
-        "allowed",
-    );
-}
-
-/// Prints a row; a peer's row also shows rein's times divided by the peer's.
-fn print_row(row: &Row, rein: Option<&Row>) {
-    let t = &row.timing;
-    let ratios = match rein {
-        Some(rein) => {
-            let r = &rein.timing.all;
-            format!(
-                "{:.2} {:.2} {:.2}",
-                r.p50_us / t.all.p50_us,
-                r.p99_us / t.all.p99_us,
-                r.max_us / t.all.max_us
-            )
+/// The driver's options: the case given, or the built-in suite.
+fn mask_options(args: &MaskArgs) -> Result<MaskOptions> {
+    let text = args.text.read()?;
+    let cases = match (args.constraint.read()?, text) {
+        (None, None) => mask::builtin_cases(),
+        (Some(source), Some(text)) => {
+            let (name, kind) = match source {
+                ConstraintSource::Regex(pattern) => ("regex".into(), CaseKind::Regex(pattern)),
+                ConstraintSource::Choice(labels) => ("choice".into(), CaseKind::Choice(labels)),
+                ConstraintSource::Grammar { path, source } => {
+                    let grammar = rein_core::grammar::Grammar::from_gbnf(&source)
+                        .map_err(|error| anyhow::anyhow!("{}:{error}", path.display()))?;
+                    (mask::short_name(&path), CaseKind::Grammar(Box::new(grammar)))
+                }
+                ConstraintSource::Schema(schema) => (
+                    mask::short_name(schema.path()),
+                    CaseKind::Schema(schema.value().clone()),
+                ),
+            };
+            vec![Case { name, kind, text }]
         }
-        None => String::new(),
+        _ => bail!(
+            "give --regex, --choice, --choice-file, --grammar or --schema, with --text or --text-file"
+        ),
     };
-    println!(
-        "{:<10} {:<10} {:<12} {:>7} {:>10.1} {:>5} {:>8.2} {:>8.2} {:>9.2} {:>8.2} {:>8.2} {:>9.0}  {}",
-        row.tokenizer,
-        row.engine,
-        row.case,
-        row.vocabulary,
-        t.compile.as_secs_f64() * 1e6,
-        row.steps,
-        t.all.p50_us,
-        t.all.p99_us,
-        t.all.max_us,
-        t.all.mean_us,
-        t.cold.p50_us,
-        t.allowed_mean,
-        ratios
-    );
+    Ok(MaskOptions {
+        tokenizers: args.tokenizer.all().to_vec(),
+        cases,
+        iterations: args.iterations,
+        mask_cache: !args.no_cache,
+        peer: args.peer.peer(),
+        json: args.json.json.clone(),
+    })
 }
 
-/// A tokenizer's name for the table: its folder for `tokenizer.json`.
-fn short_name(path: &Path) -> String {
-    let file = path.file_name().map(|n| n.to_string_lossy().into_owned());
-    match file.as_deref() {
-        Some("tokenizer.json") => path
-            .parent()
-            .and_then(|p| p.file_name())
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "tokenizer".into()),
-        Some(name) => name.chars().take(10).collect(),
-        None => path.display().to_string(),
+fn maskbench_options(args: &MaskbenchArgs) -> MaskbenchOptions {
+    MaskbenchOptions {
+        tokenizer: args.tokenizer.required().to_path_buf(),
+        data: args.data.clone(),
+        files_from: args.files_from.clone(),
+        peer: args.peer.peer(),
+        json: args.json.json.clone(),
+        protocol: RunOptions {
+            masks: !args.no_masks,
+            timeout: Duration::from_millis(args.timeout_ms),
+            compile: args.any_order.schema_options(),
+        },
+        verbose: args.verbose,
+        timings: args.timings.clone(),
     }
-}
-
-fn rows_json(rows: &[Row]) -> String {
-    let items: Vec<serde_json::Value> = rows
-        .iter()
-        .map(|row| {
-            let t = &row.timing;
-            serde_json::json!({
-                "tokenizer": row.tokenizer,
-                "engine": row.engine,
-                "case": row.case,
-                "vocabulary": row.vocabulary,
-                "steps": row.steps,
-                "compile_us": t.compile.as_secs_f64() * 1e6,
-                "samples": t.all.count,
-                "mask_mean_us": t.all.mean_us,
-                "mask_p50_us": t.all.p50_us,
-                "mask_p90_us": t.all.p90_us,
-                "mask_p99_us": t.all.p99_us,
-                "mask_max_us": t.all.max_us,
-                "cold_p50_us": t.cold.p50_us,
-                "cold_max_us": t.cold.max_us,
-                "allowed_mean": t.allowed_mean,
-            })
-        })
-        .collect();
-    serde_json::to_string_pretty(&items).unwrap_or_default() + "\n"
 }

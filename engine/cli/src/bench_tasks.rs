@@ -24,22 +24,23 @@
 //! entity precision, recall and F1, an entity right when its label and byte
 //! span match the gold one exactly.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
+use rein_bench::tasks::{self, field_accuracy, labelled, Tally};
 use rein_runtime::Runtime;
 use serde_json::{json, Value};
 
 use crate::batch::{self, Engine, Fields, Task};
+use crate::bench::JsonArgs;
 use crate::extract::{read_example, ExtractTask, Extractive, Mode};
 use crate::model_args::{tokio_runtime, DecodingArgs, ModelArgs};
 use crate::ner::{Format, NerTask, Tags};
 use crate::prompt::{ExtractionPrompt, PromptStyle};
 use crate::schema::{Layout, Schema};
-use crate::Outcome;
 
 /// The settings run when `--settings` is not given.
 const DEFAULT_SETTINGS: &str =
@@ -58,124 +59,12 @@ pub struct TasksArgs {
     /// Settings to run, comma-separated (see `rein bench tasks --help`).
     #[arg(long, value_name = "A,B", default_value = DEFAULT_SETTINGS)]
     settings: String,
-    /// Write every setting's figures and every document's answer here.
-    #[arg(long, value_name = "OUT.json")]
-    json: Option<PathBuf>,
+    #[command(flatten)]
+    json: JsonArgs,
     #[command(flatten)]
     model: ModelArgs,
     #[command(flatten)]
     decoding: DecodingArgs,
-}
-
-/// One labelled extraction document.
-struct Labelled {
-    id: String,
-    text: String,
-    gold: Value,
-}
-
-fn read_jsonl(path: &Path) -> Result<Vec<Value>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    text.lines()
-        .filter(|line| !line.trim().is_empty())
-        .enumerate()
-        .map(|(index, line)| {
-            serde_json::from_str(line).with_context(|| format!("{}:{}", path.display(), index + 1))
-        })
-        .collect()
-}
-
-fn labelled(path: &Path, gold_key: &str) -> Result<Vec<Labelled>> {
-    read_jsonl(path)?
-        .into_iter()
-        .map(|line| {
-            Ok(Labelled {
-                id: line["id"]
-                    .as_str()
-                    .context("a line without an id")?
-                    .to_string(),
-                text: line["text"]
-                    .as_str()
-                    .context("a line without a text")?
-                    .to_string(),
-                gold: line[gold_key].clone(),
-            })
-        })
-        .collect()
-}
-
-/// Whether `value` is `gold` after trimming strings.
-fn same(value: &Value, gold: &Value) -> bool {
-    match (value, gold) {
-        (Value::String(a), Value::String(b)) => a.trim() == b.trim(),
-        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
-        (Value::Array(a), Value::Array(b)) => {
-            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| same(a, b))
-        }
-        (a, b) => a == b,
-    }
-}
-
-/// The share of `gold`'s fields `output` has right (0 without output).
-fn field_accuracy(output: Option<&Value>, gold: &Value) -> f64 {
-    let Some(fields) = gold.as_object() else {
-        return 0.0;
-    };
-    let Some(output) = output else {
-        return 0.0;
-    };
-    let right = fields
-        .iter()
-        .filter(|(name, expected)| {
-            output
-                .get(name.as_str())
-                .is_some_and(|value| same(value, expected))
-        })
-        .count();
-    right as f64 / fields.len().max(1) as f64
-}
-
-/// Totals of one setting.
-#[derive(Default)]
-struct Tally {
-    documents: usize,
-    valid: usize,
-    budget_closed: usize,
-    score: f64,
-    tokens: usize,
-    seconds: f64,
-    true_positives: usize,
-    predicted: usize,
-    gold: usize,
-}
-
-impl Tally {
-    fn figures(&self, ner: bool) -> Value {
-        let per = |x: f64| x / self.documents.max(1) as f64;
-        let mut figures = json!({
-            "documents": self.documents,
-            "valid": self.valid,
-            "budget_closed": self.budget_closed,
-            "tokens_per_document": per(self.tokens as f64),
-            "seconds_per_document": per(self.seconds),
-        });
-        if ner {
-            let precision = self.true_positives as f64 / self.predicted.max(1) as f64;
-            let recall = self.true_positives as f64 / self.gold.max(1) as f64;
-            let f1 = if precision + recall > 0.0 {
-                2.0 * precision * recall / (precision + recall)
-            } else {
-                0.0
-            };
-            figures["precision"] = json!(precision);
-            figures["recall"] = json!(recall);
-            figures["f1"] = json!(f1);
-        } else {
-            figures["field_accuracy"] = json!(per(self.score));
-        }
-        figures
-    }
 }
 
 fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a Value> {
@@ -186,17 +75,14 @@ fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a Value> {
 }
 
 /// Runs `rein bench tasks`.
-pub fn run(args: &TasksArgs) -> Result<Outcome> {
+pub fn run(args: &TasksArgs) -> Result<()> {
     let decoding = args.decoding.decoding()?;
     let settings: Vec<&str> = args.settings.split(',').map(str::trim).collect();
     let tokio = tokio_runtime()?;
     let runtime = args.model.load(&tokio)?;
     let vocabulary = runtime.vocabulary();
     let mut report = serde_json::Map::new();
-    println!(
-        "{:<20} {:>5} {:>6} {:>7} {:>9} {:>8} {:>8}",
-        "setting", "docs", "valid", "closed", "accuracy", "tok/doc", "s/doc"
-    );
+    tasks::print_header();
     for setting in &settings {
         let mut tally = Tally::default();
         let mut answers = Vec::new();
@@ -246,7 +132,7 @@ pub fn run(args: &TasksArgs) -> Result<Outcome> {
                 }
                 answers.push(json!({"id": document.id, "answer": answer(&fields)}));
             }
-            print_row(setting, &tally, true);
+            tally.print_row(setting, true);
         } else {
             for set in args.sets.split(',').map(str::trim) {
                 let schema_path = args.data.join(format!("{set}.schema.json"));
@@ -339,17 +225,17 @@ pub fn run(args: &TasksArgs) -> Result<Outcome> {
                     answers.push(json!({"set": set, "id": document.id, "answer": answer(&fields)}));
                 }
             }
-            print_row(setting, &tally, false);
+            tally.print_row(setting, false);
         }
         let mut figures = tally.figures(setting.starts_with("ner-"));
         figures["answers"] = Value::Array(answers);
         report.insert(setting.to_string(), figures);
     }
-    if let Some(path) = &args.json {
+    if let Some(path) = &args.json.json {
         let text = serde_json::to_string_pretty(&Value::Object(report))?;
         std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    Ok(Outcome::Success)
+    Ok(())
 }
 
 fn timed(
@@ -369,23 +255,4 @@ fn answer(fields: &Result<Fields, String>) -> Value {
         Ok(fields) => Value::Object(fields.iter().cloned().collect()),
         Err(error) => json!({"error": error}),
     }
-}
-
-fn print_row(setting: &str, tally: &Tally, ner: bool) {
-    let figures = tally.figures(ner);
-    let accuracy = if ner {
-        &figures["f1"]
-    } else {
-        &figures["field_accuracy"]
-    };
-    println!(
-        "{:<20} {:>5} {:>6} {:>7} {:>9.3} {:>8.1} {:>8.2}",
-        setting,
-        tally.documents,
-        tally.valid,
-        tally.budget_closed,
-        accuracy.as_f64().unwrap_or(0.0),
-        figures["tokens_per_document"].as_f64().unwrap_or(0.0),
-        figures["seconds_per_document"].as_f64().unwrap_or(0.0),
-    );
 }

@@ -6,7 +6,6 @@
 //! a text that is accepted token by token but stops before the constraint
 //! is satisfied is reported with an example of what is still expected.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -15,57 +14,44 @@ use rein_core::vocab::EscapedBytes;
 use rein_core::TokenMask;
 use rein_tokenizer::Tokenizer;
 
-use crate::constraint_args::ConstraintArgs;
+use crate::constraint_args::{
+    AnyOrderArgs, ConstraintArgs, ConstraintSource, TextArgs, TokenizerArgs,
+};
 use crate::Outcome;
 
 /// Arguments of `rein check`.
 #[derive(Args, Debug)]
+#[command(
+    mut_group("constraint", |group| group.required(true)),
+    mut_arg("text", |arg| arg.required_unless_present("text_file"))
+)]
 pub struct CheckArgs {
-    /// A tokenizer.json, a folder holding one, a .gguf model, or a Hugging
-    /// Face id in the local cache.
-    #[arg(long, value_name = "PATH")]
-    tokenizer: PathBuf,
+    #[command(flatten)]
+    tokenizer: TokenizerArgs,
     #[command(flatten)]
     constraint: ConstraintArgs,
-    /// The text to check (it may start with `-`: `--text "- milk"`).
-    #[arg(
-        long,
-        value_name = "STRING",
-        required_unless_present = "text_file",
-        conflicts_with = "text_file",
-        allow_hyphen_values = true
-    )]
-    text: Option<String>,
-    /// Read the text to check from a file (UTF-8).
-    #[arg(long, value_name = "FILE")]
-    text_file: Option<PathBuf>,
+    #[command(flatten)]
+    text: TextArgs,
     /// Print, for every token, how many tokens the mask allowed and how long
     /// computing it took.
     #[arg(long, short)]
     verbose: bool,
-    /// With --schema: accept an object's named members in any order (each
-    /// once), with `required` and the member counts still exact.
-    #[arg(long)]
-    any_order: bool,
+    #[command(flatten)]
+    any_order: AnyOrderArgs,
 }
 
 pub fn run(args: &CheckArgs) -> Result<Outcome> {
-    if args.any_order && args.constraint.schema.is_none() {
+    if args.any_order.given() && args.constraint.schema.schema.is_none() {
         anyhow::bail!("--any-order applies to --schema only");
     }
-    let text = match (&args.text, &args.text_file) {
-        (Some(text), _) => text.clone(),
-        (None, Some(path)) => std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read --text-file {}", path.display()))?,
-        (None, None) => unreachable!("clap requires --text or --text-file"),
-    };
-    let tokenizer = Tokenizer::from_path(&args.tokenizer)?;
+    let text = args
+        .text
+        .read()?
+        .expect("clap requires --text or --text-file");
+    let tokenizer = Tokenizer::from_path(args.tokenizer.required())?;
     let vocabulary = tokenizer.vocabulary();
-    let schema_options = rein_schema::Options {
-        property_order: rein_schema::PropertyOrder::any_when(args.any_order),
-        ..rein_schema::Options::default()
-    };
-    let constraint = args.constraint.compile(vocabulary, &schema_options)?;
+    let source = args.constraint.read()?.expect("clap requires a constraint");
+    let constraint = source.compile(vocabulary, &args.any_order.schema_options())?;
     let tokens = tokenizer
         .encode(&text)
         .context("cannot tokenize the text")?;
@@ -103,10 +89,9 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
     }
     if matcher.can_end() {
         println!("accepted: {} tokens, {} bytes", tokens.len(), offset);
-        if let Some(path) = &args.constraint.schema {
+        if let ConstraintSource::Schema(schema) = &source {
             // An independent check of the same text with the `jsonschema` crate.
-            let schema = crate::constraint_args::read_schema(path)?;
-            let validator = rein_schema::Validator::new(&schema)?;
+            let validator = rein_schema::Validator::new(schema.value())?;
             if let Err(problem) = validator.validate_text(&text) {
                 println!("invalid by jsonschema: {problem}");
                 return Ok(Outcome::Rejected);

@@ -103,7 +103,7 @@ pub fn run(args: &ClassifyArgs) -> Result<Outcome> {
         Arc::new(task),
         documents,
         args.decoding.vote,
-        args.input.quiet,
+        args.input.quiet.quiet,
         "classify",
     )
 }

@@ -1,15 +1,58 @@
-//! The flags that pick a constraint, shared by every subcommand.
+//! The flags that say what to check against what: the tokenizer, the
+//! constraint, the text. Each is defined once here, with its help text, and
+//! flattened into every subcommand that takes it; a subcommand that needs
+//! one of them makes it required with `mut_arg`/`mut_group` rather than
+//! defining its own.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
-use clap::Args;
+use clap::{ArgGroup, Args};
 use rein_core::{Constraint, Vocabulary};
 
-/// Exactly one constraint source.
+use crate::schema::{Schema, SchemaSource};
+
+/// `--tokenizer`: where rein's vocabulary comes from.
+///
+/// Required and given once by default; `rein bench mask` lets it repeat
+/// (`ArgAction::Append`), and the model's flags make it optional.
 #[derive(Args, Clone, Debug)]
-#[group(required = true, multiple = false)]
+pub struct TokenizerArgs {
+    /// A tokenizer.json, a folder holding one, a .gguf model, or a Hugging
+    /// Face id in the local cache. With a model, rein's vocabulary is read
+    /// from it instead of the model's own files, and it must match the
+    /// model's.
+    #[arg(long, value_name = "PATH", required = true, action = clap::ArgAction::Set)]
+    tokenizer: Vec<PathBuf>,
+}
+
+impl TokenizerArgs {
+    /// The tokenizer given, if any.
+    pub fn path(&self) -> Option<&Path> {
+        self.tokenizer.first().map(PathBuf::as_path)
+    }
+
+    /// The tokenizer given, where the subcommand requires one.
+    pub fn required(&self) -> &Path {
+        self.path().expect("clap requires --tokenizer")
+    }
+
+    /// Every tokenizer given (where the flag may repeat).
+    pub fn all(&self) -> &[PathBuf] {
+        &self.tokenizer
+    }
+}
+
+/// At most one constraint source (`rein check` requires one: its group
+/// `constraint` is made required).
+#[derive(Args, Clone, Debug)]
+#[group(skip)]
+#[command(group(
+    ArgGroup::new("constraint")
+        .args(["regex", "choice", "choice_file", "grammar", "schema"])
+        .multiple(false)
+))]
 pub struct ConstraintArgs {
     /// A regex (Rust syntax) the whole output must match.
     #[arg(long, value_name = "REGEX")]
@@ -24,39 +67,61 @@ pub struct ConstraintArgs {
     /// special tokens `<|name|>` / `<[id]>`); `root` is the start rule.
     #[arg(long, value_name = "FILE.gbnf")]
     pub grammar: Option<PathBuf>,
+    #[command(flatten)]
+    pub schema: SchemaArgs,
+}
+
+/// `--schema`, alone (`rein extract`, where it is required) or as one of
+/// the constraint sources.
+#[derive(Args, Clone, Debug)]
+pub struct SchemaArgs {
     /// A JSON Schema (drafts 4 to 2020-12): the output is a JSON document
     /// that validates against it.
     #[arg(long, value_name = "FILE.json")]
     pub schema: Option<PathBuf>,
 }
 
+impl SchemaArgs {
+    /// The schema file, where the subcommand requires one.
+    pub fn required(&self) -> &Path {
+        self.schema.as_deref().expect("clap requires --schema")
+    }
+}
+
+/// A constraint as the user gave it, its files read.
+pub enum ConstraintSource {
+    /// `--regex`.
+    Regex(String),
+    /// `--choice` or `--choice-file`: at least one non-empty label.
+    Choice(Vec<String>),
+    /// `--grammar`: the file and its text.
+    Grammar { path: PathBuf, source: String },
+    /// `--schema`, parsed.
+    Schema(SchemaSource),
+}
+
 impl ConstraintArgs {
-    /// Compiles the chosen constraint against `vocabulary`; a schema with
-    /// `schema_options`.
-    pub fn compile(
-        &self,
-        vocabulary: &Arc<Vocabulary>,
-        schema_options: &rein_schema::Options,
-    ) -> Result<Constraint> {
+    /// Reads the constraint given, if any (files are read here, before any
+    /// model loads, so a missing file fails fast).
+    pub fn read(&self) -> Result<Option<ConstraintSource>> {
         if let Some(pattern) = &self.regex {
-            return Constraint::regex(vocabulary.clone(), pattern)
-                .with_context(|| format!("bad --regex {pattern:?}"));
+            return Ok(Some(ConstraintSource::Regex(pattern.clone())));
         }
         if let Some(path) = &self.grammar {
             let source = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read --grammar {}", path.display()))?;
-            // `FILE:line:column: message`, as compilers write it.
-            return Constraint::grammar(vocabulary.clone(), &source)
-                .map_err(|error| anyhow::anyhow!("{}:{error}", path.display()));
+            return Ok(Some(ConstraintSource::Grammar {
+                path: path.clone(),
+                source,
+            }));
         }
-        if let Some(path) = &self.schema {
-            let schema = read_schema(path)?;
-            return rein_schema::compile(&schema, schema_options)
-                .and_then(|compiled| compiled.constraint(vocabulary.clone()))
-                .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()));
+        if let Some(path) = &self.schema.schema {
+            return Ok(Some(ConstraintSource::Schema(Schema::read(path)?)));
         }
-        let labels = self.labels()?;
-        Ok(Constraint::choice(vocabulary.clone(), &labels)?)
+        if self.choice.is_none() && self.choice_file.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(ConstraintSource::Choice(self.labels()?)))
     }
 
     /// The labels of `--choice` or `--choice-file`.
@@ -79,7 +144,7 @@ impl ConstraintArgs {
 
     /// A short description for reports.
     pub fn describe(&self) -> String {
-        if let Some(path) = &self.schema {
+        if let Some(path) = &self.schema.schema {
             return format!("schema {}", path.display());
         }
         match (&self.regex, &self.choice, &self.choice_file, &self.grammar) {
@@ -92,16 +157,82 @@ impl ConstraintArgs {
     }
 }
 
-/// Reads a JSON Schema file; errors name the file, line and column.
-pub fn read_schema(path: &std::path::Path) -> Result<serde_json::Value> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read --schema {}", path.display()))?;
-    serde_json::from_str(&text).map_err(|error| {
-        anyhow::anyhow!(
-            "{}:{}:{}: not valid JSON: {error}",
-            path.display(),
-            error.line(),
-            error.column()
-        )
-    })
+impl ConstraintSource {
+    /// Compiles the constraint against `vocabulary`; a schema with
+    /// `schema_options`.
+    pub fn compile(
+        &self,
+        vocabulary: &Arc<Vocabulary>,
+        schema_options: &rein_schema::Options,
+    ) -> Result<Constraint> {
+        match self {
+            ConstraintSource::Regex(pattern) => Constraint::regex(vocabulary.clone(), pattern)
+                .with_context(|| format!("bad --regex {pattern:?}")),
+            // `FILE:line:column: message`, as compilers write it.
+            ConstraintSource::Grammar { path, source } => {
+                Constraint::grammar(vocabulary.clone(), source)
+                    .map_err(|error| anyhow::anyhow!("{}:{error}", path.display()))
+            }
+            ConstraintSource::Schema(schema) => {
+                rein_schema::compile(schema.value(), schema_options)
+                    .and_then(|compiled| compiled.constraint(vocabulary.clone()))
+                    .map_err(|error| anyhow::anyhow!("{}: {error}", schema.path().display()))
+            }
+            ConstraintSource::Choice(labels) => Ok(Constraint::choice(vocabulary.clone(), labels)?),
+        }
+    }
+}
+
+/// The text a constraint walks: inline or from a file (`rein check`
+/// requires one of the two).
+#[derive(Args, Clone, Debug)]
+pub struct TextArgs {
+    /// The text, given inline (it may start with `-`: `--text "- milk"`).
+    #[arg(
+        long,
+        value_name = "STRING",
+        conflicts_with = "text_file",
+        allow_hyphen_values = true
+    )]
+    text: Option<String>,
+    /// The text, read from a file (UTF-8).
+    #[arg(long, value_name = "FILE")]
+    text_file: Option<PathBuf>,
+}
+
+impl TextArgs {
+    /// The text given, read from its file if need be.
+    pub fn read(&self) -> Result<Option<String>> {
+        match (&self.text, &self.text_file) {
+            (Some(text), _) => Ok(Some(text.clone())),
+            (None, Some(path)) => std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read --text-file {}", path.display()))
+                .map(Some),
+            (None, None) => Ok(None),
+        }
+    }
+}
+
+/// `--any-order`: how a schema orders objects' members.
+#[derive(Args, Clone, Debug)]
+pub struct AnyOrderArgs {
+    /// Compile schemas with objects' named members in any order (each
+    /// once), with `required` and the member counts still exact.
+    #[arg(long)]
+    any_order: bool,
+}
+
+impl AnyOrderArgs {
+    /// Whether the flag was given.
+    pub fn given(&self) -> bool {
+        self.any_order
+    }
+
+    /// Schema compile options with the order asked for.
+    pub fn schema_options(&self) -> rein_schema::Options {
+        rein_schema::Options {
+            property_order: rein_schema::PropertyOrder::any_when(self.any_order),
+            ..rein_schema::Options::default()
+        }
+    }
 }

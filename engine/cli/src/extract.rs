@@ -23,17 +23,18 @@ use rein_runtime::{Decoding, Finish, Generation, GenerationRequest};
 use serde_json::Value;
 
 use crate::batch::{self, Fields, InputArgs, Task};
+use crate::constraint_args::SchemaArgs;
 use crate::model_args::{tokio_runtime, DecodingArgs, ModelArgs};
 use crate::prompt::{ExtractionPrompt, PromptStyle};
-use crate::schema::{Layout, Schema, SchemaSource};
+use crate::schema::{Layout, LayoutArgs, Schema, SchemaSource};
 use crate::Outcome;
 
 /// Arguments of `rein extract`.
 #[derive(Args, Debug)]
+#[command(mut_arg("schema", |arg| arg.required(true)))]
 pub struct ExtractArgs {
-    /// The JSON Schema every output follows.
-    #[arg(long, value_name = "S.json")]
-    schema: PathBuf,
+    #[command(flatten)]
+    schema: SchemaArgs,
     /// What to extract, in words, added to the prompt.
     #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
     instructions: Option<String>,
@@ -41,9 +42,8 @@ pub struct ExtractArgs {
     /// verbatim from the document.
     #[arg(long)]
     extractive: bool,
-    /// The layout of the JSON written.
-    #[arg(long, value_enum, default_value_t = Layout::default())]
-    whitespace: Layout,
+    #[command(flatten)]
+    layout: LayoutArgs,
     /// How the schema is shown to the model.
     #[arg(long, value_enum, default_value_t = PromptStyle::default())]
     prompt: PromptStyle,
@@ -62,22 +62,23 @@ pub struct ExtractArgs {
 /// Runs `rein extract`.
 pub fn run(args: &ExtractArgs) -> Result<Outcome> {
     let decoding = args.decoding.decoding()?;
-    let source = Schema::read(&args.schema)?;
+    let schema_path = args.schema.required();
+    let source = Schema::read(schema_path)?;
     let documents = args.input.documents()?;
     let tokio = tokio_runtime()?;
     let runtime = args.model.load(&tokio)?;
     let vocabulary = runtime.vocabulary();
-    let schema = source.compile(Arc::clone(&vocabulary), args.whitespace, None)?;
+    let schema = source.compile(Arc::clone(&vocabulary), args.layout.whitespace, None)?;
     crate::model_args::check_budget(schema.constraint(), &decoding)
-        .with_context(|| format!("--schema {}", args.schema.display()))?;
+        .with_context(|| format!("--schema {}", schema_path.display()))?;
     let mut prompt =
         ExtractionPrompt::new(args.prompt, source.value(), args.instructions.as_deref());
     if let Some(path) = &args.example {
-        let (text, output) = read_example(path, &schema, args.whitespace)?;
+        let (text, output) = read_example(path, &schema, args.layout.whitespace)?;
         prompt = prompt.with_example(&text, &output);
     }
     let mode = if args.extractive {
-        Mode::Extractive(Extractive::new(source, vocabulary, args.whitespace))
+        Mode::Extractive(Extractive::new(source, vocabulary, args.layout.whitespace))
     } else {
         Mode::Constrained
     };
@@ -88,10 +89,10 @@ pub fn run(args: &ExtractArgs) -> Result<Outcome> {
         Arc::clone(&task) as Arc<dyn Task>,
         documents,
         args.decoding.vote,
-        args.input.quiet,
+        args.input.quiet.quiet,
         "extract",
     )?;
-    if !args.input.quiet {
+    if !args.input.quiet.quiet {
         task.report_compile_times();
     }
     Ok(outcome)
@@ -186,7 +187,7 @@ impl ExtractTask {
             return;
         };
         if !times.is_empty() {
-            let summary = crate::stats::Summary::of(&times).milliseconds();
+            let summary = rein_bench::stats::Summary::of(&times).milliseconds();
             eprintln!("  extractive schema compile per document: {summary}");
         }
     }

@@ -1,6 +1,7 @@
 //! `rein`: structured generation from the command line.
 //!
-//! The binary is thin glue over the library crates: argument parsing, one
+//! The binary is thin glue over the library crates: argument parsing (each
+//! flag defined once, in a struct the subcommands that take it flatten), one
 //! module per subcommand, and the exit-code convention shared by all of
 //! them — 0 success, 1 a negative answer (a text the constraint rejects),
 //! 2 bad input (a missing file, a malformed regex), with a one-line error,
@@ -16,14 +17,11 @@ mod constraint_args;
 mod extract;
 mod generate;
 mod labels;
-mod maskbench;
 mod model_args;
 mod ner;
-mod peer;
 mod prompt;
 mod schema;
 mod serve;
-mod stats;
 mod vote;
 
 use std::process::ExitCode;

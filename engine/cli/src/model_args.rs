@@ -9,21 +9,22 @@ use clap::Args;
 use rein_core::{BudgetError, BudgetedMatcher, Constraint};
 use rein_runtime::{Decoding, GuessOptions, LoadOptions, ModelSource, Runtime};
 
+use crate::constraint_args::TokenizerArgs;
+
 /// The model loaded when `--model` is not given (after `scripts/fetch-assets`).
 const DEFAULT_MODEL: &str = ".cache/assets/models/SmolLM2-135M-Instruct.Q8_0.gguf";
 
 /// Which model runs, and where rein's vocabulary comes from.
 #[derive(Args, Clone, Debug)]
+#[command(mut_arg("tokenizer", |arg| arg.required(false)))]
 pub struct ModelArgs {
     /// A .gguf file, a Hugging Face model folder, or a hub id (downloaded
     /// when online). Default: $REIN_MODEL, else the SmolLM2-135M-Instruct
     /// GGUF fetched by scripts/fetch-assets.
     #[arg(long, value_name = "MODEL")]
     pub model: Option<String>,
-    /// Read rein's vocabulary from this tokenizer.json, folder or .gguf
-    /// instead of the model's own files; it must match the model's.
-    #[arg(long, value_name = "PATH")]
-    pub tokenizer: Option<PathBuf>,
+    #[command(flatten)]
+    pub tokenizer: TokenizerArgs,
     /// Do not compute the next step's mask in the background.
     #[arg(long, conflicts_with = "guess")]
     pub no_guess: bool,
@@ -70,7 +71,7 @@ impl ModelArgs {
         let name = self.model_name()?;
         let source = ModelSource::parse(&name)?;
         let mut options = LoadOptions::new(source);
-        options.tokenizer = self.tokenizer.clone();
+        options.tokenizer = self.tokenizer.path().map(PathBuf::from);
         options.prefix_cache = self.prefix_cache;
         let guess = if self.no_guess {
             GuessOptions::off()

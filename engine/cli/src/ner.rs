@@ -107,10 +107,10 @@ pub fn run(args: &NerArgs) -> Result<Outcome> {
         Arc::clone(&task) as Arc<dyn Task>,
         documents,
         args.decoding.vote,
-        args.input.quiet,
+        args.input.quiet.quiet,
         "ner",
     )?;
-    if !args.input.quiet {
+    if !args.input.quiet.quiet {
         task.report_compile_times();
     }
     Ok(outcome)
@@ -366,7 +366,7 @@ impl NerTask {
             return;
         };
         if !times.is_empty() {
-            let summary = crate::stats::Summary::of(&times).milliseconds();
+            let summary = rein_bench::stats::Summary::of(&times).milliseconds();
             eprintln!("  tag grammar compile per part: {summary} parts");
         }
     }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use clap::ValueEnum;
+use clap::{Args, ValueEnum};
 use rein_core::{Constraint, Vocabulary};
 use rein_schema::{Options, Validator, Whitespace};
 use serde_json::Value;
@@ -44,6 +44,14 @@ impl Layout {
             Layout::Flexible => Whitespace::Flexible { max: 20 },
         }
     }
+}
+
+/// `--whitespace`: the layout of the JSON a subcommand writes.
+#[derive(Args, Clone, Copy, Debug)]
+pub struct LayoutArgs {
+    /// The layout of the JSON written (with a schema).
+    #[arg(long, value_enum, default_value_t = Layout::default())]
+    pub whitespace: Layout,
 }
 
 /// A schema file, parsed as JSON.
@@ -124,5 +132,10 @@ impl SchemaSource {
     /// The schema's JSON.
     pub fn value(&self) -> &Value {
         &self.value
+    }
+
+    /// The file the schema was read from.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 }

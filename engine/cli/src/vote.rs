@@ -1,11 +1,30 @@
 //! Combining a document's samples: the first valid one, or the majority
-//! (`--vote`, self-consistency) with its agreement.
+//! (`--vote`, self-consistency) with its agreement. [`majority`] is the one
+//! vote count, for batches' fields and `rein generate`'s texts alike.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 
 use serde_json::Value;
 
 use crate::batch::{Fields, Task};
+
+/// The majority among `keys` (a `None` is a sample that does not vote):
+/// the index of the first sample with the most common key, and how many
+/// samples gave that key; ties go to the key given earliest. `None` when no
+/// sample votes.
+pub fn majority<K: Hash + Eq>(keys: impl IntoIterator<Item = Option<K>>) -> Option<(usize, usize)> {
+    let mut tally: HashMap<K, (usize, usize)> = HashMap::new();
+    for (index, key) in keys.into_iter().enumerate() {
+        if let Some(key) = key {
+            tally.entry(key).or_insert((0, index)).0 += 1;
+        }
+    }
+    tally
+        .into_values()
+        .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
+        .map(|(votes, first)| (first, votes))
+}
 
 /// Combines the interpreted samples of one document.
 ///
@@ -33,18 +52,10 @@ pub fn combine(
         };
     }
     if vote {
-        let mut tally: HashMap<String, (usize, usize)> = HashMap::new();
-        for (index, fields) in samples.iter().enumerate() {
-            if let Ok(fields) = fields {
-                let entry = tally.entry(task.vote_key(fields)).or_insert((0, index));
-                entry.0 += 1;
-            }
-        }
-        let (votes, winner) = tally
-            .values()
-            .copied()
-            .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
-            .unwrap_or((0, 0));
+        let keys = samples
+            .iter()
+            .map(|sample| sample.as_ref().ok().map(|fields| task.vote_key(fields)));
+        let (winner, votes) = majority(keys).unwrap_or((0, 0));
         let mut fields = match samples.into_iter().nth(winner) {
             Some(Ok(fields)) => fields,
             _ => return Err("voting found no valid sample".to_string()),
@@ -108,6 +119,16 @@ mod tests {
             true,
         );
         assert_eq!(error.unwrap_err(), "no sample was valid; the first: x");
+    }
+
+    #[test]
+    fn the_majority_counts_voters_only_and_ties_go_to_the_earliest() {
+        assert_eq!(
+            majority([Some("b"), None, Some("a"), Some("a")]),
+            Some((2, 2))
+        );
+        assert_eq!(majority([Some("b"), Some("a")]), Some((0, 1)));
+        assert_eq!(majority::<&str>([None, None]), None);
     }
 
     #[test]

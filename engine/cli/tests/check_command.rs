@@ -4,8 +4,6 @@
 
 mod support;
 
-use std::path::PathBuf;
-
 use support::{llama3, model, rein};
 
 /// `rein check` of `text` against the date regex on Llama 3.
@@ -191,10 +189,7 @@ fn usage_errors_exit_2() {
 /// llama.cpp's grammars in `$REIN_SHARED/gbnf`, by default `../shared` beside
 /// the repository.
 fn shared_grammar(name: &str) -> String {
-    let shared = match std::env::var_os("REIN_SHARED") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
-    };
+    let shared = rein_test_support::shared();
     let path = shared.join("gbnf").join(name);
     assert!(path.exists(), "{} is missing", path.display());
     path.to_string_lossy().into_owned()

@@ -9,8 +9,9 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
+use rein_test_support::repository;
 use serde_json::Value;
-use support::{asset, model, rein, repository};
+use support::{llama3, model, rein};
 
 /// A fresh scratch folder for one test.
 fn scratch(name: &str) -> PathBuf {
@@ -304,7 +305,7 @@ fn bad_setups_fail_with_one_line_errors() {
         "error: model /no/such/model.gguf: no such file or folder"
     );
 
-    let llama3 = asset("tokenizers/llama3/tokenizer.json");
+    let llama3 = llama3();
     let (code, _, stderr) = rein(&[
         "classify",
         "--model",

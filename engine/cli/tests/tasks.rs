@@ -10,8 +10,9 @@ mod support;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use rein_test_support::repository;
 use serde_json::Value;
-use support::{model, rein, repository};
+use support::{model, rein};
 
 fn tasks(file: &str) -> PathBuf {
     repository().join("bench/tasks").join(file)

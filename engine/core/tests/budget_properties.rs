@@ -4,15 +4,13 @@
 //! within the budget, and a budget one short of the shortest completion is
 //! refused up front.
 
-mod support;
-
 use std::sync::{Arc, OnceLock};
 
 use proptest::prelude::*;
 use rein_core::{Constraint, TokenKind, Vocabulary};
-use support::grammar_gen::{grammar, CHARS};
-use support::regex_gen::{self, Rng64, ALPHABET};
-use support::walk::budgeted_walk;
+use rein_test_support::grammar_gen::{grammar, CHARS};
+use rein_test_support::regex_gen::{self, Rng64, ALPHABET};
+use rein_test_support::walk::budgeted_walk;
 
 /// Every byte, and pairs over both test alphabets: completions can be
 /// spelled, and multi-byte tokens make token counts differ from byte counts.

@@ -1,16 +1,11 @@
 //! llama.cpp's example grammars (`../shared/gbnf/`) parse unmodified.
 
-use std::path::PathBuf;
-
 use rein_core::grammar::{gbnf, Grammar};
 
 /// llama.cpp's grammars in `$REIN_SHARED/gbnf`, by default `../shared` beside
 /// the repository.
 fn corpus() -> Vec<(String, String)> {
-    let shared = match std::env::var_os("REIN_SHARED") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
-    };
+    let shared = rein_test_support::shared();
     let dir = shared.join("gbnf");
     let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {
         panic!(

@@ -18,15 +18,13 @@
 //! exactly where a token-level reference accepts, and rolling back must
 //! restore every mask.
 
-mod support;
-
 use std::sync::{Arc, OnceLock};
 
 use proptest::prelude::*;
 use rein_core::{Constraint, TokenId, TokenKind, TokenMask, Vocabulary};
-use support::grammar_gen::{grammar, mutate, reference_accepts, CHARS};
-use support::regex_gen::Rng64;
-use support::walk::{byte_tokens, greedy_tokens, walk_accepts};
+use rein_test_support::grammar_gen::{grammar, mutate, reference_accepts, CHARS};
+use rein_test_support::regex_gen::Rng64;
+use rein_test_support::walk::{byte_tokens, greedy_tokens, walk_accepts};
 
 fn vocabulary() -> Arc<Vocabulary> {
     static VOCABULARY: OnceLock<Arc<Vocabulary>> = OnceLock::new();
@@ -130,7 +128,7 @@ mod whole_tokens {
     use proptest::prelude::*;
     use rein_core::{TokenId, Vocabulary};
 
-    use super::support::grammar_gen::CHARS;
+    use rein_test_support::grammar_gen::CHARS;
 
     pub const RULES: usize = 3;
     /// The special tokens' names, ids 1 and 2 (the stop token is id 0).

@@ -4,14 +4,12 @@
 //!
 //! The same properties run on real tokenizers in `rein-tokenizer`'s tests.
 
-mod support;
-
 use std::sync::{Arc, OnceLock};
 
 use proptest::prelude::*;
 use rein_core::{Constraint, TokenKind, Vocabulary};
-use support::regex_gen::{self, Rng64, ALPHABET};
-use support::walk::{assert_no_dead_ends, byte_tokens, greedy_tokens, walk_accepts};
+use rein_test_support::regex_gen::{self, Rng64, ALPHABET};
+use rein_test_support::walk::{assert_no_dead_ends, byte_tokens, greedy_tokens, walk_accepts};
 
 fn vocabulary() -> Arc<Vocabulary> {
     static VOCABULARY: OnceLock<Arc<Vocabulary>> = OnceLock::new();

@@ -1,8 +1,6 @@
 //! The grammars in `grammars/` compile, accept their sentences and reject
 //! near misses.
 
-use std::path::PathBuf;
-
 use rein_core::grammar::Grammar;
 use rein_core::testing::Recognizer;
 
@@ -73,7 +71,7 @@ const CASES: &[(&str, &[&str], &[&str])] = &[
 
 #[test]
 fn shipped_grammars_accept_and_reject() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../grammars");
+    let dir = rein_test_support::repository().join("grammars");
     for (file, accepted, rejected) in CASES {
         let source = std::fs::read_to_string(dir.join(file)).unwrap();
         let grammar = Grammar::from_gbnf(&source).unwrap_or_else(|e| panic!("{file}: {e}"));
@@ -95,7 +93,7 @@ fn shipped_grammars_accept_and_reject() {
 
 #[test]
 fn every_shipped_grammar_is_tested() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../grammars");
+    let dir = rein_test_support::repository().join("grammars");
     for entry in std::fs::read_dir(dir).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
         if name.ends_with(".gbnf") {

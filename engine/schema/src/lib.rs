@@ -48,7 +48,6 @@ mod json_text;
 mod keys;
 mod keywords;
 mod lengths;
-pub mod maskbench;
 mod merge;
 mod negate;
 mod numbers;

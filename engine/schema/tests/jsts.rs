@@ -152,7 +152,7 @@ fn suite_files(folder: &Path) -> Vec<PathBuf> {
 }
 
 fn baseline() -> BTreeMap<String, usize> {
-    let path = support::repository().join(".ci/jsts/baseline.json");
+    let path = rein_test_support::repository().join(".ci/jsts/baseline.json");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let value: Value = serde_json::from_str(&text).expect("the baseline is JSON");
@@ -166,9 +166,9 @@ fn baseline() -> BTreeMap<String, usize> {
 
 #[test]
 fn json_schema_test_suite_ratchet() {
-    let tests = support::shared().join("jsts/tests");
+    let tests = rein_test_support::shared().join("jsts/tests");
     assert!(tests.is_dir(), "{} is missing", tests.display());
-    let tokenizer = support::llama3_tokenizer();
+    let tokenizer = rein_test_support::tokenizer("llama3");
     let vocabulary = tokenizer.vocabulary().clone();
     let mut mask = TokenMask::new(vocabulary.len());
     let list = std::env::var_os("REIN_JSTS_LIST").is_some();

@@ -10,26 +10,11 @@
 //! caches) and beside a second schema sharing its lexemes, and compare
 //! every mask with the same constraint's uncached walk.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use rein_core::{Constraint, TokenMask, Vocabulary};
 use rein_schema::{compile, Options};
 use serde_json::{json, Value};
-
-fn tokenizer() -> rein_tokenizer::Tokenizer {
-    let assets = match std::env::var_os("REIN_ASSETS") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/assets"),
-    };
-    let path = assets.join("tokenizers/llama3/tokenizer.json");
-    assert!(
-        path.exists(),
-        "{} is missing: run scripts/fetch-assets first",
-        path.display()
-    );
-    rein_tokenizer::Tokenizer::from_path(path).unwrap()
-}
 
 /// Runs `documents` token by token through `cached`, comparing every mask
 /// with `fresh`'s.
@@ -120,17 +105,17 @@ const NAMES_DOCUMENTS: &[&str] = &[
 
 #[test]
 fn masks_from_cached_walks_equal_fresh_walks() {
-    let tokenizer = tokenizer();
+    let tokenizer = rein_test_support::tokenizer("llama3");
     let vocabulary = tokenizer.vocabulary().clone();
     let (cached, fresh) = constraints(&names_schema(), &vocabulary);
     // Cold caches, then warm ones.
-    compare(&cached, &fresh, &vocabulary, &tokenizer, NAMES_DOCUMENTS);
-    compare(&cached, &fresh, &vocabulary, &tokenizer, NAMES_DOCUMENTS);
+    compare(&cached, &fresh, &vocabulary, tokenizer, NAMES_DOCUMENTS);
+    compare(&cached, &fresh, &vocabulary, tokenizer, NAMES_DOCUMENTS);
 }
 
 #[test]
 fn walks_shared_between_schemas_fit_each() {
-    let tokenizer = tokenizer();
+    let tokenizer = rein_test_support::tokenizer("llama3");
     let vocabulary = tokenizer.vocabulary().clone();
     // The first schema fills the vocabulary's shared walks; the second has
     // some of the same lexemes in other company (fewer names, a pattern on
@@ -140,7 +125,7 @@ fn walks_shared_between_schemas_fit_each() {
         &first,
         &first_fresh,
         &vocabulary,
-        &tokenizer,
+        tokenizer,
         NAMES_DOCUMENTS,
     );
     let second = json!({
@@ -154,7 +139,7 @@ fn walks_shared_between_schemas_fit_each() {
         &cached,
         &fresh,
         &vocabulary,
-        &tokenizer,
+        tokenizer,
         &[
             r#"{"a1": "x", "alpha": "y", "x-on": true, "other": "short"}"#,
             r#"{"count": 3, "x-": false, "alphab": ""}"#,

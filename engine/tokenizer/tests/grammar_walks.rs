@@ -3,18 +3,14 @@
 //! byte by byte; mutations are accepted exactly when the reference
 //! recognizer accepts them; every allowed token can be committed.
 
-mod common;
-#[path = "../../core/tests/support/mod.rs"]
-mod support;
-
 use proptest::prelude::*;
 use rein_core::{Constraint, TokenMask};
-use support::grammar_gen::{grammar, mutate, reference_accepts, RandomGrammar};
-use support::regex_gen::Rng64;
-use support::walk::{byte_tokens, walk_accepts};
+use rein_test_support::grammar_gen::{grammar, mutate, reference_accepts, RandomGrammar};
+use rein_test_support::regex_gen::Rng64;
+use rein_test_support::walk::{byte_tokens, walk_accepts};
 
 fn check_grammar_on(name: &str, grammar: &RandomGrammar, seed: u64) -> Result<(), TestCaseError> {
-    let tokenizer = common::tokenizer(name);
+    let tokenizer = rein_test_support::tokenizer(name);
     let vocabulary = tokenizer.vocabulary();
     let source = grammar.gbnf();
     let constraint = Constraint::grammar(vocabulary.clone(), &source).unwrap();
@@ -70,7 +66,7 @@ proptest! {
 
 #[test]
 fn special_tokens_in_grammars_match_only_their_token() {
-    let tokenizer = common::tokenizer("llama3");
+    let tokenizer = rein_test_support::tokenizer("llama3");
     let vocabulary = tokenizer.vocabulary();
     let constraint = Constraint::grammar(
         vocabulary.clone(),

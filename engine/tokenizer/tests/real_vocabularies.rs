@@ -2,8 +2,6 @@
 //! Qwen 3 (151k, byte-level BPE with NFC), Gemma 3 (262k, SentencePiece with
 //! byte fallback) and the SmolLM2 GGUF (49k, byte-level BPE from metadata).
 
-mod common;
-
 use proptest::prelude::*;
 use rein_core::{Constraint, TokenMask};
 use rein_tokenizer::byte_scheme::ByteScheme;
@@ -25,7 +23,7 @@ fn spellable(tokenizer: &Tokenizer, text: &str) -> bool {
 /// The encoding spells `text` exactly; where the vocabulary cannot spell it
 /// (SmolLM2 lacks a few byte tokens), encoding fails loudly instead.
 fn check_round_trip(name: &str, text: &str) -> Result<(), TestCaseError> {
-    let tokenizer = common::tokenizer(name);
+    let tokenizer = rein_test_support::tokenizer(name);
     match tokenizer.encode(text) {
         Ok(ids) => prop_assert_eq!(tokenizer.vocabulary().concat_bytes(&ids), text.as_bytes()),
         Err(error) => {
@@ -92,15 +90,15 @@ fn full_byte_coverage_where_the_vocabulary_has_it() {
     .collect();
     for name in ["llama3", "qwen3", "gemma3"] {
         assert!(
-            spellable(common::tokenizer(name), &all_chars),
+            spellable(rein_test_support::tokenizer(name), &all_chars),
             "{name} spells every byte"
         );
     }
     assert!(
-        !spellable(common::tokenizer("smollm2"), "\u{587a4}"),
+        !spellable(rein_test_support::tokenizer("smollm2"), "\u{587a4}"),
         "SmolLM2 has no 0xF1 token"
     );
-    let error = common::tokenizer("smollm2")
+    let error = rein_test_support::tokenizer("smollm2")
         .encode("a\u{587a4}")
         .unwrap_err();
     assert!(error.to_string().contains("at byte 1"), "{error}");
@@ -108,7 +106,7 @@ fn full_byte_coverage_where_the_vocabulary_has_it() {
 
 #[test]
 fn vocabulary_facts() {
-    let llama = common::tokenizer("llama3");
+    let llama = rein_test_support::tokenizer("llama3");
     assert_eq!(llama.vocabulary().len(), 128_256);
     assert_eq!(llama.scheme(), ByteScheme::ByteLevel);
     for eos in [128_001, 128_009] {
@@ -116,12 +114,12 @@ fn vocabulary_facts() {
     }
     assert!(llama.vocabulary().is_special(128_000));
 
-    let qwen = common::tokenizer("qwen3");
+    let qwen = rein_test_support::tokenizer("qwen3");
     assert!(qwen.vocabulary().len() >= 151_643);
     let im_end = qwen.encoder().token_to_id("<|im_end|>").unwrap();
     assert!(qwen.vocabulary().is_eos(im_end));
 
-    let gemma = common::tokenizer("gemma3");
+    let gemma = rein_test_support::tokenizer("gemma3");
     assert_eq!(gemma.vocabulary().len(), 262_145);
     assert_eq!(
         gemma.scheme(),
@@ -133,7 +131,7 @@ fn vocabulary_facts() {
     let byte = gemma.encoder().token_to_id("<0x0A>").unwrap();
     assert_eq!(gemma.vocabulary().token_bytes(byte), Some(&b"\n"[..]));
 
-    let smol = common::tokenizer("smollm2");
+    let smol = rein_test_support::tokenizer("smollm2");
     assert_eq!(smol.vocabulary().len(), 49_152);
     assert!(
         smol.vocabulary().is_eos(2),
@@ -144,19 +142,21 @@ fn vocabulary_facts() {
 
 #[test]
 fn a_folder_loads_its_tokenizer_json() {
-    let folder = common::asset_path("llama3");
+    let folder = rein_test_support::tokenizer_path("llama3");
     let folder = folder.parent().unwrap();
     let tokenizer = rein_tokenizer::Tokenizer::from_path(folder).unwrap();
     assert_eq!(tokenizer.vocabulary().len(), 128_256);
     assert_eq!(
         tokenizer.encode("Hello, world").unwrap(),
-        common::tokenizer("llama3").encode("Hello, world").unwrap()
+        rein_test_support::tokenizer("llama3")
+            .encode("Hello, world")
+            .unwrap()
     );
 }
 
 #[test]
 fn gemma3_refuses_the_metaspace_character() {
-    let error = common::tokenizer("gemma3")
+    let error = rein_test_support::tokenizer("gemma3")
         .encode("a\u{2581}b")
         .unwrap_err();
     assert!(error.to_string().contains("U+2581"), "{error}");
@@ -164,7 +164,7 @@ fn gemma3_refuses_the_metaspace_character() {
 
 #[test]
 fn special_names_in_text_are_plain_text() {
-    let llama = common::tokenizer("llama3");
+    let llama = rein_test_support::tokenizer("llama3");
     let ids = llama.encode("<|eot_id|>").unwrap();
     assert!(ids.len() > 1 && ids.iter().all(|&id| !llama.vocabulary().is_special(id)));
 }
@@ -172,7 +172,7 @@ fn special_names_in_text_are_plain_text() {
 #[test]
 fn text_constraints_never_allow_special_tokens() {
     for name in ["llama3", "qwen3", "gemma3", "smollm2"] {
-        let tokenizer = common::tokenizer(name);
+        let tokenizer = rein_test_support::tokenizer(name);
         let vocabulary = tokenizer.vocabulary();
         for pattern in [r"(?s:.*)", r"<\|eot_id\|>|<eos>|<\|im_end\|>|.*"] {
             let constraint = Constraint::regex(vocabulary.clone(), pattern).unwrap();

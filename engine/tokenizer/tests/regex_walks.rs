@@ -3,14 +3,10 @@
 //! crate matches, under the tokenizer's own tokenization and byte by byte,
 //! and every allowed token leaves a completable output.
 
-mod common;
-#[path = "../../core/tests/support/mod.rs"]
-mod support;
-
 use proptest::prelude::*;
 use rein_core::Constraint;
-use support::regex_gen::{self, Rng64};
-use support::walk::{assert_no_dead_ends, byte_tokens, walk_accepts};
+use rein_test_support::regex_gen::{self, Rng64};
+use rein_test_support::walk::{assert_no_dead_ends, byte_tokens, walk_accepts};
 
 fn check_regex_on(
     name: &str,
@@ -18,7 +14,7 @@ fn check_regex_on(
     random: &[String],
     seed: u64,
 ) -> Result<(), TestCaseError> {
-    let tokenizer = common::tokenizer(name);
+    let tokenizer = rein_test_support::tokenizer(name);
     let vocabulary = tokenizer.vocabulary();
     let pattern = regex.pattern();
     let reference = regex_gen::reference(&pattern);
@@ -88,7 +84,7 @@ proptest! {
         labels in prop::collection::vec("[ a-zA-Z\"'żé-]{0,12}", 1..6),
         seed in any::<u64>(),
     ) {
-        let tokenizer = common::tokenizer("llama3");
+        let tokenizer = rein_test_support::tokenizer("llama3");
         let vocabulary = tokenizer.vocabulary();
         let constraint = Constraint::choice(vocabulary.clone(), &labels).unwrap();
         let accepts = |t: &str| labels.iter().any(|l| l == t);
@@ -106,7 +102,7 @@ proptest! {
 
 #[test]
 fn dates_on_llama3() {
-    let tokenizer = common::tokenizer("llama3");
+    let tokenizer = rein_test_support::tokenizer("llama3");
     let constraint =
         Constraint::regex(tokenizer.vocabulary().clone(), r"\d{4}-\d{2}-\d{2}").unwrap();
     assert!(walk_accepts(

@@ -2,25 +2,9 @@
 //! `scripts/fetch-assets`, a tokio runtime, and loading the model.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use rein_runtime::{GuessOptions, LoadOptions, ModelSource, Runtime};
-
-/// The SmolLM2-135M GGUF; fails loudly (never skips) when it is missing.
-pub fn model() -> PathBuf {
-    let assets = match std::env::var_os("REIN_ASSETS") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/assets"),
-    };
-    let path = assets.join("models/SmolLM2-135M-Instruct.Q8_0.gguf");
-    assert!(
-        path.is_file(),
-        "{} is missing: run scripts/fetch-assets first",
-        path.display()
-    );
-    path
-}
 
 /// A multi-threaded tokio runtime.
 pub fn tokio() -> tokio::runtime::Runtime {
@@ -38,7 +22,7 @@ pub fn load(tokio: &tokio::runtime::Runtime, guess: GuessOptions) -> Arc<Runtime
 /// The model's default load options, for changing some before
 /// [`load_with`].
 pub fn options() -> LoadOptions {
-    LoadOptions::new(ModelSource::Gguf(model()))
+    LoadOptions::new(ModelSource::Gguf(rein_test_support::model()))
 }
 
 /// The model, loaded with `options` and `guess`.

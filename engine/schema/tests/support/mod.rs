@@ -10,35 +10,6 @@ use rein_core::{TokenKind, TokenMask, Vocabulary};
 use rein_schema::{compile, python_dumps, CompiledSchema, Options, Validator};
 use serde_json::Value;
 
-/// The repository's root.
-pub fn repository() -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The shared data folder: `$REIN_SHARED`, else `../shared`.
-pub fn shared() -> std::path::PathBuf {
-    match std::env::var_os("REIN_SHARED") {
-        Some(dir) => std::path::PathBuf::from(dir),
-        None => repository().join("../shared"),
-    }
-}
-
-/// The Llama 3 tokenizer MaskBench's protocol uses, from `$REIN_ASSETS`
-/// (else `.cache/assets`); panics naming the fetch script when missing.
-pub fn llama3_tokenizer() -> rein_tokenizer::Tokenizer {
-    let assets = match std::env::var_os("REIN_ASSETS") {
-        Some(dir) => std::path::PathBuf::from(dir),
-        None => repository().join(".cache/assets"),
-    };
-    let path = assets.join("tokenizers/llama3/tokenizer.json");
-    assert!(
-        path.exists(),
-        "{} is missing: run scripts/fetch-assets first",
-        path.display()
-    );
-    rein_tokenizer::Tokenizer::from_path(&path).unwrap()
-}
-
 /// 256 one-byte tokens and `</s>` as the end of sequence.
 pub fn bytes_vocabulary() -> Arc<Vocabulary> {
     let mut builder = Vocabulary::builder();

@@ -3,13 +3,11 @@
 //! positions can each rule reach from each position" that shares no code
 //! with the Earley engine.
 
-#![allow(dead_code)]
-
 use std::collections::BTreeSet;
 
 use proptest::prelude::*;
 
-use super::regex_gen::Rng64;
+use crate::regex_gen::Rng64;
 
 pub const RULES: usize = 3;
 pub const CHARS: &[char] = &['a', 'b', 'é', '('];
@@ -223,5 +221,5 @@ pub fn grammar() -> impl Strategy<Value = RandomGrammar> {
 
 /// One random edit of `text` over [`CHARS`].
 pub fn mutate(text: &str, rng: &mut Rng64) -> String {
-    super::regex_gen::mutate_text(text, CHARS, rng)
+    crate::regex_gen::mutate_text(text, CHARS, rng)
 }

@@ -1,14 +1,22 @@
 //! Peers measured side by side with rein in the same process.
 //!
-//! Only benchmarks use this module. Each peer is driven through the same
-//! small interface as rein's matcher (compile, mask, commit) so that the
-//! timing loop is shared and the figures compare like with like: same
-//! tokenizer file, same constraint, same text, same thread.
+//! Each peer is driven through the same small interface as rein's matcher
+//! (compile, mask, commit) so that the timing loop is shared and the figures
+//! compare like with like: same tokenizer file, same constraint, same text,
+//! same thread.
 
 pub mod lark;
 pub mod llguidance;
 
 use anyhow::Result;
+
+/// The peer engines a benchmark can run beside rein.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Peer {
+    /// The `llguidance` crate (regexes, label sets and grammars as Lark;
+    /// JSON Schemas with its own compiler).
+    Llguidance,
+}
 
 /// A constraint compiled by an engine (rein or a peer), one sequence at a time.
 pub trait PeerMatcher: Sized {

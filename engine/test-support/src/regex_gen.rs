@@ -4,8 +4,6 @@
 //! print it as a pattern and draw strings from its language; the `regex`
 //! crate (a different engine) is the reference that judges every string.
 
-#![allow(dead_code)]
-
 use proptest::prelude::*;
 
 /// A small deterministic generator (SplitMix64); proptest supplies the seed,

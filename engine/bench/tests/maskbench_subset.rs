@@ -5,15 +5,13 @@
 //! `.ci/maskbench/baseline.txt` records, and on any valid instance rein
 //! accepts that the `jsonschema` crate rejects.
 
-mod support;
-
 use std::time::Duration;
 
-use rein_schema::maskbench::{run_file, BenchFile, RunOptions, Summary, Verdict};
+use rein_bench::maskbench::{run_file, BenchFile, RunOptions, Summary, Verdict};
 use rein_schema::{compile, python_dumps, Options, Validator};
 
 fn subset() -> Vec<String> {
-    let list = support::repository().join(".ci/maskbench/subset.txt");
+    let list = rein_test_support::repository().join(".ci/maskbench/subset.txt");
     std::fs::read_to_string(&list)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", list.display()))
         .lines()
@@ -23,7 +21,7 @@ fn subset() -> Vec<String> {
 }
 
 fn baseline() -> usize {
-    let path = support::repository().join(".ci/maskbench/baseline.txt");
+    let path = rein_test_support::repository().join(".ci/maskbench/baseline.txt");
     std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
         .lines()
@@ -34,9 +32,9 @@ fn baseline() -> usize {
 
 #[test]
 fn subset_ratchet_and_accepted_instances_validate() {
-    let data = support::shared().join("maskbench");
+    let data = rein_test_support::shared().join("maskbench");
     assert!(data.is_dir(), "{} is missing", data.display());
-    let tokenizer = support::llama3_tokenizer();
+    let tokenizer = rein_test_support::tokenizer("llama3");
     let vocabulary = tokenizer.vocabulary().clone();
     let encode = |text: &str| tokenizer.encode(text).map_err(|e| e.to_string());
     let options = RunOptions {

@@ -3,88 +3,57 @@
 //! process, on the same files and tokenizer.
 //!
 //! The protocol itself (serialization, per-token masks, verdicts, the
-//! summary and its JSON keys) lives in `rein_schema::maskbench`; this
-//! module reads files, runs the peer the same way, and prints both
-//! columns with their ratios. Single thread.
+//! summary and its JSON keys) lives in [`crate::maskbench`]; this module
+//! reads files, runs the peer the same way, and prints both columns with
+//! their ratios. Single thread.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
-use clap::Args;
-use llguidance::api::TopLevelGrammar;
-use llguidance::toktrie::TokEnv;
-use llguidance::ParserFactory;
-use rein_schema::maskbench::{run_file, BenchFile, FileReport, RunOptions, Summary, Verdict};
-use rein_schema::python_dumps;
 use rein_tokenizer::Tokenizer;
 use serde_json::Value;
 
-use crate::Outcome;
+use crate::maskbench::{run_file, BenchFile, FileReport, RunOptions, Summary, Verdict};
+use crate::peer::llguidance::Llguidance;
+use crate::peer::Peer;
 
-/// Arguments of `rein bench maskbench`.
-#[derive(Args, Debug)]
-pub struct MaskbenchArgs {
+/// What `rein bench maskbench` runs.
+#[derive(Clone, Debug)]
+pub struct MaskbenchOptions {
     /// The tokenizer (MaskBench's figures use Llama 3's).
-    #[arg(long, value_name = "PATH")]
-    tokenizer: PathBuf,
-    /// The folder of MaskBench files (`../shared/maskbench`).
-    #[arg(long, value_name = "DIR")]
-    data: PathBuf,
-    /// Only the files named in LIST, one file name per line.
-    #[arg(long, value_name = "LIST")]
-    files_from: Option<PathBuf>,
+    pub tokenizer: PathBuf,
+    /// The folder of MaskBench files.
+    pub data: PathBuf,
+    /// Only the files named in this list, one file name per line (`#`
+    /// starts a comment line).
+    pub files_from: Option<PathBuf>,
     /// Also run this peer over the same files.
-    #[arg(long, value_enum)]
-    peer: Option<MaskbenchPeer>,
+    pub peer: Option<Peer>,
     /// Write `{"rein": {...}, "llguidance": {...}}` here.
-    #[arg(long, value_name = "OUT")]
-    json: Option<PathBuf>,
-    /// The time one schema may take, per engine, in milliseconds.
-    #[arg(long, value_name = "N", default_value_t = 60_000)]
-    timeout_ms: u64,
-    /// Commit tokens without computing masks (fast acceptance check; TBM
-    /// is then not measured).
-    #[arg(long)]
-    no_masks: bool,
+    pub json: Option<PathBuf>,
+    /// Masks or not, the time one schema may take per engine, and rein's
+    /// compile options.
+    pub protocol: RunOptions,
     /// Print each schema that does not pass, with why.
-    #[arg(long, short)]
-    verbose: bool,
-    /// Compile rein's grammars with objects' named members in any order,
-    /// each at most once (see `rein_schema::PropertyOrder`).
-    #[arg(long)]
-    any_order: bool,
+    pub verbose: bool,
     /// Also write every schema's verdict and raw timings here, one JSON
     /// line per schema and engine (`engine`, `file`, `verdict`, `tokens`,
     /// `ttfm_us`, `tbm_us`), so runs over shards of MaskBench can be merged
     /// into one set of percentiles (`scripts/maskbench_merge.py`).
-    #[arg(long, value_name = "OUT")]
-    timings: Option<PathBuf>,
+    pub timings: Option<PathBuf>,
 }
 
-/// Peers `rein bench maskbench` can run.
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-pub enum MaskbenchPeer {
-    /// The `llguidance` crate's JSON Schema support.
-    Llguidance,
-}
-
-pub fn run(args: &MaskbenchArgs) -> Result<Outcome> {
+/// Runs rein (and the peer) over the files, prints the table and writes
+/// the files asked for.
+pub fn run(args: &MaskbenchOptions) -> Result<()> {
     let tokenizer = Tokenizer::from_path(&args.tokenizer)?;
     let vocabulary = tokenizer.vocabulary().clone();
     let names = file_names(&args.data, args.files_from.as_deref())?;
-    let options = RunOptions {
-        masks: !args.no_masks,
-        timeout: Duration::from_millis(args.timeout_ms),
-        compile: rein_schema::Options {
-            property_order: rein_schema::PropertyOrder::any_when(args.any_order),
-            ..rein_schema::Options::default()
-        },
-    };
+    let options = &args.protocol;
     let encode = |text: &str| tokenizer.encode(text).map_err(|e| e.to_string());
     let peer = match args.peer {
-        Some(MaskbenchPeer::Llguidance) => Some(LlguidanceJson::new(&args.tokenizer)?),
+        Some(Peer::Llguidance) => Some(Llguidance::from_tokenizer_json(&args.tokenizer)?),
         None => None,
     };
     let mut rein = Summary::default();
@@ -111,23 +80,17 @@ pub fn run(args: &MaskbenchArgs) -> Result<Outcome> {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let file = BenchFile::parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?;
-        let report = run_file(&file, &vocabulary, &encode, &options);
+        let report = run_file(&file, &vocabulary, &encode, options);
         if args.verbose && report.verdict != Verdict::Passing {
             println!("rein\t{name}\t{}", describe(&report.verdict));
         }
         rein.add(&report);
         record("rein", name, &report)?;
         if let Some(peer) = &peer {
-            let (verdict, tokens, tbm_us, ttfm_us) = peer.run(&file, &encode, &options);
-            if args.verbose && verdict != Verdict::Passing {
-                println!("llguidance\t{name}\t{}", describe(&verdict));
+            let report = peer.run_maskbench_file(&file, &encode, options);
+            if args.verbose && report.verdict != Verdict::Passing {
+                println!("llguidance\t{name}\t{}", describe(&report.verdict));
             }
-            let report = FileReport {
-                verdict,
-                tokens,
-                tbm_us,
-                ttfm_us,
-            };
             llguidance.add(&report);
             record("llguidance", name, &report)?;
         }
@@ -145,7 +108,7 @@ pub fn run(args: &MaskbenchArgs) -> Result<Outcome> {
         std::fs::write(out, serde_json::to_string_pretty(&Value::Object(json))?)
             .with_context(|| format!("cannot write {}", out.display()))?;
     }
-    Ok(Outcome::Success)
+    Ok(())
 }
 
 /// The summary key a verdict counts under.
@@ -246,88 +209,5 @@ fn print_table(rein: &Summary, peer: Option<&Summary>) {
                 println!("{name:<20} {ours:>12.1} {theirs:>12.1} {ratio:>8.2}");
             }
         }
-    }
-}
-
-/// llguidance's own JSON Schema compiler behind the same protocol.
-struct LlguidanceJson {
-    factory: ParserFactory,
-}
-
-impl LlguidanceJson {
-    fn new(tokenizer: &Path) -> Result<LlguidanceJson> {
-        let tokenizer = toktrie_hf_tokenizers::ByteTokenizer::from_file(tokenizer)?;
-        let env: TokEnv = tokenizer.into_tok_env(None)?;
-        let mut factory = ParserFactory::new_simple(&env)?;
-        factory.quiet();
-        Ok(LlguidanceJson { factory })
-    }
-
-    /// `(verdict, tokens, TBM µs, TTFM µs)` for one file.
-    fn run(
-        &self,
-        file: &BenchFile,
-        encode: &dyn Fn(&str) -> Result<Vec<u32>, String>,
-        options: &RunOptions,
-    ) -> (Verdict, usize, Vec<f64>, Option<f64>) {
-        let started = Instant::now();
-        let micros = |d: Duration| d.as_secs_f64() * 1e6;
-        let grammar = TopLevelGrammar::from_json_schema(file.schema.clone());
-        let matcher = match self.factory.create_parser(grammar) {
-            Ok(parser) => llguidance::Matcher::new(Ok(parser)),
-            Err(error) => return (Verdict::CompileError(error.to_string()), 0, vec![], None),
-        };
-        if let Some(error) = matcher.get_error() {
-            return (Verdict::CompileError(error), 0, vec![], None);
-        }
-        let (mut tokens_seen, mut tbm, mut ttfm) = (0, Vec::new(), None);
-        let (mut validation, mut invalidation) = (None, None);
-        for (index, (valid, instance)) in file.tests.iter().enumerate() {
-            let Ok(tokens) = encode(&python_dumps(instance)) else {
-                continue;
-            };
-            let mut matcher = matcher.deep_clone();
-            let mut rejected_at = None;
-            for (position, &token) in tokens.iter().enumerate() {
-                if started.elapsed() > options.timeout {
-                    return (Verdict::Timeout, tokens_seen, tbm, ttfm);
-                }
-                tokens_seen += 1;
-                let allowed = if options.masks {
-                    let before = Instant::now();
-                    let mask = matcher.compute_mask();
-                    let elapsed = before.elapsed();
-                    if ttfm.is_none() {
-                        ttfm = Some(micros(started.elapsed()));
-                    } else {
-                        tbm.push(micros(elapsed));
-                    }
-                    mask.is_ok_and(|m| m.is_allowed(token)) && matcher.consume_token(token).is_ok()
-                } else {
-                    matcher.consume_token(token).is_ok() && !matcher.is_error()
-                };
-                if !allowed {
-                    rejected_at = Some(position);
-                    break;
-                }
-            }
-            let accepted = rejected_at.is_none() && matcher.is_accepting().unwrap_or(false);
-            match (valid, accepted) {
-                (true, false) if validation.is_none() => {
-                    validation = Some((index, rejected_at.unwrap_or(tokens.len())))
-                }
-                (false, true) if invalidation.is_none() => invalidation = Some(index),
-                _ => {}
-            }
-        }
-        if !options.masks {
-            ttfm = Some(micros(started.elapsed()));
-        }
-        let verdict = match (invalidation, validation) {
-            (Some(test), _) => Verdict::InvalidationError(test),
-            (None, Some((test, token))) => Verdict::ValidationError(test, token),
-            (None, None) => Verdict::Passing,
-        };
-        (verdict, tokens_seen, tbm, ttfm)
     }
 }

@@ -1,10 +1,8 @@
 //! Token-level walks shared by the property tests.
 
-#![allow(dead_code)]
-
 use rein_core::{Constraint, TokenId, TokenMask, Vocabulary};
 
-use super::regex_gen::Rng64;
+use crate::regex_gen::Rng64;
 
 /// Walks `tokens` through a fresh matcher, checking at every step that the
 /// mask and `commit` agree. Returns whether the walk accepted the output.

@@ -8,8 +8,8 @@
 
 use std::time::{Duration, Instant};
 
+use rein_bench::maskbench::{run_file, BenchFile, RunOptions, Summary, Verdict};
 use rein_core::TokenMask;
-use rein_schema::maskbench::{run_file, BenchFile, RunOptions, Summary, Verdict};
 use rein_schema::{compile, Options, PropertyOrder};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

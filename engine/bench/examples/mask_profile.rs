@@ -6,8 +6,8 @@
 
 use std::time::Instant;
 
+use rein_bench::maskbench::BenchFile;
 use rein_core::TokenMask;
-use rein_schema::maskbench::BenchFile;
 use rein_schema::{compile, Options};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

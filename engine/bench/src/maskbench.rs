@@ -8,15 +8,14 @@
 //! between masks, TBM), check the token is allowed and consume it. A valid
 //! instance must be accepted token by token and be allowed to end; an
 //! invalid one must be rejected somewhere. The tokenizer stays outside this
-//! crate: callers pass an encoder.
+//! module: callers pass an encoder.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rein_core::{TokenId, TokenMask, Vocabulary};
+use rein_schema::{compile, python_dumps, Options};
 use serde_json::Value;
-
-use crate::{compile, python_dumps, Options};
 
 /// How a schema fared.
 #[derive(Clone, Debug, PartialEq, Eq)]
