@@ -25,7 +25,8 @@ fuzz_target!(|data: &[u8]| {
     let grammar = match Grammar::from_gbnf(&source) {
         Ok(grammar) => grammar,
         Err(error) => {
-            let location = error.location();
+            // A GBNF error always points into the source.
+            let location = error.location().expect("a source location");
             assert!(location.line >= 1 && location.column >= 1);
             return;
         }

@@ -20,7 +20,7 @@
 
 use std::ops::Range;
 
-use rein_core::grammar::{Expr, Grammar, GrammarError, Location, Rule, RuleId};
+use rein_core::grammar::{Expr, Grammar, GrammarError, Origin, Rule, RuleId};
 
 /// A document cut into words.
 #[derive(Clone, Debug)]
@@ -151,7 +151,7 @@ fn rule(name: String, body: Expr) -> Rule {
     Rule {
         name,
         body,
-        location: Location { line: 1, column: 1 },
+        origin: Origin::Built,
     }
 }
 

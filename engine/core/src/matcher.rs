@@ -117,7 +117,7 @@ impl Constraint {
         let start = automaton.start().map_err(|_| {
             GrammarError::at(
                 crate::grammar::GrammarErrorKind::Limit,
-                grammar.rule(grammar.root()).location,
+                &grammar.rule(grammar.root()).origin,
                 "the grammar's start needs more Earley items than the limit",
             )
         })?;

@@ -47,7 +47,7 @@ mod unique;
 use std::collections::HashMap;
 
 use rein_core::automaton::{CompileError, CompileErrorKind, ProductConfig, RegexConfig};
-use rein_core::grammar::{DfaTerminal, Expr, Location, Rule, RuleId};
+use rein_core::grammar::{DfaTerminal, Expr, Origin, Rule, RuleId};
 use rein_core::ByteDfa;
 use serde_json::{Map, Value};
 
@@ -251,7 +251,7 @@ impl<'a> Compiler<'a> {
         self.rules.push(Rule {
             name,
             body: Expr::Nothing,
-            location: Location { line: 1, column: 1 },
+            origin: Origin::Pointer(pointer.to_string()),
         });
         Ok(RuleId(self.rules.len() as u32 - 1))
     }

@@ -2,7 +2,9 @@
 //!
 //! One error type for the whole compiler so callers can print it as
 //! `#/properties/a/pattern: …` and match on its kind; the grammar checks
-//! that run after compilation come back as [`SchemaErrorKind::Grammar`].
+//! that run after compilation come back as [`SchemaErrorKind::Grammar`] (or
+//! [`SchemaErrorKind::Limit`]) at the pointer of the schema part whose rule
+//! failed.
 
 use std::fmt;
 
@@ -35,7 +37,7 @@ pub struct SchemaError {
 
 impl SchemaError {
     /// An error of `kind` at `pointer` (in `#/a/b` form) about `keyword`.
-    pub fn new(
+    pub(crate) fn new(
         kind: SchemaErrorKind,
         pointer: &str,
         keyword: &str,

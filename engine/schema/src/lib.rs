@@ -58,7 +58,7 @@ mod validate;
 
 use std::sync::Arc;
 
-use rein_core::grammar::{Expr, Grammar, Rule, RuleId};
+use rein_core::grammar::{Expr, Grammar, GrammarError, GrammarErrorKind, Origin, Rule, RuleId};
 use rein_core::{Constraint, Vocabulary};
 use serde_json::Value;
 
@@ -219,8 +219,7 @@ impl CompiledSchema {
 
     /// The grammar as a constraint over `vocabulary`.
     pub fn constraint(&self, vocabulary: Arc<Vocabulary>) -> Result<Constraint, SchemaError> {
-        Constraint::from_grammar(vocabulary, &self.grammar, "JSON schema")
-            .map_err(|error| SchemaError::new(SchemaErrorKind::Grammar, "#", "", error.to_string()))
+        Constraint::from_grammar(vocabulary, &self.grammar, "JSON schema").map_err(grammar_error)
     }
 }
 
@@ -246,7 +245,7 @@ pub fn compile(schema: &Value, options: &Options) -> Result<CompiledSchema, Sche
     rules.push(Rule {
         name: "root".to_string(),
         body: root,
-        location: rein_core::grammar::Location { line: 1, column: 1 },
+        origin: Origin::Pointer("#".to_string()),
     });
     let root = RuleId(rules.len() as u32 - 1);
     prune_unproductive(&mut rules);
@@ -258,13 +257,27 @@ pub fn compile(schema: &Value, options: &Options) -> Result<CompiledSchema, Sche
             "no JSON value satisfies the schema (or a `$ref` cycle has no base case)",
         ));
     }
-    let grammar = Grammar::from_rules(rules, root)
-        .map_err(|error| SchemaError::new(SchemaErrorKind::Grammar, "#", "", error.to_string()))?;
+    let grammar = Grammar::from_rules(rules, root).map_err(grammar_error)?;
     Ok(CompiledSchema {
         grammar,
         ignored,
         draft,
     })
+}
+
+/// A grammar error about rules compiled from the schema, at the pointer of
+/// the schema part its rule came from: limits stay limits, everything else
+/// is a failed grammar check.
+fn grammar_error(error: GrammarError) -> SchemaError {
+    let pointer = match error.origin() {
+        Origin::Pointer(pointer) => pointer.as_str(),
+        _ => "#",
+    };
+    let kind = match error.kind() {
+        GrammarErrorKind::Limit => SchemaErrorKind::Limit,
+        _ => SchemaErrorKind::Grammar,
+    };
+    SchemaError::new(kind, pointer, "", error.message())
 }
 
 /// Replaces references to rules that derive nothing by `Nothing`, and

@@ -81,8 +81,8 @@ impl GrammarAutomaton {
                     ),
                 };
                 return Err(GrammarError::at(
-                    super::error::GrammarErrorKind::UndefinedRule,
-                    root.location,
+                    super::error::GrammarErrorKind::UnknownToken,
+                    &root.origin,
                     message,
                 ));
             }

@@ -125,7 +125,7 @@ impl Cfg {
             if steps_empty {
                 return Err(GrammarError::at(
                     GrammarErrorKind::Syntax,
-                    builder.location,
+                    &builder.origin,
                     format!(
                         "member list `{}`: a member or the close matches the empty string",
                         builder.names[family.first as usize]
@@ -323,7 +323,7 @@ mod tests {
     fn automaton_terminals_stay_whole_terminals() {
         use crate::grammar::earley::Chart;
         use crate::grammar::ir::{DfaTerminal, Rule, RuleId};
-        use crate::grammar::Location;
+        use crate::grammar::Origin;
         // Two or three letters from a-c, but not `ab`; optional around it.
         let letters = ByteDfa::regex("[a-c]{2,3}")
             .unwrap()
@@ -344,7 +344,7 @@ mod tests {
         let rules = vec![Rule {
             name: "root".into(),
             body,
-            location: Location { line: 1, column: 1 },
+            origin: Origin::Built,
         }];
         let grammar = Grammar::from_rules(rules, RuleId(0)).unwrap();
         let g = Cfg::new(&grammar).unwrap();

@@ -1,4 +1,6 @@
-//! Grammar errors, located by `line:column`.
+//! Grammar errors, located where the offending rule came from: `line:column`
+//! in GBNF source, or the JSON pointer of the schema part a rule was
+//! compiled from.
 
 use std::fmt;
 
@@ -50,6 +52,29 @@ impl fmt::Display for Location {
     }
 }
 
+/// Where a rule comes from, so errors about it point at its cause.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Origin {
+    /// A place in grammar source text.
+    Source(Location),
+    /// The part of a JSON Schema the rule was compiled from, as a JSON
+    /// pointer (`#/properties/a`).
+    Pointer(String),
+    /// Built by a program from no text (the rule's name says which one).
+    Built,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Source(location) => location.fmt(f),
+            Origin::Pointer(pointer) => f.write_str(pointer),
+            Origin::Built => f.write_str("built rule"),
+        }
+    }
+}
+
 /// What kind of mistake a [`GrammarError`] reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -68,19 +93,21 @@ pub enum GrammarErrorKind {
     BadRegex,
     /// A size limit was exceeded.
     Limit,
+    /// A special token (or token negation) the vocabulary has no token for.
+    UnknownToken,
 }
 
 /// A grammar error: what is wrong and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GrammarError {
     kind: GrammarErrorKind,
-    location: Location,
+    origin: Origin,
     message: String,
 }
 
 impl GrammarError {
     /// An error of `kind` at `span` of `source`.
-    pub fn new(
+    pub(crate) fn new(
         kind: GrammarErrorKind,
         source: &str,
         span: Span,
@@ -88,20 +115,20 @@ impl GrammarError {
     ) -> GrammarError {
         GrammarError {
             kind,
-            location: Location::of(source, span.start),
+            origin: Origin::Source(Location::of(source, span.start)),
             message: message.into(),
         }
     }
 
-    /// An error of `kind` at a known location.
+    /// An error of `kind` about what came from `origin`.
     pub(crate) fn at(
         kind: GrammarErrorKind,
-        location: Location,
+        origin: &Origin,
         message: impl Into<String>,
     ) -> GrammarError {
         GrammarError {
             kind,
-            location,
+            origin: origin.clone(),
             message: message.into(),
         }
     }
@@ -115,9 +142,17 @@ impl GrammarError {
         self.kind
     }
 
-    /// Where in the source it is.
-    pub fn location(&self) -> Location {
-        self.location
+    /// Where its cause is.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    /// Where in the source text it is, for grammars that have one.
+    pub fn location(&self) -> Option<Location> {
+        match self.origin {
+            Origin::Source(location) => Some(location),
+            _ => None,
+        }
     }
 
     /// What is wrong, without the location.
@@ -128,7 +163,10 @@ impl GrammarError {
 
 impl fmt::Display for GrammarError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.location, self.message)
+        match self.origin {
+            Origin::Built => f.write_str(&self.message),
+            _ => write!(f, "{}: {}", self.origin, self.message),
+        }
     }
 }
 

@@ -9,7 +9,7 @@
 //! from GBNF ([`gbnf::lower`](super::gbnf)) resolves names and checks the
 //! grammar, each error with the `line:column` of its cause; compilers that
 //! build rules directly ([`Grammar::from_rules`]) go through the same checks
-//! (this module), located at each rule's [`Rule::location`]:
+//! (this module), located at each rule's [`Rule::origin`]:
 //!
 //! * a rule defined twice, a reference to an undefined rule, no `root`;
 //! * a `/regex/` that does not compile (within [`RegexConfig`] limits; a
@@ -29,7 +29,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::config::GrammarConfig;
-use super::error::{GrammarError, GrammarErrorKind, Location};
+use super::error::{GrammarError, GrammarErrorKind, Origin};
 use super::gbnf;
 use super::member_list::MemberList;
 use crate::automaton::{ByteDfa, CompileErrorKind, RegexConfig};
@@ -164,8 +164,9 @@ pub struct Rule {
     pub name: String,
     /// Its right-hand side.
     pub body: Expr,
-    /// Where it is defined (1:1 for rules made by compilers).
-    pub location: Location,
+    /// Where it comes from: its place in GBNF source, the schema part it
+    /// was compiled from, or a program.
+    pub origin: Origin,
 }
 
 /// A checked grammar.
@@ -210,7 +211,7 @@ impl Grammar {
     /// checks as GBNF lowering: every referenced rule exists, every regex
     /// compiles within the limits, classes are normalized and non-empty,
     /// rules reachable from `root` are productive, and the size limits hold.
-    /// Errors carry the offending rule's [`Rule::location`] and name it.
+    /// Errors carry the offending rule's [`Rule::origin`] and name it.
     pub fn from_rules(rules: Vec<Rule>, root: RuleId) -> Result<Grammar, GrammarError> {
         Grammar::from_rules_with(rules, root, &GrammarConfig::default())
     }
@@ -224,12 +225,12 @@ impl Grammar {
         let at_rule = |index: usize| {
             rules
                 .get(index)
-                .map_or(Location { line: 1, column: 1 }, |rule| rule.location)
+                .map_or(Origin::Built, |rule| rule.origin.clone())
         };
         if root.0 as usize >= rules.len() {
             return Err(GrammarError::at(
                 GrammarErrorKind::MissingRoot,
-                at_rule(0),
+                &at_rule(0),
                 format!("the root rule #{} does not exist", root.0),
             ));
         }
@@ -240,7 +241,7 @@ impl Grammar {
                 |(kind, message)| {
                     GrammarError::at(
                         kind,
-                        at_rule(index),
+                        &at_rule(index),
                         format!("rule `{}`: {message}", rule.name),
                     )
                 },
@@ -265,7 +266,7 @@ impl Grammar {
                 };
                 Err(GrammarError::at(
                     GrammarErrorKind::Unproductive,
-                    rule.location,
+                    &rule.origin,
                     message,
                 ))
             }
@@ -649,7 +650,7 @@ mod tests {
         Rule {
             name: name.to_string(),
             body,
-            location: Location { line: 1, column: 1 },
+            origin: Origin::Built,
         }
     }
 
@@ -700,6 +701,42 @@ mod tests {
         )])
         .contains("sorted and merged"));
         assert!(Grammar::from_rules(vec![], RuleId(0)).is_err());
+    }
+
+    #[test]
+    fn errors_point_where_the_rule_came_from() {
+        let from_schema = Rule {
+            name: "string".into(),
+            body: Expr::Regex("a(".into()),
+            origin: Origin::Pointer("#/properties/name".into()),
+        };
+        let error = Grammar::from_rules(
+            vec![rule("root", Expr::Rule(RuleId(1))), from_schema],
+            RuleId(0),
+        )
+        .unwrap_err();
+        assert_eq!(error.origin(), &Origin::Pointer("#/properties/name".into()));
+        assert_eq!(error.location(), None);
+        assert!(
+            error
+                .to_string()
+                .starts_with("#/properties/name: rule `string`: bad regex"),
+            "{error}"
+        );
+        // A rule a program built from no text is named, not placed.
+        let error = Grammar::from_rules(vec![rule("root", Expr::Nothing)], RuleId(0)).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("the grammar matches no output"),
+            "{error}"
+        );
+        // GBNF errors keep their line and column.
+        let error = Grammar::from_gbnf("root ::= \"x\"\nroot ::= \"y\"").unwrap_err();
+        assert_eq!(
+            error.location(),
+            Some(crate::grammar::Location { line: 2, column: 1 })
+        );
     }
 
     #[test]

@@ -388,7 +388,7 @@ impl MemberStates {
 mod tests {
     use super::*;
     use crate::grammar::earley::Chart;
-    use crate::grammar::{Grammar, Location, Rule, RuleId};
+    use crate::grammar::{Grammar, Origin, Rule, RuleId};
     use std::sync::Arc;
 
     fn family(
@@ -493,7 +493,7 @@ mod tests {
                 Expr::Literal("{".into()),
                 Expr::AnyOrder(Arc::new(list)),
             ]),
-            location: Location { line: 1, column: 1 },
+            origin: Origin::Built,
         };
         Cfg::new(&Grammar::from_rules(vec![root], RuleId(0)).unwrap()).unwrap()
     }

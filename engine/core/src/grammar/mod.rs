@@ -24,6 +24,6 @@ pub(crate) mod mask_walk;
 pub(crate) mod member_list;
 
 pub use config::GrammarConfig;
-pub use error::{GrammarError, GrammarErrorKind, Location, Span};
+pub use error::{GrammarError, GrammarErrorKind, Location, Origin, Span};
 pub use ir::{DfaTerminal, Expr, Grammar, Rule, RuleId, SpecialToken};
 pub use member_list::MemberList;

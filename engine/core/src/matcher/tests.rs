@@ -199,6 +199,11 @@ fn is_allowed_agrees_with_commit_on_grammar_special_tokens() {
             error.to_string().contains("no special token"),
             "{unknown}: {error}"
         );
+        assert_eq!(
+            error.kind(),
+            crate::grammar::GrammarErrorKind::UnknownToken,
+            "{unknown}"
+        );
     }
     assert!(Constraint::grammar(Arc::new(v), "root ::= <[1]>").is_ok());
 }

@@ -15,7 +15,7 @@ use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::sync::Arc;
 
 use super::super::config::GrammarConfig;
-use super::super::error::{GrammarError, GrammarErrorKind, Location};
+use super::super::error::{GrammarError, GrammarErrorKind, Origin};
 use super::super::ir::{Expr, Grammar};
 use super::super::member_list::{set_bit, MemberFamily, MemberGuard, MemberList, MemberStep};
 use super::lexemes::{class_pattern, Lexical};
@@ -31,7 +31,7 @@ pub(super) struct Flattened {
     /// The augmented start nonterminal.
     pub start: u32,
     /// The last rule flattened, for errors found afterwards.
-    pub location: Location,
+    pub origin: Origin,
 }
 
 /// Flattens `grammar`'s rules reachable from its root.
@@ -59,7 +59,7 @@ pub(super) fn flatten(
         lexical: vec![Lexical::Unknown; grammar.rules().len()],
         wanted: Vec::new(),
         defined: vec![false; grammar.rules().len()],
-        location: Location { line: 1, column: 1 },
+        origin: Origin::Built,
     };
     let start = builder.fresh("start");
     builder.productions[0] = Production {
@@ -71,7 +71,7 @@ pub(super) fn flatten(
     builder.defined[grammar.root().0 as usize] = true;
     while let Some(index) = builder.wanted.pop() {
         let rule = &grammar.rules()[index as usize];
-        builder.location = rule.location;
+        builder.origin = rule.origin.clone();
         let context = format!("rule `{}`", rule.name);
         builder.define(index, &rule.body, &rule.name, &context)?;
     }
@@ -81,7 +81,7 @@ pub(super) fn flatten(
         families: builder.families,
         terminals: builder.terminals,
         start,
-        location: builder.location,
+        origin: builder.origin,
     })
 }
 
@@ -111,7 +111,7 @@ pub(super) struct Builder<'a> {
     /// Rules referenced by a production (flattened or wanted).
     pub defined: Vec<bool>,
     /// Where the rule being flattened is defined, for errors.
-    pub location: Location,
+    pub origin: Origin,
 }
 
 impl Builder<'_> {
@@ -139,7 +139,7 @@ impl Builder<'_> {
         if self.productions.len() >= self.config.max_productions {
             return Err(GrammarError::at(
                 GrammarErrorKind::Limit,
-                self.location,
+                &self.origin,
                 format!(
                     "{context}: the grammar expands to more than {} productions \
                      (large bounded repetitions multiply)",
@@ -297,7 +297,7 @@ impl Builder<'_> {
         let terminal = make(self).map_err(|message| {
             GrammarError::at(
                 GrammarErrorKind::BadRegex,
-                self.location,
+                &self.origin,
                 format!("{context}: {message}"),
             )
         })?;

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use super::ast;
 use crate::grammar::config::GrammarConfig;
-use crate::grammar::error::{GrammarError, GrammarErrorKind, Location, Span};
+use crate::grammar::error::{GrammarError, GrammarErrorKind, Location, Origin, Span};
 use crate::grammar::ir::{
     first_unproductive, normalize_class, Expr, ExpressionCount, Grammar, RegexTerminals, Rule,
     RuleId, SpecialToken,
@@ -73,7 +73,7 @@ impl<'a> Lowering<'a> {
             rules.push(Rule {
                 name: rule.name.clone(),
                 body: self.expression(&rule.body)?,
-                location: Location::of(self.source, rule.span.start),
+                origin: Origin::Source(Location::of(self.source, rule.span.start)),
             });
         }
         let regexes = std::mem::replace(&mut self.regexes, RegexTerminals::new(true, self.config));
