@@ -53,7 +53,7 @@ use serde_json::{Map, Value};
 
 use crate::draft::Draft;
 use crate::error::{Ignored, SchemaError, SchemaErrorKind};
-use crate::merge::type_names;
+use crate::values::type_names;
 use crate::{keywords, Options, Whitespace};
 
 use enums::Exclusions;

@@ -4,7 +4,7 @@
 //! Only the differences the compiler needs are modelled: boolean
 //! `exclusiveMinimum` (draft 4), `$ref` siblings (ignored before 2019-09),
 //! which assertion keywords exist (`if` from draft 7, `prefixItems` from
-//! 2020-12, …, read from [`crate::keywords`]'s table) and the validator to
+//! 2020-12, …, [`Draft::defines`], kept with the keyword table) and the validator to
 //! check outputs with.
 
 use serde_json::Value;
@@ -42,16 +42,6 @@ impl Draft {
         } else {
             Draft::Draft202012
         }
-    }
-
-    /// Whether `keyword` may assert in this draft: false only for an
-    /// assertion rein reads from a later draft on (`if` before draft 7,
-    /// `const` before draft 6, …), which is an unknown keyword here and
-    /// validators ignore. The drafts come from rein's keyword table
-    /// (`keywords::KEYWORDS`).
-    pub fn defines(self, keyword: &str) -> bool {
-        crate::keywords::find(keyword)
-            .is_none_or(|row| !row.kind.asserts() || row.drafts.contains(self))
     }
 
     /// Whether keywords next to `$ref` apply (2019-09 on) or are ignored.

@@ -20,7 +20,35 @@
 //! above be derived from it without changing what is accepted.
 
 use crate::draft::Draft;
-use crate::{merge, negate};
+
+/// Private keyword: patterns a string must match besides `pattern` (the
+/// `pattern`s of other `allOf` parts).
+pub(crate) const ALSO_PATTERNS: &str = "x-rein-also-patterns";
+
+/// Private keyword: the value is none of these JSON values.
+pub(crate) const NOT_VALUES: &str = "x-rein-not-values";
+
+/// Private keyword: a string matching none of these patterns (each with
+/// `pattern`'s search semantics); other types are unaffected.
+pub(crate) const NOT_PATTERNS: &str = "x-rein-not-patterns";
+
+/// Private keyword: a number whose value is not an integer (written with
+/// a fraction, see [`crate::numbers::FRACTION`]).
+pub(crate) const NOT_INTEGER: &str = "x-rein-not-integer";
+
+/// Private keyword: `contains` in every draft. Negating `items` gives
+/// "some item fails it", which draft 4 has no keyword for.
+pub(crate) const CONTAINS: &str = "x-rein-contains";
+
+impl Draft {
+    /// Whether `keyword` may assert in this draft: false only for an
+    /// assertion rein reads from a later draft on (`if` before draft 7,
+    /// `const` before draft 6, …), which is an unknown keyword here and
+    /// validators ignore. The drafts come from the table.
+    pub fn defines(self, keyword: &str) -> bool {
+        find(keyword).is_none_or(|row| !row.kind.asserts() || row.drafts.contains(self))
+    }
+}
 
 /// One keyword: its name, where it exists, what it is, who handles it.
 #[derive(Clone, Copy, Debug)]
@@ -210,11 +238,11 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     row("writeOnly", Drafts::ALL, Annotation, "compiler"),
     row("deprecated", Drafts::ALL, Annotation, "compiler"),
     // rein's own, written by merging and negation in every draft.
-    row(merge::ALSO_PATTERNS, Drafts::ALL, Private, "compiler/strings"),
-    row(negate::NOT_VALUES, Drafts::ALL, Private, "compiler/enums"),
-    row(negate::NOT_PATTERNS, Drafts::ALL, Private, "compiler/enums"),
-    row(negate::NOT_INTEGER, Drafts::ALL, Private, "compiler/numbers"),
-    row(negate::CONTAINS, Drafts::ALL, Private, "compiler/contains"),
+    row(ALSO_PATTERNS, Drafts::ALL, Private, "compiler/strings"),
+    row(NOT_VALUES, Drafts::ALL, Private, "compiler/enums"),
+    row(NOT_PATTERNS, Drafts::ALL, Private, "compiler/enums"),
+    row(NOT_INTEGER, Drafts::ALL, Private, "compiler/numbers"),
+    row(CONTAINS, Drafts::ALL, Private, "compiler/contains"),
 ];
 
 /// `name`'s row, if rein knows it.
@@ -308,11 +336,11 @@ mod tests {
             assert_eq!(prefixed, is_private(keyword.name), "{}", keyword.name);
         }
         for private in [
-            merge::ALSO_PATTERNS,
-            negate::NOT_VALUES,
-            negate::NOT_PATTERNS,
-            negate::NOT_INTEGER,
-            negate::CONTAINS,
+            ALSO_PATTERNS,
+            NOT_VALUES,
+            NOT_PATTERNS,
+            NOT_INTEGER,
+            CONTAINS,
         ] {
             assert!(is_private(private) && asserts(private), "{private}");
         }
@@ -385,7 +413,7 @@ mod tests {
     #[test]
     fn references_and_private_keywords_walk_exactly_the_subschema_positions() {
         let reference = json!({ "$ref": "root.json#/target" });
-        let private = json!({ negate::NOT_INTEGER: true });
+        let private = json!({ NOT_INTEGER: true });
         for keyword in KEYWORDS.iter().filter(|k| k.kind != Kind::Private) {
             let holds = matches!(keyword.kind, Kind::Applicator(_) | Kind::Definitions);
             for value in placed(keyword, &reference) {
@@ -402,7 +430,7 @@ mod tests {
                 let document = json!({ keyword.name: value });
                 let stripped =
                     crate::private_keywords::without_private_keywords(Cow::Borrowed(&document));
-                let kept = stripped.to_string().contains(negate::NOT_INTEGER);
+                let kept = stripped.to_string().contains(NOT_INTEGER);
                 assert_eq!(
                     kept, !holds,
                     "private keyword under {} in {value}",

@@ -55,6 +55,7 @@ mod pattern;
 mod private_keywords;
 mod references;
 mod validate;
+mod values;
 
 use std::sync::Arc;
 

@@ -12,9 +12,8 @@
 
 use serde_json::{Map, Value};
 
-/// Private keyword: patterns a string must match besides `pattern` (the
-/// `pattern`s of other `allOf` parts).
-pub const ALSO_PATTERNS: &str = "x-rein-also-patterns";
+use crate::keywords::{ALSO_PATTERNS, NOT_PATTERNS, NOT_VALUES};
+use crate::values::{is_trivial, type_names};
 
 /// Why two keywords could not be merged.
 pub struct Conflict {
@@ -58,7 +57,7 @@ pub fn merge(
                 let types = intersect_types(left, right);
                 Value::Array(types.into_iter().map(Value::String).collect())
             }
-            "required" | crate::negate::NOT_VALUES | crate::negate::NOT_PATTERNS => {
+            "required" | NOT_VALUES | NOT_PATTERNS => {
                 let mut items: Vec<Value> = left.as_array().cloned().unwrap_or_default();
                 for item in right.as_array().into_iter().flatten() {
                     if !items.contains(item) {
@@ -281,15 +280,6 @@ fn merge_tuples(
     Ok(Some(out))
 }
 
-/// Whether `schema` allows anything (`true` or `{}`).
-pub fn is_trivial(schema: &Value) -> bool {
-    match schema {
-        Value::Bool(b) => *b,
-        Value::Object(object) => object.is_empty(),
-        _ => false,
-    }
-}
-
 /// Whether `part` lets keys outside its `properties`/`patternProperties`
 /// be anything (no `additionalProperties`, or a trivial one).
 fn trivial_extras(part: &Map<String, Value>) -> bool {
@@ -367,18 +357,6 @@ fn gcd(a: u64, b: u64) -> u64 {
 
 fn as_f64(value: &Value) -> f64 {
     value.as_f64().unwrap_or(f64::NAN)
-}
-
-/// The JSON type names a `type` value allows (`integer` inside `number`).
-pub fn type_names(value: &Value) -> Vec<String> {
-    match value {
-        Value::String(name) => vec![name.clone()],
-        Value::Array(names) => names
-            .iter()
-            .filter_map(|n| n.as_str().map(str::to_string))
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 fn intersect_types(a: &Value, b: &Value) -> Vec<String> {

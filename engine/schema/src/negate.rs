@@ -27,22 +27,8 @@
 use serde_json::{json, Map, Value};
 
 use crate::draft::Draft;
-use crate::merge::type_names;
-
-/// Private keyword: the value is none of these JSON values.
-pub const NOT_VALUES: &str = "x-rein-not-values";
-
-/// Private keyword: a string matching none of these patterns (each with
-/// `pattern`'s search semantics); other types are unaffected.
-pub const NOT_PATTERNS: &str = "x-rein-not-patterns";
-
-/// Private keyword: a number whose value is not an integer (written with
-/// a fraction, see [`crate::numbers::FRACTION`]).
-pub const NOT_INTEGER: &str = "x-rein-not-integer";
-
-/// Private keyword: `contains` in every draft. Negating `items` gives
-/// "some item fails it", which draft 4 has no keyword for.
-pub const CONTAINS: &str = "x-rein-contains";
+use crate::keywords::{ALSO_PATTERNS, CONTAINS, NOT_INTEGER, NOT_PATTERNS, NOT_VALUES};
+use crate::values::{is_trivial, type_names};
 
 /// The most `anyOf` branches one negation may produce.
 pub const MAX_BRANCHES: usize = 64;
@@ -229,7 +215,7 @@ impl<'r> Negator<'r> {
                 | "propertyNames"
                 | "unevaluatedProperties"
                 | "unevaluatedItems"
-                    if crate::merge::is_trivial(value) => {}
+                    if is_trivial(value) => {}
                 "minProperties" | "minItems" | "minLength" => {
                     let n = count(keyword, value)?;
                     if n > 0 {
@@ -327,7 +313,7 @@ impl<'r> Negator<'r> {
                     }
                 }
                 // A string failing one of the patterns.
-                crate::merge::ALSO_PATTERNS => {
+                ALSO_PATTERNS => {
                     for pattern in array(keyword, value)? {
                         branches.push(json!({ "type": "string", NOT_PATTERNS: [pattern] }));
                     }

@@ -18,13 +18,14 @@
 use super::config::GrammarConfig;
 use super::error::{GrammarError, GrammarErrorKind};
 use super::ir::{Grammar, SpecialToken};
-use super::member_list::{MemberFamily, MemberGuard, MemberState};
+pub(crate) use members::{set_bit, MemberFamily, MemberGuard, MemberState, MemberStep};
 
 use crate::automaton::ByteDfa;
 
 mod analysis;
 mod lexemes;
 mod lower;
+mod members;
 
 /// A grammar symbol.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

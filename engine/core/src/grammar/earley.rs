@@ -30,9 +30,13 @@
 
 use foldhash::HashSet;
 
+use super::cfg::MemberState;
 use super::cfg::{Cfg, Symbol, Terminal};
-use super::member_list::{MemberState, MemberStates};
+
+mod member_states;
+
 use crate::automaton::DEAD;
+pub(crate) use member_states::MemberStates;
 
 /// One Earley item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -31,7 +31,6 @@ use std::time::{Duration, Instant};
 use super::config::GrammarConfig;
 use super::error::{GrammarError, GrammarErrorKind, Origin};
 use super::gbnf;
-use super::member_list::MemberList;
 use crate::automaton::{ByteDfa, CompileErrorKind, RegexConfig};
 
 /// A rule's index in [`Grammar::rules`].
@@ -154,6 +153,67 @@ impl std::fmt::Debug for DfaTerminal {
             .field("label", &self.label)
             .field("states", &self.dfa.state_count())
             .finish()
+    }
+}
+
+/// A member list (see [`Expr::AnyOrder`], and [`cfg::members`](super::cfg) for
+/// how it is recognized): one or more members separated
+/// by `separator`, then `close`. Named members come in any order, each at
+/// most once, and every required one is there; `extra` members may repeat;
+/// the number of members in all is between `min` and `max`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberList {
+    /// The named members (a whole member each: key, colon, value), each
+    /// with whether it is required.
+    pub named: Vec<(Expr, bool)>,
+    /// Any other member, if other members are allowed.
+    pub extra: Option<Expr>,
+    /// What comes between two members.
+    pub separator: Expr,
+    /// What comes after the last member.
+    pub close: Expr,
+    /// At least this many members in all.
+    pub min: u64,
+    /// At most this many members in all (`None`: no bound).
+    pub max: Option<u64>,
+}
+
+impl MemberList {
+    /// Every expression of the list: the named members, the extra member,
+    /// the separator and the close.
+    pub fn parts(&self) -> impl Iterator<Item = &Expr> {
+        self.named
+            .iter()
+            .map(|(member, _)| member)
+            .chain(&self.extra)
+            .chain([&self.separator, &self.close])
+    }
+
+    /// Whether some list can be written, given which member expressions
+    /// derive a string at all.
+    pub fn derives(&self, derives: impl Fn(&Expr) -> bool) -> bool {
+        if !derives(&self.close) {
+            return false;
+        }
+        let mut required = 0u64;
+        let mut optional = 0u64;
+        for (member, is_required) in &self.named {
+            match (derives(member), is_required) {
+                (false, true) => return false,
+                (false, false) => {}
+                (true, true) => required += 1,
+                (true, false) => optional += 1,
+            }
+        }
+        let extras = self.extra.as_ref().is_some_and(&derives);
+        let fewest = required.max(self.min).max(1);
+        let most = if extras {
+            u64::MAX
+        } else {
+            required + optional
+        };
+        let most = self.max.map_or(most, |max| most.min(max));
+        fewest <= most && (fewest == 1 || derives(&self.separator))
     }
 }
 

@@ -21,9 +21,7 @@ pub mod error;
 pub mod gbnf;
 mod ir;
 pub(crate) mod mask_walk;
-pub(crate) mod member_list;
 
 pub use config::GrammarConfig;
 pub use error::{GrammarError, GrammarErrorKind, Location, Origin, Span};
-pub use ir::{DfaTerminal, Expr, Grammar, Rule, RuleId, SpecialToken};
-pub use member_list::MemberList;
+pub use ir::{DfaTerminal, Expr, Grammar, MemberList, Rule, RuleId, SpecialToken};

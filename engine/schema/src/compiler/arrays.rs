@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use super::layout::Close;
 use super::{alt, child, error, seq, Compiler, Result};
 use crate::error::SchemaErrorKind;
-use crate::negate;
+use crate::keywords;
 
 impl<'a> Compiler<'a> {
     pub(super) fn array(&mut self, object: &Map<String, Value>, pointer: &str) -> Result<Expr> {
@@ -52,7 +52,7 @@ impl<'a> Compiler<'a> {
                 "rein cannot enforce unique array items (only items from a finite set of values)",
             )?;
         }
-        if object.contains_key("contains") || object.contains_key(negate::CONTAINS) {
+        if object.contains_key("contains") || object.contains_key(keywords::CONTAINS) {
             return self.array_with_contains(object, pointer);
         }
         let (prefix, rest): (Vec<Value>, Value) =

@@ -18,7 +18,8 @@ use serde_json::{Map, Value};
 
 use super::{error, json_type, Compiler, Result};
 use crate::error::SchemaErrorKind;
-use crate::merge::{self, type_names};
+use crate::merge;
+use crate::values::type_names;
 
 /// The most alternatives `allOf` parts with `anyOf`/`oneOf` groups may
 /// combine into (each group multiplies them).

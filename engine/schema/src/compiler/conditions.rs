@@ -16,8 +16,8 @@ use serde_json::{json, Map, Value};
 
 use super::{child, error, Compiler, Result};
 use crate::error::SchemaErrorKind;
-use crate::merge::type_names;
 use crate::negate::{self, Negator, Refusal};
+use crate::values::type_names;
 
 /// The most dependencies one object may have: each doubles the branches.
 const MAX_DEPENDENCIES: usize = 6;

@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value};
 
 use super::{alt, child, error, seq, Compiler, Result};
 use crate::error::SchemaErrorKind;
-use crate::negate;
+use crate::keywords;
 
 impl Compiler<'_> {
     /// The array language of `object`, which has `contains`.
@@ -25,11 +25,11 @@ impl Compiler<'_> {
         object: &Map<String, Value>,
         pointer: &str,
     ) -> Result<Expr> {
-        if let Some(contains) = object.get(negate::CONTAINS) {
+        if let Some(contains) = object.get(keywords::CONTAINS) {
             // The private keyword of a negated draft-4 `items`, under the
             // name the rest of this module reads.
             let mut named = object.clone();
-            named.remove(negate::CONTAINS);
+            named.remove(keywords::CONTAINS);
             named.insert("contains".to_string(), contains.clone());
             return self.array_with_contains(&named, pointer);
         }

@@ -26,7 +26,7 @@ use crate::draft::Draft;
 use crate::error::SchemaErrorKind;
 use crate::json_text::encode_string;
 use crate::validate::Validator;
-use crate::{keywords, merge, negate, numbers, pattern};
+use crate::{keywords, numbers, pattern};
 
 impl<'a> Compiler<'a> {
     /// A finite set of values, each written out.
@@ -55,7 +55,11 @@ impl<'a> Compiler<'a> {
             })
             .map(|(keyword, value)| (keyword.clone(), value.clone()))
             .collect();
-        let private = [merge::ALSO_PATTERNS, negate::NOT_INTEGER, negate::CONTAINS];
+        let private = [
+            keywords::ALSO_PATTERNS,
+            keywords::NOT_INTEGER,
+            keywords::CONTAINS,
+        ];
         if siblings.is_empty() && !private.iter().any(|k| object.contains_key(*k)) {
             return self.enumeration_values(values, types);
         }
@@ -64,10 +68,10 @@ impl<'a> Compiler<'a> {
         let keyword = siblings.keys().next().cloned().unwrap_or_default();
         // Private keywords, written in standard ones of every draft.
         let mut parts: Vec<Value> = Vec::new();
-        if let Some(Value::Array(patterns)) = object.get(merge::ALSO_PATTERNS) {
+        if let Some(Value::Array(patterns)) = object.get(keywords::ALSO_PATTERNS) {
             parts.extend(patterns.iter().map(|p| json!({ "pattern": p })));
         }
-        if let Some(contains) = object.get(negate::CONTAINS) {
+        if let Some(contains) = object.get(keywords::CONTAINS) {
             parts.push(json!({"anyOf": [
                 {"not": {"type": "array"}},
                 {"not": {"items": {"not": contains}}},
@@ -248,7 +252,7 @@ impl<'a> Compiler<'a> {
 }
 
 /// What the private negation keywords of one schema object exclude
-/// ([`negate::NOT_VALUES`], [`negate::NOT_PATTERNS`]).
+/// ([`keywords::NOT_VALUES`], [`keywords::NOT_PATTERNS`]).
 pub(super) struct Exclusions {
     pub(super) values: Vec<Value>,
     /// Each pattern translated to a regex over string contents, with its
@@ -259,13 +263,13 @@ pub(super) struct Exclusions {
 impl Exclusions {
     pub(super) fn of(object: &Map<String, Value>, pointer: &str) -> Result<Exclusions> {
         let values = object
-            .get(negate::NOT_VALUES)
+            .get(keywords::NOT_VALUES)
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
         let mut patterns = Vec::new();
         for pattern in object
-            .get(negate::NOT_PATTERNS)
+            .get(keywords::NOT_PATTERNS)
             .and_then(Value::as_array)
             .into_iter()
             .flatten()

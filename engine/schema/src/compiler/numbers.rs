@@ -22,7 +22,7 @@ use serde_json::{json, Map, Value};
 
 use super::{alt, seq, Compiler, Result};
 use crate::draft::Draft;
-use crate::negate;
+use crate::keywords;
 use crate::numbers;
 use crate::validate::Validator;
 
@@ -539,7 +539,7 @@ fn scaled_text(units: i128, places: u32) -> String {
 }
 
 /// Whether `object` carries the private "not an integer" keyword
-/// ([`negate::NOT_INTEGER`]).
+/// ([`keywords::NOT_INTEGER`]).
 pub(super) fn not_integer(object: &Map<String, Value>) -> bool {
-    object.get(negate::NOT_INTEGER) == Some(&Value::Bool(true))
+    object.get(keywords::NOT_INTEGER) == Some(&Value::Bool(true))
 }

@@ -71,7 +71,7 @@ impl Compiler<'_> {
         let Some(names) = object.get("propertyNames") else {
             return Ok(KeyNames::Any);
         };
-        if crate::merge::is_trivial(names) {
+        if crate::values::is_trivial(names) {
             return Ok(KeyNames::Any);
         }
         let at = child(pointer, "propertyNames");

@@ -25,7 +25,7 @@ use serde_json::{Map, Value};
 use super::{error, product_terminal, terminal_dfa, Compiler, Result};
 use crate::error::SchemaErrorKind;
 use crate::json_text::CHAR_UNIT;
-use crate::{formats, lengths, merge, pattern};
+use crate::{formats, keywords, lengths, pattern};
 
 /// Strings counted up to this many characters stay a regex terminal, which
 /// is memoized process-wide and may join a lexeme; longer counts are
@@ -96,7 +96,7 @@ impl<'a> Compiler<'a> {
         // The `pattern`s of other `allOf` parts hold too.
         patterns.extend(
             object
-                .get(merge::ALSO_PATTERNS)
+                .get(keywords::ALSO_PATTERNS)
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()

@@ -32,7 +32,7 @@ impl Compiler<'_> {
         min: u64,
         max: Option<u64>,
     ) -> Result<Option<Expr>> {
-        if object.contains_key("contains") || object.contains_key(crate::negate::CONTAINS) {
+        if object.contains_key("contains") || object.contains_key(crate::keywords::CONTAINS) {
             return Ok(None);
         }
         if let Some(arrays) = self.unique_tuples(object, min, max) {
@@ -187,7 +187,7 @@ fn finite_values(item: &Value) -> Option<Vec<Value>> {
     if let Some(Value::Array(values)) = object.get("enum") {
         return Some(values.clone());
     }
-    let types = crate::merge::type_names(object.get("type")?);
+    let types = crate::values::type_names(object.get("type")?);
     let mut values = Vec::new();
     for name in types {
         match name.as_str() {

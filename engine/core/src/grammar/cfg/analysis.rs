@@ -2,7 +2,7 @@
 //! grammar: which nonterminals derive the empty string, and a shortest
 //! derivation of each. Both are fixed points over the productions.
 
-use super::super::member_list::{MemberFamily, MemberState};
+use super::{MemberFamily, MemberState};
 use super::{Production, Symbol};
 
 /// For each nonterminal, a production that starts one of its shortest

@@ -16,9 +16,10 @@ use std::sync::Arc;
 
 use super::super::config::GrammarConfig;
 use super::super::error::{GrammarError, GrammarErrorKind, Origin};
+use super::super::ir::MemberList;
 use super::super::ir::{Expr, Grammar};
-use super::super::member_list::{set_bit, MemberFamily, MemberGuard, MemberList, MemberStep};
 use super::lexemes::{class_pattern, Lexical};
+use super::{set_bit, MemberFamily, MemberGuard, MemberStep};
 use super::{Production, Symbol, Terminal};
 use crate::automaton::{ByteDfa, ProductConfig, RegexConfig};
 
@@ -153,7 +154,7 @@ impl Builder<'_> {
 
     /// A member list as two nonterminals, the first member and every later
     /// one, each production taking one step of the list (see
-    /// [`member_list`](super::member_list)); the first one stands for the
+    /// [`members`](super::members)); the first one stands for the
     /// list.
     fn member_list(
         &mut self,

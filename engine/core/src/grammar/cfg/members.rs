@@ -22,71 +22,14 @@
 //! count within bounds — but a list's state lives in the parser, so the
 //! mask walk's lexeme caches see only the members it allows next, which is
 //! what they see for a rule per set too.
+//!
+//! The list itself is IR ([`MemberList`](crate::grammar::MemberList), in
+//! `ir.rs`); this module is the flattened side (a [`MemberFamily`] per list,
+//! the [`MemberGuard`] on each of its productions) and a list's state, with
+//! the rules for stepping it. The chart's table of states lives with the
+//! recognizer (`earley/member_states.rs`).
 
-use foldhash::{HashMap, HashMapExt};
-
-use super::cfg::{Cfg, Symbol};
-use super::ir::Expr;
-
-/// A member list (see [`Expr::AnyOrder`]): one or more members separated
-/// by `separator`, then `close`. Named members come in any order, each at
-/// most once, and every required one is there; `extra` members may repeat;
-/// the number of members in all is between `min` and `max`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MemberList {
-    /// The named members (a whole member each: key, colon, value), each
-    /// with whether it is required.
-    pub named: Vec<(Expr, bool)>,
-    /// Any other member, if other members are allowed.
-    pub extra: Option<Expr>,
-    /// What comes between two members.
-    pub separator: Expr,
-    /// What comes after the last member.
-    pub close: Expr,
-    /// At least this many members in all.
-    pub min: u64,
-    /// At most this many members in all (`None`: no bound).
-    pub max: Option<u64>,
-}
-
-impl MemberList {
-    /// Every expression of the list: the named members, the extra member,
-    /// the separator and the close.
-    pub fn parts(&self) -> impl Iterator<Item = &Expr> {
-        self.named
-            .iter()
-            .map(|(member, _)| member)
-            .chain(&self.extra)
-            .chain([&self.separator, &self.close])
-    }
-
-    /// Whether some list can be written, given which member expressions
-    /// derive a string at all.
-    pub fn derives(&self, derives: impl Fn(&Expr) -> bool) -> bool {
-        if !derives(&self.close) {
-            return false;
-        }
-        let mut required = 0u64;
-        let mut optional = 0u64;
-        for (member, is_required) in &self.named {
-            match (derives(member), is_required) {
-                (false, true) => return false,
-                (false, false) => {}
-                (true, true) => required += 1,
-                (true, false) => optional += 1,
-            }
-        }
-        let extras = self.extra.as_ref().is_some_and(&derives);
-        let fewest = required.max(self.min).max(1);
-        let most = if extras {
-            u64::MAX
-        } else {
-            required + optional
-        };
-        let most = self.max.map_or(most, |max| most.min(max));
-        fewest <= most && (fewest == 1 || derives(&self.separator))
-    }
-}
+use super::Symbol;
 
 /// One step of a member list, as a production takes it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -102,7 +45,7 @@ pub enum MemberStep {
 /// The step a production of a member list takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct MemberGuard {
-    /// The list, by index into [`Cfg::families`](super::cfg::Cfg::families).
+    /// The list, by index into [`Cfg::families`](super::Cfg::families).
     pub family: u32,
     /// The step.
     pub step: MemberStep,
@@ -322,72 +265,12 @@ impl MemberFamily {
     }
 }
 
-/// The list states met by one chart, by index: an Earley item carries the
-/// index of its list's state (0, the empty state, for every other item).
-/// Indexes are never reused, so rolling the chart back needs nothing here.
-#[derive(Clone, Debug)]
-pub struct MemberStates {
-    states: Vec<MemberState>,
-    ids: HashMap<MemberState, u32>,
-    /// The state a production's step leads to from a state: by (state,
-    /// production); `None` when the step is not allowed there.
-    steps: HashMap<(u32, u32), Option<u32>>,
-}
-
-impl Default for MemberStates {
-    fn default() -> MemberStates {
-        let mut ids = HashMap::new();
-        ids.insert(MemberState::default(), 0);
-        MemberStates {
-            states: vec![MemberState::default()],
-            ids,
-            steps: HashMap::new(),
-        }
-    }
-}
-
-impl MemberStates {
-    /// The state with index `id` (the empty state for an unknown index).
-    pub fn state(&self, id: u32) -> &MemberState {
-        self.states.get(id as usize).unwrap_or(&self.states[0])
-    }
-
-    /// The index of the state a list's `production` leads to from state
-    /// `id` (by the step its guard names), or `None` when it may not be
-    /// taken there or is no list's production.
-    pub fn after(&mut self, cfg: &Cfg, id: u32, production: u32) -> Option<u32> {
-        if let Some(&known) = self.steps.get(&(id, production)) {
-            return known;
-        }
-        let guard = cfg.productions[production as usize].guard?;
-        let next = cfg.families[guard.family as usize]
-            .after(self.state(id), guard.step)
-            .map(|state| self.intern(state));
-        self.steps.insert((id, production), next);
-        next
-    }
-
-    /// Like [`MemberStates::after`], without recording anything: `None`
-    /// also when the step was never taken in this chart.
-    pub fn known_after(&self, id: u32, production: u32) -> Option<u32> {
-        self.steps.get(&(id, production)).copied().flatten()
-    }
-
-    fn intern(&mut self, state: MemberState) -> u32 {
-        if let Some(&id) = self.ids.get(&state) {
-            return id;
-        }
-        let id = self.states.len() as u32;
-        self.states.push(state.clone());
-        self.ids.insert(state, id);
-        id
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::grammar::earley::Chart;
+    use crate::grammar::cfg::Cfg;
+    use crate::grammar::earley::{Chart, MemberStates};
+    use crate::grammar::{Expr, MemberList};
     use crate::grammar::{Grammar, Origin, Rule, RuleId};
     use std::sync::Arc;
 
