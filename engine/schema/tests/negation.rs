@@ -318,3 +318,50 @@ fn draft4_one_of_over_items_is_exact() {
         ],
     );
 }
+
+#[test]
+fn one_of_over_unions_told_apart_by_their_branches() {
+    // Neither `oneOf` branch says what it is at its top: both are unions
+    // (one behind a `$ref`), but every object branch of one requires a
+    // name that every object branch of the other forbids, by
+    // `additionalProperties: false` — with `patternProperties` that the
+    // name does not match. No value matches both, so "exactly one" needs
+    // no negation (which `additionalProperties` would make impossible).
+    let schema = json!({
+        "definitions": {
+            "sized": {"oneOf": [
+                {"type": "object", "properties": {"size": {"type": "number"}},
+                 "required": ["size"], "additionalProperties": false},
+                {"type": "string", "pattern": "^[0-9]+px$"}
+            ]},
+            "picked": {"anyOf": [
+                {"type": "object", "properties": {"ref": {"type": "string"}},
+                 "required": ["ref"], "additionalProperties": false},
+                {"type": "object", "patternProperties": {"^[0-9]x$": {"type": "number"}},
+                 "required": ["2x"], "additionalProperties": false}
+            ]}
+        },
+        "oneOf": [{"$ref": "#/definitions/sized"}, {"allOf": [{"$ref": "#/definitions/picked"}]}]
+    });
+    compile(&schema, &Options::default()).expect("disjoint branches need no negation");
+    agree(
+        &schema,
+        &[
+            json!({"size": 3}),
+            json!("12px"),
+            json!({"ref": "a"}),
+            json!({"2x": 1, "3x": 2}),
+            json!({"size": 3, "ref": "a"}),
+            json!({"2x": 1, "size": 2}),
+            json!("12"),
+        ],
+    );
+    // A pattern that matches the required name leaves the branches
+    // overlapping: then "exactly one" needs the negation rein refuses.
+    let overlapping = json!({"oneOf": [
+        {"type": "object", "required": ["size"]},
+        {"type": "object", "patternProperties": {"^s": {"type": "number"}},
+         "additionalProperties": false}
+    ]});
+    assert!(compile(&overlapping, &Options::default()).is_err());
+}

@@ -21,6 +21,11 @@ use crate::error::SchemaErrorKind;
 use crate::merge;
 use crate::values::type_names;
 
+/// The most schema pairs one `oneOf` disjointness check looks at (unions
+/// nested in unions multiply them); past it, the branches count as
+/// overlapping.
+const MAX_DISJOINT_CHECKS: usize = 4096;
+
 /// The most alternatives `allOf` parts with `anyOf`/`oneOf` groups may
 /// combine into (each group multiplies them).
 const MAX_DISTRIBUTED_BRANCHES: usize = 1024;
@@ -146,14 +151,54 @@ impl<'a> Compiler<'a> {
     /// Whether no value can match both `a` and `b` (a conservative check:
     /// `false` means "maybe not").
     fn disjoint(&self, a: &Value, b: &Value, depth: usize) -> bool {
-        if depth > 8 {
+        let mut budget = MAX_DISJOINT_CHECKS;
+        self.disjoint_within(a, b, depth, &mut budget)
+    }
+
+    /// [`disjoint`](Compiler::disjoint), spending one of `budget`'s checks
+    /// per pair looked at: unions inside unions multiply the pairs.
+    fn disjoint_within(&self, a: &Value, b: &Value, depth: usize, budget: &mut usize) -> bool {
+        if depth > 8 || *budget == 0 {
             return false;
         }
+        *budget -= 1;
         let a = self.follow(a);
         let b = self.follow(b);
-        let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else {
+        let (Some(a_map), Some(b_map)) = (a.as_object(), b.as_object()) else {
             return a == &Value::Bool(false) || b == &Value::Bool(false);
         };
+        // A value of a schema also matches each of its parts: one of its
+        // `oneOf`/`anyOf` branches, every `allOf` part and its `$ref`'s
+        // target. Disjoint from a part whose values cover it is disjoint.
+        for (one, other) in [(a_map, b), (b_map, a)] {
+            for union in ["oneOf", "anyOf"] {
+                if let Some(Value::Array(branches)) = one.get(union) {
+                    if !branches.is_empty()
+                        && branches
+                            .iter()
+                            .all(|branch| self.disjoint_within(branch, other, depth + 1, budget))
+                    {
+                        return true;
+                    }
+                }
+            }
+            if let Some(Value::Array(parts)) = one.get("allOf") {
+                if parts
+                    .iter()
+                    .any(|part| self.disjoint_within(part, other, depth + 1, budget))
+                {
+                    return true;
+                }
+            }
+            if let Some(reference) = one.get("$ref").and_then(Value::as_str) {
+                if let Ok((_, target)) = self.resolve(reference, "#") {
+                    if self.disjoint_within(target, other, depth + 1, budget) {
+                        return true;
+                    }
+                }
+            }
+        }
+        let (a, b) = (a_map, b_map);
         let types = |o: &Map<String, Value>| -> Option<Vec<String>> {
             if let Some(c) = o.get("const") {
                 return Some(vec![json_type(c)]);
@@ -210,7 +255,7 @@ impl<'a> Compiler<'a> {
             if let (true, Some(pa), Some(pb)) =
                 (rb.contains(name), property(a, name), property(b, name))
             {
-                if self.disjoint(&pa, &pb, depth + 1) {
+                if self.disjoint_within(&pa, &pb, depth + 1, budget) {
                     return true;
                 }
             }
@@ -219,8 +264,12 @@ impl<'a> Compiler<'a> {
         let forbids = |o: &Map<String, Value>, name: &str| {
             o.get("additionalProperties") == Some(&Value::Bool(false))
                 && property(o, name).is_none()
-                && !o.contains_key("patternProperties")
                 && o.get("type").is_some_and(|t| type_names(t) == ["object"])
+                && match o.get("patternProperties") {
+                    None => true,
+                    Some(Value::Object(patterns)) => no_pattern_matches(patterns, name),
+                    Some(_) => false,
+                }
         };
         ra.iter().any(|n| forbids(b, n)) || rb.iter().any(|n| forbids(a, n))
     }
@@ -240,4 +289,16 @@ fn distribute(base: Value, group: Value) -> Value {
         .map(|branch| merge::all_of(&base, &branch))
         .collect();
     Value::Object(Map::from_iter([(keyword, Value::Array(branches))]))
+}
+
+/// Whether `name` matches none of `patterns` (`patternProperties` keys);
+/// `false` when a pattern cannot be read.
+fn no_pattern_matches(patterns: &Map<String, Value>, name: &str) -> bool {
+    let translated: std::result::Result<Vec<String>, String> = patterns
+        .keys()
+        .map(|p| crate::pattern::translate(p))
+        .collect();
+    translated
+        .and_then(|translated| crate::keys::PatternKeys::new(&translated))
+        .is_ok_and(|keys| keys.matching(name).is_empty())
 }
