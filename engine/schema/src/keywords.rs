@@ -40,6 +40,12 @@ pub(crate) const NOT_INTEGER: &str = "x-rein-not-integer";
 /// "some item fails it", which draft 4 has no keyword for.
 pub(crate) const CONTAINS: &str = "x-rein-contains";
 
+/// Private keyword: an object with some key that is none of `names` and
+/// matches none of `patterns` (`{"names": [..], "patterns": [..]}`): the
+/// negation of `additionalProperties: false` beside those `properties`
+/// and `patternProperties`.
+pub(crate) const SOME_OTHER_KEY: &str = "x-rein-some-other-key";
+
 impl Draft {
     /// Whether `keyword` may assert in this draft: false only for an
     /// assertion rein reads from a later draft on (`if` before draft 7,
@@ -243,6 +249,7 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     row(NOT_PATTERNS, Drafts::ALL, Private, "compiler/enums"),
     row(NOT_INTEGER, Drafts::ALL, Private, "compiler/numbers"),
     row(CONTAINS, Drafts::ALL, Private, "compiler/contains"),
+    row(SOME_OTHER_KEY, Drafts::ALL, Private, "compiler/objects"),
 ];
 
 /// `name`'s row, if rein knows it.
@@ -341,6 +348,7 @@ mod tests {
             NOT_PATTERNS,
             NOT_INTEGER,
             CONTAINS,
+            SOME_OTHER_KEY,
         ] {
             assert!(is_private(private) && asserts(private), "{private}");
         }

@@ -27,7 +27,9 @@
 use serde_json::{json, Map, Value};
 
 use crate::draft::Draft;
-use crate::keywords::{ALSO_PATTERNS, CONTAINS, NOT_INTEGER, NOT_PATTERNS, NOT_VALUES};
+use crate::keywords::{
+    ALSO_PATTERNS, CONTAINS, NOT_INTEGER, NOT_PATTERNS, NOT_VALUES, SOME_OTHER_KEY,
+};
 use crate::values::{is_trivial, type_names};
 
 /// The most `anyOf` branches one negation may produce.
@@ -389,11 +391,36 @@ impl<'r> Negator<'r> {
                         )?;
                     }
                 }
+                // Patterns whose schemas allow anything constrain nothing
+                // (they only name keys for `additionalProperties`).
+                "patternProperties"
+                    if value
+                        .as_object()
+                        .is_some_and(|patterns| patterns.values().all(is_trivial)) => {}
+                // Not "no other key": some key that is neither a property
+                // nor matches a pattern.
+                "additionalProperties" if value == &Value::Bool(false) => {
+                    let keys = |keyword: &str| -> Vec<Value> {
+                        object
+                            .get(keyword)
+                            .and_then(Value::as_object)
+                            .map(|map| map.keys().map(|k| Value::String(k.clone())).collect())
+                            .unwrap_or_default()
+                    };
+                    branches.push(json!({
+                        "type": "object",
+                        SOME_OTHER_KEY: {
+                            "names": keys("properties"),
+                            "patterns": keys("patternProperties"),
+                        },
+                    }));
+                }
                 "uniqueItems"
                 | "multipleOf"
                 | "format"
                 | "propertyNames"
                 | "additionalProperties"
+                | SOME_OTHER_KEY
                 | "patternProperties"
                 | "items"
                 | "prefixItems"

@@ -365,3 +365,73 @@ fn one_of_over_unions_told_apart_by_their_branches() {
     ]});
     assert!(compile(&overlapping, &Options::default()).is_err());
 }
+
+#[test]
+fn not_of_no_other_key_is_some_other_key_of_a_closed_object() {
+    // Both branches match `{}` and any object with only shared keys, so
+    // "exactly one" needs "not (no key but these)": some key of the other
+    // branch's own. In a closed object that is "one of its own properties
+    // outside the other's is present".
+    let tagged = json!({"oneOf": [
+        {"type": "object", "properties": {"kind": {"const": "first"}, "first": {"type": "boolean"}},
+         "additionalProperties": false},
+        {"type": "object", "properties": {"kind": {"const": "second"}, "second": {"type": "boolean"}},
+         "additionalProperties": false}
+    ]});
+    agree(
+        &tagged,
+        &[
+            json!({}),
+            json!({"kind": "first"}),
+            json!({"kind": "second"}),
+            json!({"first": true}),
+            json!({"second": false}),
+            json!({"kind": "first", "second": true}),
+            json!({"kind": "second", "second": true}),
+            json!({"x": 1}),
+            json!("first"),
+        ],
+    );
+    // Without a type, every non-object matches both branches.
+    let untyped = json!({"oneOf": [
+        {"properties": {"value": {"type": "string"}, "unit": {"type": "string"}},
+         "additionalProperties": false},
+        {"properties": {"text": {"type": "string"}}, "additionalProperties": false}
+    ]});
+    agree(
+        &untyped,
+        &[
+            json!({}),
+            json!({"value": "3"}),
+            json!({"text": "three"}),
+            json!({"value": "3", "text": "three"}),
+            json!(5),
+            json!(null),
+        ],
+    );
+    // `not` of a closed object's `additionalProperties: false`, patterns
+    // counting as the negated object's own keys.
+    let negated = json!({"type": "object",
+        "properties": {"a": {}, "b1": {}, "c": {}}, "additionalProperties": false,
+        "not": {"properties": {"a": {}}, "patternProperties": {"^b": {}},
+                "additionalProperties": false}});
+    agree(
+        &negated,
+        &[
+            json!({}),
+            json!({"a": 1}),
+            json!({"b1": 1}),
+            json!({"c": 1}),
+            json!({"a": 1, "b1": 2, "c": 3}),
+        ],
+    );
+    // An open object's other keys are any key: refused, not approximated.
+    let open =
+        json!({"type": "object", "not": {"properties": {"a": {}}, "additionalProperties": false}});
+    let error = compile(&open, &Options::default()).unwrap_err();
+    assert_eq!(error.kind(), SchemaErrorKind::Unsupported, "{error}");
+    assert!(
+        error.to_string().contains("additionalProperties"),
+        "{error}"
+    );
+}

@@ -45,6 +45,19 @@ impl<'a> Compiler<'a> {
                 format!("more than {} values", self.limits.enum_values),
             ));
         }
+        // "Some other key" picks object values by their keys alone.
+        let filtered: Vec<Value>;
+        let values = match object.get(keywords::SOME_OTHER_KEY) {
+            Some(spec) => {
+                filtered = values
+                    .iter()
+                    .filter(|value| has_some_other_key(value, spec))
+                    .cloned()
+                    .collect();
+                &filtered[..]
+            }
+            None => values,
+        };
         let checked = ["type", "enum", "const", "nullable", "$schema"];
         let mut siblings: Map<String, Value> = object
             .iter()
@@ -408,4 +421,37 @@ pub(super) fn json_equal(a: &Value, b: &Value) -> bool {
         }
         _ => a == b,
     }
+}
+
+/// Whether `value` passes [`SOME_OTHER_KEY`](keywords::SOME_OTHER_KEY)'s
+/// `spec`: not an object, or an object with a key that is none of the
+/// names and matches none of the patterns (an unreadable pattern matches
+/// every key, so the value is dropped rather than kept by mistake).
+fn has_some_other_key(value: &Value, spec: &Value) -> bool {
+    let Some(object) = value.as_object() else {
+        return true;
+    };
+    let strings = |key: &str| -> Vec<String> {
+        spec.get(key)
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let names = strings("names");
+    let translated: std::result::Result<Vec<String>, String> = strings("patterns")
+        .iter()
+        .map(|p| pattern::translate(p))
+        .collect();
+    let Ok(patterns) = translated.and_then(|t| crate::keys::PatternKeys::new(&t)) else {
+        return false;
+    };
+    object
+        .keys()
+        .any(|key| !names.contains(key) && patterns.matching(key).is_empty())
 }

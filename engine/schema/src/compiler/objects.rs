@@ -16,13 +16,14 @@
 use rein_core::automaton::{ProductConfig, RegexConfig};
 use rein_core::grammar::{DfaTerminal, Expr, RuleId};
 use rein_core::ByteDfa;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use super::layout::Close;
 use super::{alt, child, error, property_names, seq, Compiler, Result};
 use crate::error::SchemaErrorKind;
 use crate::json_text::{encode_string, CHAR_UNIT};
-use crate::{keys, negate, pattern};
+use crate::values::type_names;
+use crate::{keys, keywords, negate, pattern};
 
 impl<'a> Compiler<'a> {
     pub(super) fn object(&mut self, object: &Map<String, Value>, pointer: &str) -> Result<Expr> {
@@ -430,3 +431,90 @@ fn member_cap(min: u64, max: Option<u64>, named: usize, extras: bool) -> u64 {
 
 /// `patternProperties` compiled over keys, with each regex and its schema.
 type PatternSchemas = (keys::PatternKeys, Vec<(String, Value)>);
+
+impl Compiler<'_> {
+    /// [`SOME_OTHER_KEY`](keywords::SOME_OTHER_KEY) written in standard
+    /// keywords. In an object whose keys can only be its `properties`
+    /// (`additionalProperties: false`, no `patternProperties`), "some key
+    /// that is none of these names and matches none of these patterns" is
+    /// "one of its own properties outside them is present": an `anyOf` of
+    /// `required`s (and non-objects, which the keyword does not constrain,
+    /// when the type allows them). `None` when the keyword is absent; an
+    /// error when the object allows other keys, whose languages rein does
+    /// not subtract here.
+    pub(super) fn without_some_other_key(
+        &self,
+        object: &Map<String, Value>,
+        pointer: &str,
+    ) -> Result<Option<Value>> {
+        let Some(spec) = object.get(keywords::SOME_OTHER_KEY) else {
+            return Ok(None);
+        };
+        let refuse = |why: &str| {
+            error(
+                SchemaErrorKind::Unsupported,
+                pointer,
+                "additionalProperties",
+                format!("rein cannot enforce `not` of `additionalProperties` {why}"),
+            )
+        };
+        let closed = object.get("additionalProperties") == Some(&Value::Bool(false))
+            && !object.contains_key("patternProperties");
+        if !closed {
+            return Err(refuse(
+                "beside an object whose keys are not only its `properties`",
+            ));
+        }
+        let strings = |key: &str| -> Vec<String> {
+            spec.get(key)
+                .and_then(Value::as_array)
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(String::from)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let names = strings("names");
+        let patterns: std::result::Result<Vec<String>, String> = strings("patterns")
+            .iter()
+            .map(|p| pattern::translate(p))
+            .collect();
+        let patterns = patterns
+            .and_then(|translated| keys::PatternKeys::new(&translated))
+            .map_err(|problem| refuse(&format!("(a pattern: {problem})")))?;
+        let mut branches: Vec<Value> = object
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .filter(|(name, schema)| {
+                **schema != Value::Bool(false)
+                    && !names.contains(name)
+                    && patterns.matching(name).is_empty()
+            })
+            .map(|(name, _)| json!({ "required": [name] }))
+            .collect();
+        let objects_only = object
+            .get("type")
+            .is_some_and(|t| type_names(t) == ["object"]);
+        if !objects_only {
+            branches.push(json!({"not": {"type": "object"}}));
+        }
+        let mut rest = object.clone();
+        rest.remove(keywords::SOME_OTHER_KEY);
+        if branches.is_empty() {
+            return Ok(Some(Value::Bool(false)));
+        }
+        let group = json!({ "anyOf": branches });
+        match rest.get_mut("allOf") {
+            Some(Value::Array(parts)) => parts.push(group),
+            _ => {
+                rest.insert("allOf".to_string(), json!([group]));
+            }
+        }
+        Ok(Some(Value::Object(rest)))
+    }
+}
