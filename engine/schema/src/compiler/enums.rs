@@ -425,33 +425,12 @@ pub(super) fn json_equal(a: &Value, b: &Value) -> bool {
 
 /// Whether `value` passes [`SOME_OTHER_KEY`](keywords::SOME_OTHER_KEY)'s
 /// `spec`: not an object, or an object with a key that is none of the
-/// names and matches none of the patterns (an unreadable pattern matches
-/// every key, so the value is dropped rather than kept by mistake).
+/// names and matches none of the patterns (an unreadable pattern drops the
+/// value rather than keeping it by mistake).
 fn has_some_other_key(value: &Value, spec: &Value) -> bool {
     let Some(object) = value.as_object() else {
         return true;
     };
-    let strings = |key: &str| -> Vec<String> {
-        spec.get(key)
-            .and_then(Value::as_array)
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(String::from)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let names = strings("names");
-    let translated: std::result::Result<Vec<String>, String> = strings("patterns")
-        .iter()
-        .map(|p| pattern::translate(p))
-        .collect();
-    let Ok(patterns) = translated.and_then(|t| crate::keys::PatternKeys::new(&t)) else {
-        return false;
-    };
-    object
-        .keys()
-        .any(|key| !names.contains(key) && patterns.matching(key).is_empty())
+    super::objects::OtherKeys::of(spec)
+        .is_ok_and(|other| object.keys().any(|key| other.counts(key)))
 }

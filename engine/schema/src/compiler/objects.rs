@@ -465,36 +465,14 @@ impl Compiler<'_> {
                 "beside an object whose keys are not only its `properties`",
             ));
         }
-        let strings = |key: &str| -> Vec<String> {
-            spec.get(key)
-                .and_then(Value::as_array)
-                .map(|items| {
-                    items
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .map(String::from)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let names = strings("names");
-        let patterns: std::result::Result<Vec<String>, String> = strings("patterns")
-            .iter()
-            .map(|p| pattern::translate(p))
-            .collect();
-        let patterns = patterns
-            .and_then(|translated| keys::PatternKeys::new(&translated))
-            .map_err(|problem| refuse(&format!("(a pattern: {problem})")))?;
+        let other =
+            OtherKeys::of(spec).map_err(|problem| refuse(&format!("(a pattern: {problem})")))?;
         let mut branches: Vec<Value> = object
             .get("properties")
             .and_then(Value::as_object)
             .into_iter()
             .flatten()
-            .filter(|(name, schema)| {
-                **schema != Value::Bool(false)
-                    && !names.contains(name)
-                    && patterns.matching(name).is_empty()
-            })
+            .filter(|(name, schema)| **schema != Value::Bool(false) && other.counts(name))
             .map(|(name, _)| json!({ "required": [name] }))
             .collect();
         let objects_only = object
@@ -516,5 +494,44 @@ impl Compiler<'_> {
             }
         }
         Ok(Some(Value::Object(rest)))
+    }
+}
+
+/// The keys [`SOME_OTHER_KEY`](keywords::SOME_OTHER_KEY) asks for: none of
+/// its names, matching none of its patterns.
+pub(super) struct OtherKeys {
+    names: Vec<String>,
+    patterns: keys::PatternKeys,
+}
+
+impl OtherKeys {
+    /// Reads the keyword's `{"names": [..], "patterns": [..]}`; an error
+    /// when a pattern cannot be read.
+    pub(super) fn of(spec: &Value) -> std::result::Result<OtherKeys, String> {
+        let strings = |key: &str| -> Vec<String> {
+            spec.get(key)
+                .and_then(Value::as_array)
+                .map(|items| {
+                    items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(String::from)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let translated: std::result::Result<Vec<String>, String> = strings("patterns")
+            .iter()
+            .map(|p| pattern::translate(p))
+            .collect();
+        Ok(OtherKeys {
+            names: strings("names"),
+            patterns: keys::PatternKeys::new(&translated?)?,
+        })
+    }
+
+    /// Whether `key` is one of the keys asked for.
+    pub(super) fn counts(&self, key: &str) -> bool {
+        !self.names.iter().any(|name| name == key) && self.patterns.matching(key).is_empty()
     }
 }
