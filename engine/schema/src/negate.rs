@@ -391,6 +391,19 @@ impl<'r> Negator<'r> {
                         )?;
                     }
                 }
+                // Not "every key is a name S accepts": some key S rejects.
+                // Written where the rejected names are a finite list: an
+                // object with one of them (or with any key at all, when S
+                // is `false`).
+                "propertyNames" if some_names(value).is_some() => match some_names(value) {
+                    Some(None) => branches.push(json!({"type": "object", "minProperties": 1})),
+                    Some(Some(names)) => {
+                        for name in names {
+                            branches.push(json!({"type": "object", "required": [name]}));
+                        }
+                    }
+                    None => {}
+                },
                 // Patterns whose schemas allow anything constrain nothing
                 // (they only name keys for `additionalProperties`).
                 "patternProperties"
@@ -543,6 +556,32 @@ fn combination(keyword: &str, schemas: Vec<Value>, neutral: bool) -> Value {
         1 => kept.pop().unwrap_or(Value::Bool(neutral)),
         _ => json!({ keyword: kept }),
     }
+}
+
+/// The key names a `propertyNames` schema rejects, when it rejects only a
+/// finite list of them: `Some(None)` for `false` (every name),
+/// `Some(Some(names))` for `{"not": {"const": ..}}` or `{"not": {"enum":
+/// [..]}}` (non-strings name no key); `None` otherwise.
+fn some_names(schema: &Value) -> Option<Option<Vec<String>>> {
+    if schema == &Value::Bool(false) {
+        return Some(None);
+    }
+    let object = schema.as_object()?;
+    let negated = object.get("not")?.as_object()?;
+    if object.len() != 1 || negated.len() != 1 {
+        return None;
+    }
+    let values = match (negated.get("const"), negated.get("enum")) {
+        (Some(value), None) => vec![value.clone()],
+        (None, Some(Value::Array(values))) => values.clone(),
+        _ => return None,
+    };
+    Some(Some(
+        values
+            .iter()
+            .filter_map(|value| value.as_str().map(String::from))
+            .collect(),
+    ))
 }
 
 #[cfg(test)]

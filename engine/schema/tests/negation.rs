@@ -435,3 +435,40 @@ fn not_of_no_other_key_is_some_other_key_of_a_closed_object() {
         "{error}"
     );
 }
+
+#[test]
+fn not_of_property_names_rejecting_a_list_requires_one_of_them() {
+    // "Not every name is other than `0`": the object has a key `0`.
+    agree(
+        &json!({"type": "object", "not": {"propertyNames": {"not": {"const": "0"}}}}),
+        &[
+            json!({}),
+            json!({"0": 1}),
+            json!({"1": 1}),
+            json!({"0": 2, "1": 1}),
+        ],
+    );
+    agree(
+        &json!({"not": {"propertyNames": {"not": {"enum": ["a", "b", 3]}}},
+                "type": ["object", "string"]}),
+        &[
+            json!({"a": 1}),
+            json!({"b": 1}),
+            json!({"3": 1}),
+            json!({}),
+            json!("a"),
+        ],
+    );
+    // No name passes `false`: any key at all.
+    agree(
+        &json!({"type": "object", "not": {"propertyNames": false}}),
+        &[json!({}), json!({"x": null})],
+    );
+    // A pattern's names are a language, not a list: refused.
+    let error = compile(
+        &json!({"type": "object", "not": {"propertyNames": {"not": {"pattern": "a"}}}}),
+        &Options::default(),
+    )
+    .unwrap_err();
+    assert_eq!(error.kind(), SchemaErrorKind::Unsupported, "{error}");
+}
