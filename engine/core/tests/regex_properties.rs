@@ -7,13 +7,13 @@
 use std::sync::{Arc, OnceLock};
 
 use proptest::prelude::*;
-use rein_core::{Constraint, TokenKind, Vocabulary};
+use rein_core::{Engine, TokenKind, Vocabulary};
 use rein_test_support::regex_gen::{self, Rng64, ALPHABET};
 use rein_test_support::walk::{assert_no_dead_ends, byte_tokens, greedy_tokens, walk_accepts};
 
-fn vocabulary() -> Arc<Vocabulary> {
-    static VOCABULARY: OnceLock<Arc<Vocabulary>> = OnceLock::new();
-    VOCABULARY
+fn engine() -> Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE
         .get_or_init(|| {
             let mut builder = Vocabulary::builder();
             builder.push(b"<pad>".to_vec(), TokenKind::Special);
@@ -40,7 +40,7 @@ fn vocabulary() -> Arc<Vocabulary> {
                 );
             }
             builder.push(b"<eos>".to_vec(), TokenKind::Text); // text that looks special
-            Arc::new(builder.build().unwrap())
+            Engine::new(Arc::new(builder.build().unwrap()))
         })
         .clone()
 }
@@ -54,10 +54,11 @@ proptest! {
         random in prop::collection::vec(regex_gen::text_strategy(), 4),
         seed in any::<u64>(),
     ) {
-        let vocabulary = vocabulary();
+        let engine = engine();
+        let vocabulary = engine.vocabulary();
         let pattern = regex.pattern();
         let reference = regex_gen::reference(&pattern);
-        let constraint = match Constraint::regex(vocabulary.clone(), &pattern) {
+        let constraint = match engine.regex(&pattern) {
             Ok(c) => c,
             Err(error) => {
                 // Only an empty language may fail to compile.
@@ -82,8 +83,9 @@ proptest! {
         random in prop::collection::vec(regex_gen::text_strategy(), 4),
         seed in any::<u64>(),
     ) {
-        let vocabulary = vocabulary();
-        let constraint = Constraint::choice(vocabulary.clone(), &labels).unwrap();
+        let engine = engine();
+        let vocabulary = engine.vocabulary();
+        let constraint = engine.choice(&labels).unwrap();
         let accepts = |t: &str| labels.iter().any(|l| l == t);
         let mut candidates = random.clone();
         for label in &labels {
@@ -108,8 +110,9 @@ proptest! {
         regex in regex_gen::regex_strategy(),
         seed in any::<u64>(),
     ) {
-        let vocabulary = vocabulary();
-        let Ok(constraint) = Constraint::regex(vocabulary.clone(), &regex.pattern()) else {
+        let engine = engine();
+        let vocabulary = engine.vocabulary();
+        let Ok(constraint) = engine.regex(&regex.pattern()) else {
             return Ok(());
         };
         let mut rng = Rng64(seed);
