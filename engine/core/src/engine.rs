@@ -226,8 +226,10 @@ impl EngineBuilder {
 
     /// An engine over `vocabulary` with these settings and an empty cache.
     pub fn build(&self, vocabulary: Arc<Vocabulary>) -> Engine {
-        let shared_lexemes =
-            SharedLexemes::new(self.shared_lexeme_cache_bytes, vocabulary.trie().max_depth());
+        let shared_lexemes = SharedLexemes::new(
+            self.shared_lexeme_cache_bytes,
+            vocabulary.trie().max_depth(),
+        );
         Engine {
             inner: Arc::new(Inner {
                 vocabulary,
@@ -241,14 +243,10 @@ impl EngineBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vocab::TokenKind;
+    use crate::matcher::tests::vocab;
 
     fn engine() -> Engine {
-        let mut builder = Vocabulary::builder();
-        for text in ["a", "b", "ab"] {
-            builder.push(text.as_bytes().to_vec(), TokenKind::Text);
-        }
-        Engine::new(Arc::new(builder.build().unwrap()))
+        Engine::new(vocab(&["a", "b", "ab"]))
     }
 
     #[test]

@@ -582,4 +582,4 @@ fn fill_from_dfa(dfa: &ByteDfa, vocabulary: &Vocabulary, state: u32, mask: &mut 
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

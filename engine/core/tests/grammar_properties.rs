@@ -67,14 +67,14 @@ proptest! {
                 continue;
             }
             prop_assert!(reference_accepts(&grammar, &sentence), "sampler bug: {sentence:?}");
-            let greedy = greedy_tokens(&vocabulary, &sentence);
+            let greedy = greedy_tokens(vocabulary, &sentence);
             prop_assert!(walk_accepts(&constraint, &greedy), "{source}\nrejects {sentence:?} (greedy)");
-            prop_assert!(walk_accepts(&constraint, &byte_tokens(&vocabulary, &sentence)),
+            prop_assert!(walk_accepts(&constraint, &byte_tokens(vocabulary, &sentence)),
                 "{source}\nrejects {sentence:?} (bytes)");
             for _ in 0..3 {
                 let mutant = mutate(&sentence, &mut rng);
                 let expected = reference_accepts(&grammar, &mutant);
-                prop_assert_eq!(walk_accepts(&constraint, &greedy_tokens(&vocabulary, &mutant)), expected,
+                prop_assert_eq!(walk_accepts(&constraint, &greedy_tokens(vocabulary, &mutant)), expected,
                     "{}\non {:?}", source, mutant);
             }
             // No dead ends along the sentence.
@@ -470,7 +470,7 @@ proptest! {
                         "{}\nafter {:?}: token {}", source, tokens, id);
                 }
                 prop_assert_eq!(matcher.can_end(),
-                    whole_tokens::reference_accepts(&grammar, &vocabulary, &tokens),
+                    whole_tokens::reference_accepts(&grammar, vocabulary, &tokens),
                     "{}\nending after {:?}", source, tokens);
                 masks.push(mask.iter().collect());
                 // Now and then a token the mask refuses: no sentence goes on
@@ -479,7 +479,7 @@ proptest! {
                 if !mask.contains(refused) {
                     let mut with = tokens.clone();
                     with.push(refused);
-                    prop_assert!(!whole_tokens::reference_accepts(&grammar, &vocabulary, &with),
+                    prop_assert!(!whole_tokens::reference_accepts(&grammar, vocabulary, &with),
                         "{}\n{:?} refused", source, with);
                 }
                 let candidates: Vec<TokenId> = interesting

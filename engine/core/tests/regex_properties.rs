@@ -69,9 +69,9 @@ proptest! {
         let mut rng = Rng64(seed);
         for text in regex_gen::candidate_strings(&regex, &mut rng, &random) {
             let expected = reference.is_match(&text);
-            let greedy = greedy_tokens(&vocabulary, &text);
+            let greedy = greedy_tokens(vocabulary, &text);
             prop_assert_eq!(walk_accepts(&constraint, &greedy), expected, "{} on {:?} greedy", pattern, text);
-            let bytes = byte_tokens(&vocabulary, &text);
+            let bytes = byte_tokens(vocabulary, &text);
             prop_assert_eq!(walk_accepts(&constraint, &bytes), expected, "{} on {:?} bytes", pattern, text);
             assert_no_dead_ends(&constraint, &greedy, &|t| reference.is_match(t), usize::MAX, &mut rng);
         }
@@ -97,9 +97,9 @@ proptest! {
         }
         let mut rng = Rng64(seed);
         for text in candidates {
-            let greedy = greedy_tokens(&vocabulary, &text);
+            let greedy = greedy_tokens(vocabulary, &text);
             prop_assert_eq!(walk_accepts(&constraint, &greedy), accepts(&text), "{:?} in {:?}", text, labels);
-            let bytes = byte_tokens(&vocabulary, &text);
+            let bytes = byte_tokens(vocabulary, &text);
             prop_assert_eq!(walk_accepts(&constraint, &bytes), accepts(&text));
             assert_no_dead_ends(&constraint, &greedy, &accepts, usize::MAX, &mut rng);
         }
@@ -118,7 +118,7 @@ proptest! {
         let mut rng = Rng64(seed);
         let mut text = String::new();
         regex.sample(&mut rng, &mut text);
-        let tokens = greedy_tokens(&vocabulary, &text);
+        let tokens = greedy_tokens(vocabulary, &text);
         let mut matcher = constraint.matcher();
         let mut masks = Vec::new();
         let mut mask = rein_core::TokenMask::new(vocabulary.len());

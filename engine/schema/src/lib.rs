@@ -56,10 +56,8 @@ mod private_keywords;
 mod references;
 mod validate;
 
-use std::sync::Arc;
-
 use rein_core::grammar::{Expr, Grammar, GrammarError, GrammarErrorKind, Origin, Rule, RuleId};
-use rein_core::{Constraint, Vocabulary};
+use rein_core::{Constraint, Engine};
 use serde_json::Value;
 
 pub use draft::Draft;
@@ -217,9 +215,12 @@ impl CompiledSchema {
         self.draft
     }
 
-    /// The grammar as a constraint over `vocabulary`.
-    pub fn constraint(&self, vocabulary: Arc<Vocabulary>) -> Result<Constraint, SchemaError> {
-        Constraint::from_grammar(vocabulary, &self.grammar, "JSON schema").map_err(grammar_error)
+    /// The grammar as a constraint compiled by `engine` (over its
+    /// vocabulary, sharing its caches).
+    pub fn constraint(&self, engine: &Engine) -> Result<Constraint, SchemaError> {
+        engine
+            .from_grammar(&self.grammar, "JSON schema")
+            .map_err(grammar_error)
     }
 }
 

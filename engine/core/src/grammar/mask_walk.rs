@@ -66,8 +66,8 @@ mod patches;
 mod product;
 
 pub(crate) use caches::LexemeCaches;
-pub(crate) use caches::SharedLexemes;
 pub use caches::LexemeKey;
+pub(crate) use caches::SharedLexemes;
 use caches::{LOCAL, SHARED, SUBWALK};
 use frontier::{Frontier, Grouper};
 pub use lexeme_mask::LexemeMask;

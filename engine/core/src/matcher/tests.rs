@@ -1,7 +1,8 @@
 use super::*;
 use crate::vocab::TokenKind;
 
-fn vocab(texts: &[&str]) -> Arc<Vocabulary> {
+/// A vocabulary of `texts`, then `<eos>` (special, the end of sequence).
+pub(crate) fn vocab(texts: &[&str]) -> Arc<Vocabulary> {
     let mut builder = Vocabulary::builder();
     for text in texts {
         builder.push(text.as_bytes().to_vec(), TokenKind::Text);
@@ -142,7 +143,9 @@ fn forced_continuation_keeps_the_boundary_token_open() {
 #[test]
 fn choice_constraint() {
     let v = vocab(&["pos", "itive", "neg", "ative", "p", "n"]);
-    let c = Engine::new(v).choice(&["positive", "negative", "pos"]).unwrap();
+    let c = Engine::new(v)
+        .choice(&["positive", "negative", "pos"])
+        .unwrap();
     let mut m = c.matcher();
     assert_eq!(allowed(&mut m), vec![0, 2, 4, 5]);
     m.commit(0).unwrap();
@@ -230,9 +233,9 @@ fn negated_token_allows_every_other_token() {
     let (v, [end_think, other, eot]) = thinking_vocab(THINK_TEXTS);
     let engine = Engine::new(v.clone());
     let text_tokens: Vec<TokenId> = (0..THINK_TEXTS.len() as TokenId).collect();
-    let c = engine.grammar(r#"root ::= "<think>" ( !<|end_think|> )* <|end_think|> "answer""#,
-    )
-    .unwrap();
+    let c = engine
+        .grammar(r#"root ::= "<think>" ( !<|end_think|> )* <|end_think|> "answer""#)
+        .unwrap();
     let mut m = c.matcher();
     assert_eq!(allowed(&mut m), vec![id(&v, "<think>"), id(&v, "<")]);
     m.commit(id(&v, "<think>")).unwrap();
@@ -275,7 +278,9 @@ fn negated_token_allows_every_other_token() {
 fn negated_token_starts_and_ends_at_token_boundaries() {
     let (v, [_, other, _]) = thinking_vocab(THINK_TEXTS);
     let engine = Engine::new(v.clone());
-    let c = engine.grammar(r#"root ::= "a" !<|end_think|> "c""#).unwrap();
+    let c = engine
+        .grammar(r#"root ::= "a" !<|end_think|> "c""#)
+        .unwrap();
     let mut m = c.matcher();
     // `ab` would need the negation to start inside the token.
     assert_eq!(allowed(&mut m), vec![id(&v, "a")]);
@@ -304,20 +309,23 @@ fn negation_by_id_may_exclude_a_text_token() {
     assert_eq!(allowed(&mut m), expected);
     assert!(expected.contains(&end_think) && expected.contains(&other));
     // The byte path allows it back.
-    let c = engine.grammar(&format!("root ::= !<[{a}]> | \"a\"")).unwrap();
+    let c = engine
+        .grammar(&format!("root ::= !<[{a}]> | \"a\""))
+        .unwrap();
     let mut m = c.matcher();
     assert!(m.is_allowed(a));
     assert_eq!(allowed(&mut m).len(), expected.len() + 1);
     // Two negations admit what either admits.
-    let c =
-        engine.grammar(r#"root ::= ( !<|end_think|> | !<|other|> ) "x""#).unwrap();
+    let c = engine
+        .grammar(r#"root ::= ( !<|end_think|> | !<|other|> ) "x""#)
+        .unwrap();
     let mut m = c.matcher();
     assert!(m.is_allowed(end_think) && m.is_allowed(other) && !m.is_allowed(eot));
     let all_but_stop: Vec<TokenId> = (0..v.len() as TokenId).filter(|&t| t != eot).collect();
     assert_eq!(allowed(&mut m), all_but_stop);
-    let c = engine.grammar(r#"root ::= ( !<|end_think|> | !<|end_think|> "c" ) "x""#,
-    )
-    .unwrap();
+    let c = engine
+        .grammar(r#"root ::= ( !<|end_think|> | !<|end_think|> "c" ) "x""#)
+        .unwrap();
     let mut m = c.matcher();
     assert!(!m.is_allowed(end_think));
     let all_but_two: Vec<TokenId> = (0..v.len() as TokenId)
@@ -330,7 +338,9 @@ fn negation_by_id_may_exclude_a_text_token() {
 fn negated_token_merges_with_the_byte_path() {
     let (v, [end_think, ..]) = thinking_vocab(THINK_TEXTS);
     let engine = Engine::new(v.clone());
-    let c = engine.grammar(r#"root ::= "ab" "c" | !<|end_think|> "!""#).unwrap();
+    let c = engine
+        .grammar(r#"root ::= "ab" "c" | !<|end_think|> "!""#)
+        .unwrap();
     let mut m = c.matcher();
     m.commit(id(&v, "ab")).unwrap();
     // `ab` is both the literal's bytes and one negated token.
@@ -392,7 +402,9 @@ fn commit_and_rollback_across_negated_tokens_restore_masks() {
 fn forced_continuation_stops_before_a_negation() {
     let (v, _) = thinking_vocab(THINK_TEXTS);
     let engine = Engine::new(v.clone());
-    let c = engine.grammar(r#"root ::= "<think>" !<|end_think|>* "x""#).unwrap();
+    let c = engine
+        .grammar(r#"root ::= "<think>" !<|end_think|>* "x""#)
+        .unwrap();
     let mut m = c.matcher();
     let forced = m.forced();
     assert_eq!(forced.bytes, b"<think>");
@@ -422,16 +434,17 @@ fn negations_name_tokens_the_vocabulary_has() {
         ("root ::= !<[999]>", "!<[999]>"),
     ];
     for (source, name) in cases {
-        let error = engine.grammar(source)
-            .unwrap_err()
-            .to_string();
+        let error = engine.grammar(source).unwrap_err().to_string();
         assert!(error.contains(name), "{source}: {error}");
     }
-    let error = engine.grammar("root ::= \"a\" !\"b\"")
+    let error = engine
+        .grammar("root ::= \"a\" !\"b\"")
         .unwrap_err()
         .to_string();
     assert!(error.starts_with("1:14: `!` must be followed"), "{error}");
-    assert!(engine.grammar("root ::= !<|other|> !<[0]> !<|eot_id|>").is_ok());
+    assert!(engine
+        .grammar("root ::= !<|other|> !<[0]> !<|eot_id|>")
+        .is_ok());
 }
 
 #[test]

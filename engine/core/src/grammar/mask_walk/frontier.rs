@@ -93,11 +93,7 @@ pub(super) struct Frontier<'c> {
 }
 
 impl<'c> Frontier<'c> {
-    pub(super) fn of(
-        cfg: &'c Cfg,
-        set: &EarleySet,
-        caches: &LexemeCaches,
-    ) -> Frontier<'c> {
+    pub(super) fn of(cfg: &'c Cfg, set: &EarleySet, caches: &LexemeCaches) -> Frontier<'c> {
         let mut pairs: Vec<(Item, (u32, u32), &'c ByteDfa)> = Vec::new();
         for item in set.items() {
             let Some(Symbol::Terminal(terminal)) = cfg.symbol_at(item.production, item.dot) else {
