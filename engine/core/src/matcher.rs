@@ -2,8 +2,8 @@
 //!
 //! A [`Constraint`] is compiled once by an [`Engine`] (which holds the
 //! [`Vocabulary`], the caches shared between constraints and the configs)
-//! and is immutable, `Send + Sync` and cheap to clone (an `Arc`). Each sequence being
-//! generated gets its own [`Matcher`], a small state that:
+//! and is immutable, `Send + Sync` and cheap to clone (an `Arc`). Each
+//! sequence being generated gets its own [`Matcher`], a small state that:
 //!
 //! * fills the allowed-token bitset for the next step ([`Matcher::fill_mask`]),
 //! * commits the sampled token ([`Matcher::commit`], an error if not allowed),
