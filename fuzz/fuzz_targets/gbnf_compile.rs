@@ -8,16 +8,14 @@ use std::sync::{Arc, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
 use rein_core::grammar::Grammar;
-use rein_core::{Constraint, TokenMask, Vocabulary};
+use rein_core::{Engine, TokenMask};
 
 mod common;
 
-fn vocabulary() -> Arc<Vocabulary> {
-    static VOCABULARY: OnceLock<Arc<Vocabulary>> = OnceLock::new();
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
     let extra: [&[u8]; 6] = [b"ab", b"a b", b"\": ", b"{\"", b"12", "é".as_bytes()];
-    VOCABULARY
-        .get_or_init(|| Arc::new(common::byte_vocabulary("<|eot_id|>", &extra)))
-        .clone()
+    ENGINE.get_or_init(|| Engine::new(Arc::new(common::byte_vocabulary("<|eot_id|>", &extra))))
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -31,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     };
-    let Ok(constraint) = Constraint::from_grammar(vocabulary(), &grammar, "fuzz") else {
+    let Ok(constraint) = engine().from_grammar(&grammar, "fuzz") else {
         return;
     };
     let mut matcher = constraint.matcher();

@@ -13,12 +13,14 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
-use rein_core::{Constraint, RegexConfig, TokenMask, Vocabulary};
+use rein_core::{Engine, RegexConfig, TokenMask};
 
 mod common;
 
-fn vocabulary() -> Arc<Vocabulary> {
-    static VOCABULARY: OnceLock<Arc<Vocabulary>> = OnceLock::new();
+/// The engine over the target's vocabulary, its regexes compiled within
+/// small limits so a hard pattern fails fast.
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
     let extra: [&[u8]; 12] = [
         b"ab",
         b"abc",
@@ -33,9 +35,16 @@ fn vocabulary() -> Arc<Vocabulary> {
         "😀".as_bytes(),
         &[0xC3], // half of "é"
     ];
-    VOCABULARY
-        .get_or_init(|| Arc::new(common::byte_vocabulary("</s>", &extra)))
-        .clone()
+    ENGINE.get_or_init(|| {
+        let config = RegexConfig::new()
+            .max_dfa_bytes(1 << 20)
+            .max_nfa_bytes(1 << 20)
+            .max_states(5_000)
+            .max_compile_time(Duration::from_secs(1));
+        Engine::builder()
+            .regex_config(config)
+            .build(Arc::new(common::byte_vocabulary("</s>", &extra)))
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -45,17 +54,13 @@ fuzz_target!(|data: &[u8]| {
     let length = (header & 0x7F) as usize;
     let (pattern, actions) = rest.split_at(length.min(rest.len()));
     let pattern = String::from_utf8_lossy(pattern);
-    let vocabulary = vocabulary();
+    let engine = engine();
+    let vocabulary = engine.vocabulary();
     let constraint = if header & 0x80 == 0 {
-        let config = RegexConfig::new()
-            .max_dfa_bytes(1 << 20)
-            .max_nfa_bytes(1 << 20)
-            .max_states(5_000)
-            .max_compile_time(Duration::from_secs(1));
-        Constraint::regex_with(vocabulary.clone(), &pattern, &config)
+        engine.regex(&pattern)
     } else {
         let labels: Vec<&str> = pattern.split('|').collect();
-        Constraint::choice(vocabulary.clone(), &labels)
+        engine.choice(&labels)
     };
     let Ok(constraint) = constraint else {
         return;

@@ -7,17 +7,15 @@
 use std::sync::{Arc, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
-use rein_core::{TokenMask, Vocabulary};
+use rein_core::{Engine, TokenMask};
 use rein_schema::{compile, Options, Validator};
 
 mod common;
 
-fn vocabulary() -> Arc<Vocabulary> {
-    static VOCABULARY: OnceLock<Arc<Vocabulary>> = OnceLock::new();
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
     let extra: [&[u8]; 6] = [b"{\"", b"\": ", b"\", \"", b"true", b"null", b"12"];
-    VOCABULARY
-        .get_or_init(|| Arc::new(common::byte_vocabulary("<|eot_id|>", &extra)))
-        .clone()
+    ENGINE.get_or_init(|| Engine::new(Arc::new(common::byte_vocabulary("<|eot_id|>", &extra))))
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -40,7 +38,7 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     };
-    let Ok(constraint) = compiled.constraint(vocabulary()) else {
+    let Ok(constraint) = compiled.constraint(engine()) else {
         return;
     };
     let mut matcher = constraint.matcher();

@@ -13,7 +13,8 @@ use rein_schema::{compile, Options};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let tokenizer = rein_tokenizer::Tokenizer::from_path(&args[1])?;
-    let vocabulary = tokenizer.vocabulary().clone();
+    let engine = rein_core::Engine::new(tokenizer.vocabulary().clone());
+    let vocabulary = engine.vocabulary();
     let threshold: f64 = args
         .get(3)
         .map(|t| t.parse())
@@ -29,7 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
         Err(_) => Options::default(),
     };
-    let mut constraint = compile(&file.schema, &options)?.constraint(vocabulary.clone())?;
+    let mut constraint = compile(&file.schema, &options)?.constraint(&engine)?;
     if std::env::var_os("NO_CACHE").is_some() {
         constraint = constraint.with_mask_cache_bytes(0);
     }

@@ -15,7 +15,8 @@ use rein_schema::{compile, Options, PropertyOrder};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let tokenizer = rein_tokenizer::Tokenizer::from_path(&args[1])?;
-    let vocabulary = tokenizer.vocabulary().clone();
+    let engine = rein_core::Engine::new(tokenizer.vocabulary().clone());
+    let vocabulary = engine.vocabulary();
     let mut names: Vec<String> = match args.get(3) {
         Some(list) => std::fs::read_to_string(list)?
             .lines()
@@ -54,7 +55,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let started = Instant::now();
             if let Ok(compiled) = compile(&file.schema, &options.compile) {
                 let compiled_at = started.elapsed();
-                if let Ok(constraint) = compiled.constraint(vocabulary.clone()) {
+                if let Ok(constraint) = compiled.constraint(&engine) {
                     let built_at = started.elapsed();
                     let mut mask = TokenMask::new(vocabulary.len());
                     if constraint.matcher().fill_mask(&mut mask).is_ok() {
@@ -66,7 +67,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
         }
-        let report = run_file(&file, &vocabulary, &encode, &options);
+        let report = run_file(&file, &engine, &encode, &options);
         if std::env::var("PER_FILE").is_ok() {
             let worst = report.tbm_us.iter().copied().fold(0.0, f64::max);
             println!(

@@ -10,10 +10,9 @@
 //! invalid one must be rejected somewhere. The tokenizer stays outside this
 //! module: callers pass an encoder.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rein_core::{TokenId, TokenMask, Vocabulary};
+use rein_core::{Engine, TokenId, TokenMask};
 use rein_schema::{compile, python_dumps, Options};
 use serde_json::Value;
 
@@ -99,10 +98,10 @@ impl BenchFile {
     }
 }
 
-/// Runs one file through rein.
+/// Runs one file through rein, compiling with `engine`.
 pub fn run_file(
     file: &BenchFile,
-    vocabulary: &Arc<Vocabulary>,
+    engine: &Engine,
     encode: &dyn Fn(&str) -> Result<Vec<TokenId>, String>,
     options: &RunOptions,
 ) -> FileReport {
@@ -114,7 +113,7 @@ pub fn run_file(
         ttfm_us: None,
     };
     let constraint = match compile(&file.schema, &options.compile)
-        .and_then(|compiled| compiled.constraint(vocabulary.clone()))
+        .and_then(|compiled| compiled.constraint(engine))
     {
         Ok(constraint) => constraint,
         Err(error) => {
@@ -122,6 +121,7 @@ pub fn run_file(
             return report;
         }
     };
+    let vocabulary = engine.vocabulary();
     let mut mask = TokenMask::new(vocabulary.len());
     let mut first_mask_pending = true;
     if !options.masks {

@@ -35,7 +35,7 @@ fn subset_ratchet_and_accepted_instances_validate() {
     let data = rein_test_support::shared().join("maskbench");
     assert!(data.is_dir(), "{} is missing", data.display());
     let tokenizer = rein_test_support::tokenizer("llama3");
-    let vocabulary = tokenizer.vocabulary().clone();
+    let engine = rein_test_support::engine("llama3");
     let encode = |text: &str| tokenizer.encode(text).map_err(|e| e.to_string());
     let options = RunOptions {
         masks: false,
@@ -48,7 +48,7 @@ fn subset_ratchet_and_accepted_instances_validate() {
     for name in subset() {
         let text = std::fs::read_to_string(data.join(&name)).unwrap();
         let file = BenchFile::parse(&text).unwrap();
-        let report = run_file(&file, &vocabulary, &encode, &options);
+        let report = run_file(&file, engine, &encode, &options);
         if let Verdict::InvalidationError(test) = report.verdict {
             failures.push(format!("{name}: invalid test {test} accepted"));
         }
@@ -60,7 +60,7 @@ fn subset_ratchet_and_accepted_instances_validate() {
         let Ok(validator) = Validator::new(&file.schema) else {
             continue;
         };
-        let constraint = compiled.constraint(vocabulary.clone()).unwrap();
+        let constraint = compiled.constraint(engine).unwrap();
         for (valid, instance) in file.tests.iter().filter(|(valid, _)| *valid) {
             let _ = valid;
             let Ok(tokens) = encode(&python_dumps(instance)) else {

@@ -426,7 +426,7 @@ pub fn parse_inline(words: &Words, labels: &[String], output: &str) -> Result<Ve
 mod tests {
     use std::sync::Arc;
 
-    use rein_core::{Constraint, TokenKind, Vocabulary};
+    use rein_core::{Engine, TokenKind, Vocabulary};
 
     use super::*;
 
@@ -434,20 +434,18 @@ mod tests {
         vec!["PER".to_string(), "LOC".to_string()]
     }
 
-    fn bytes_vocabulary() -> Arc<Vocabulary> {
+    fn bytes_engine() -> Engine {
         let mut builder = Vocabulary::builder();
         let eos = builder.push(b"<eos>".to_vec(), TokenKind::Special);
         builder.eos_token(eos);
         for byte in 0..=255u8 {
             builder.push(vec![byte], TokenKind::Text);
         }
-        Arc::new(builder.build().unwrap())
+        Engine::new(Arc::new(builder.build().unwrap()))
     }
 
     fn accepts(grammar: &Grammar, text: &str) -> bool {
-        let vocabulary = bytes_vocabulary();
-        let constraint =
-            Constraint::from_grammar(Arc::clone(&vocabulary), grammar, "test").unwrap();
+        let constraint = bytes_engine().from_grammar(grammar, "test").unwrap();
         let mut matcher = constraint.matcher();
         text.bytes()
             .all(|byte| matcher.commit(byte as u32 + 1).is_ok())

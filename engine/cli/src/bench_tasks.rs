@@ -25,7 +25,6 @@
 //! span match the gold one exactly.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
@@ -80,7 +79,6 @@ pub fn run(args: &TasksArgs) -> Result<()> {
     let settings: Vec<&str> = args.settings.split(',').map(str::trim).collect();
     let tokio = tokio_runtime()?;
     let runtime = args.model.load(&tokio)?;
-    let vocabulary = runtime.vocabulary();
     let mut report = serde_json::Map::new();
     tasks::print_header();
     for setting in &settings {
@@ -97,7 +95,7 @@ pub fn run(args: &TasksArgs) -> Result<()> {
             let labels: Vec<String> = ["PER", "LOC", "ORG", "NUM", "DATE"]
                 .map(String::from)
                 .to_vec();
-            let tags = Tags::new(free_text, format, &labels, Arc::clone(&vocabulary), 60)?;
+            let tags = Tags::new(free_text, format, &labels, runtime.engine().clone(), 60)?;
             let task = NerTask::new(labels, format, tags, decoding.clone());
             for document in labelled(&args.data.join("ner.jsonl"), "entities")? {
                 let (fields, tokens, seconds) =
@@ -183,7 +181,7 @@ pub fn run(args: &TasksArgs) -> Result<()> {
                     "extractive" => (
                         Mode::Extractive(Extractive::new(
                             source.clone(),
-                            Arc::clone(&vocabulary),
+                            runtime.engine().clone(),
                             Layout::default(),
                         )),
                         Layout::default(),
@@ -198,7 +196,7 @@ pub fn run(args: &TasksArgs) -> Result<()> {
                     ),
                     other => bail!("unknown setting {other}"),
                 };
-                let schema = source.compile(Arc::clone(&vocabulary), layout, None)?;
+                let schema = source.compile(runtime.engine(), layout, None)?;
                 let mut prompt = ExtractionPrompt::new(style, source.value(), None);
                 if *setting == "rein-example" {
                     let path = args.data.join("examples").join(format!("{set}.json"));

@@ -11,7 +11,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use clap::Args;
 use rein_core::vocab::EscapedBytes;
-use rein_core::TokenMask;
+use rein_core::{Engine, TokenMask};
 use rein_tokenizer::Tokenizer;
 
 use crate::constraint_args::{
@@ -50,8 +50,9 @@ pub fn run(args: &CheckArgs) -> Result<Outcome> {
         .expect("clap requires --text or --text-file");
     let tokenizer = Tokenizer::from_path(args.tokenizer.required())?;
     let vocabulary = tokenizer.vocabulary();
+    let engine = Engine::new(vocabulary.clone());
     let source = args.constraint.read()?.expect("clap requires a constraint");
-    let constraint = source.compile(vocabulary, &args.any_order.schema_options())?;
+    let constraint = source.compile(&engine, &args.any_order.schema_options())?;
     let tokens = tokenizer
         .encode(&text)
         .context("cannot tokenize the text")?;

@@ -69,12 +69,13 @@ pub fn run(args: &ClassifyArgs) -> Result<Outcome> {
     let documents = args.input.documents()?;
     let tokio = tokio_runtime()?;
     let runtime = args.model.load(&tokio)?;
-    let vocabulary = runtime.vocabulary();
-    let choice = Constraint::choice(Arc::clone(&vocabulary), &labels)?;
+    let engine = runtime.engine();
+    let choice = engine.choice(&labels)?;
     let reasoning = if args.reasoning {
         let alternatives: Vec<String> = labels.iter().map(|l| labels::literal(l)).collect();
         let source = labels::replace_rule(REASONING_GRAMMAR, "label", &alternatives.join(" | "))?;
-        let constraint = Constraint::grammar(Arc::clone(&vocabulary), &source)
+        let constraint = engine
+            .grammar(&source)
             .map_err(|error| anyhow::anyhow!("the reasoning grammar for --labels: {error}"))?;
         Some(constraint)
     } else {
@@ -94,7 +95,7 @@ pub fn run(args: &ClassifyArgs) -> Result<Outcome> {
         instructions,
         choice,
         reasoning,
-        vocabulary,
+        vocabulary: runtime.vocabulary(),
         decoding,
     };
     batch::run(

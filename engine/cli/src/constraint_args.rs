@@ -5,11 +5,10 @@
 //! defining its own.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use clap::{ArgGroup, Args};
-use rein_core::{Constraint, Vocabulary};
+use rein_core::{Constraint, Engine};
 
 use crate::schema::{Schema, SchemaSource};
 
@@ -158,27 +157,27 @@ impl ConstraintArgs {
 }
 
 impl ConstraintSource {
-    /// Compiles the constraint against `vocabulary`; a schema with
+    /// Compiles the constraint with `engine`; a schema with
     /// `schema_options`.
     pub fn compile(
         &self,
-        vocabulary: &Arc<Vocabulary>,
+        engine: &Engine,
         schema_options: &rein_schema::Options,
     ) -> Result<Constraint> {
         match self {
-            ConstraintSource::Regex(pattern) => Constraint::regex(vocabulary.clone(), pattern)
+            ConstraintSource::Regex(pattern) => engine
+                .regex(pattern)
                 .with_context(|| format!("bad --regex {pattern:?}")),
             // `FILE:line:column: message`, as compilers write it.
-            ConstraintSource::Grammar { path, source } => {
-                Constraint::grammar(vocabulary.clone(), source)
-                    .map_err(|error| anyhow::anyhow!("{}:{error}", path.display()))
-            }
+            ConstraintSource::Grammar { path, source } => engine
+                .grammar(source)
+                .map_err(|error| anyhow::anyhow!("{}:{error}", path.display())),
             ConstraintSource::Schema(schema) => {
                 rein_schema::compile(schema.value(), schema_options)
-                    .and_then(|compiled| compiled.constraint(vocabulary.clone()))
+                    .and_then(|compiled| compiled.constraint(engine))
                     .map_err(|error| anyhow::anyhow!("{}: {error}", schema.path().display()))
             }
-            ConstraintSource::Choice(labels) => Ok(Constraint::choice(vocabulary.clone(), labels)?),
+            ConstraintSource::Choice(labels) => Ok(engine.choice(labels)?),
         }
     }
 }

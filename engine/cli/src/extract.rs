@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use clap::Args;
-use rein_core::Vocabulary;
+use rein_core::Engine;
 use rein_runtime::{Decoding, Finish, Generation, GenerationRequest};
 use serde_json::Value;
 
@@ -67,8 +67,8 @@ pub fn run(args: &ExtractArgs) -> Result<Outcome> {
     let documents = args.input.documents()?;
     let tokio = tokio_runtime()?;
     let runtime = args.model.load(&tokio)?;
-    let vocabulary = runtime.vocabulary();
-    let schema = source.compile(Arc::clone(&vocabulary), args.layout.whitespace, None)?;
+    let engine = runtime.engine();
+    let schema = source.compile(engine, args.layout.whitespace, None)?;
     crate::model_args::check_budget(schema.constraint(), &decoding)
         .with_context(|| format!("--schema {}", schema_path.display()))?;
     let mut prompt =
@@ -78,7 +78,11 @@ pub fn run(args: &ExtractArgs) -> Result<Outcome> {
         prompt = prompt.with_example(&text, &output);
     }
     let mode = if args.extractive {
-        Mode::Extractive(Extractive::new(source, vocabulary, args.layout.whitespace))
+        Mode::Extractive(Extractive::new(
+            source,
+            engine.clone(),
+            args.layout.whitespace,
+        ))
     } else {
         Mode::Constrained
     };
@@ -124,17 +128,17 @@ pub fn read_example(
 /// What an extractive run compiles per document.
 pub struct Extractive {
     source: SchemaSource,
-    vocabulary: Arc<Vocabulary>,
+    engine: Engine,
     layout: Layout,
     compile_times: Mutex<Vec<Duration>>,
 }
 
 impl Extractive {
-    /// Compiles `source` per document against `vocabulary` in `layout`.
-    pub fn new(source: SchemaSource, vocabulary: Arc<Vocabulary>, layout: Layout) -> Extractive {
+    /// Compiles `source` per document with `engine` in `layout`.
+    pub fn new(source: SchemaSource, engine: Engine, layout: Layout) -> Extractive {
         Extractive {
             source,
-            vocabulary,
+            engine,
             layout,
             compile_times: Mutex::new(Vec::new()),
         }
@@ -202,11 +206,7 @@ impl Task for ExtractTask {
                 let start = Instant::now();
                 let schema = extractive
                     .source
-                    .compile(
-                        Arc::clone(&extractive.vocabulary),
-                        extractive.layout,
-                        Some(text),
-                    )
+                    .compile(&extractive.engine, extractive.layout, Some(text))
                     .map_err(|error| format!("{error:#}"))?;
                 if let Ok(mut times) = extractive.compile_times.lock() {
                     times.push(start.elapsed());

@@ -3,8 +3,6 @@
 //! The quickest way to see a constraint at work on a model. Without a
 //! constraint the model generates freely (useful to compare).
 
-use std::sync::Arc;
-
 use anyhow::{Context, Result};
 use clap::Args;
 use rein_runtime::{Finish, GenerationRequest, Prompt, Role};
@@ -43,18 +41,18 @@ pub fn run(args: &GenerateArgs) -> Result<Outcome> {
     let source = args.constraint.read()?;
     let tokio = tokio_runtime()?;
     let runtime = args.model.load(&tokio)?;
-    let vocabulary = runtime.vocabulary();
+    let engine = runtime.engine();
     let mut schema = None;
     let constraint = match &source {
         None => None,
         // Written in the layout asked for, and every output validated.
         Some(ConstraintSource::Schema(source)) => {
-            let compiled = source.compile(Arc::clone(&vocabulary), args.layout.whitespace, None)?;
+            let compiled = source.compile(engine, args.layout.whitespace, None)?;
             let constraint = compiled.constraint().clone();
             schema = Some(compiled);
             Some(constraint)
         }
-        Some(source) => Some(source.compile(&vocabulary, &rein_schema::Options::default())?),
+        Some(source) => Some(source.compile(engine, &rein_schema::Options::default())?),
     };
     let prompt = if args.raw {
         Prompt::Text(args.prompt.clone())

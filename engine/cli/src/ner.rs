@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use rein_core::{BudgetedMatcher, Constraint, Vocabulary};
+use rein_core::{BudgetedMatcher, Constraint, Engine};
 use rein_runtime::{Decoding, Finish, Generation, GenerationRequest, Prompt, Role};
 use serde_json::{json, Value};
 
@@ -92,12 +92,12 @@ pub fn run(args: &NerArgs) -> Result<Outcome> {
     let documents = args.input.documents()?;
     let tokio = tokio_runtime()?;
     let runtime = args.model.load(&tokio)?;
-    let vocabulary = runtime.vocabulary();
+    let engine = runtime.engine().clone();
     let tags = Tags::new(
         args.free_text,
         args.format,
         &labels,
-        vocabulary,
+        engine,
         args.chunk_words,
     )?;
     let task = Arc::new(NerTask::new(labels, args.format, tags, decoding));
@@ -143,10 +143,7 @@ pub fn grammar(format: Format, labels: &[String]) -> Result<String> {
 /// Where the tags' constraint comes from.
 pub enum Tags {
     /// A grammar per document part, from its words.
-    Anchored {
-        vocabulary: Arc<Vocabulary>,
-        chunk_words: usize,
-    },
+    Anchored { engine: Engine, chunk_words: usize },
     /// One shipped grammar for every document.
     FreeText(Constraint),
 }
@@ -158,17 +155,18 @@ impl Tags {
         free_text: bool,
         format: Format,
         labels: &[String],
-        vocabulary: Arc<Vocabulary>,
+        engine: Engine,
         chunk_words: usize,
     ) -> Result<Tags> {
         if !free_text {
             return Ok(Tags::Anchored {
-                vocabulary,
+                engine,
                 chunk_words,
             });
         }
         let grammar = grammar(format, labels)?;
-        let constraint = Constraint::grammar(vocabulary, &grammar)
+        let constraint = engine
+            .grammar(&grammar)
             .map_err(|error| anyhow::anyhow!("the tag grammar for --labels: {error}"))?;
         Ok(Tags::FreeText(constraint))
     }
@@ -277,47 +275,36 @@ impl NerTask {
 
     /// The anchored constraint of one part: the one compiled while sizing
     /// the parts, or compiled now.
-    fn anchored_constraint(
-        &self,
-        vocabulary: &Arc<Vocabulary>,
-        text: &str,
-    ) -> Result<Constraint, String> {
+    fn anchored_constraint(&self, engine: &Engine, text: &str) -> Result<Constraint, String> {
         let sized = self.sized.lock().ok().and_then(|mut sized| {
             let index = sized.iter().position(|(part, _)| part == text)?;
             Some(sized.swap_remove(index).1)
         });
         match sized {
             Some(constraint) => Ok(constraint),
-            None => self.timed_compile(vocabulary, text),
+            None => self.timed_compile(engine, text),
         }
     }
 
     /// [`NerTask::compile_anchored`], its time recorded.
-    fn timed_compile(
-        &self,
-        vocabulary: &Arc<Vocabulary>,
-        text: &str,
-    ) -> Result<Constraint, String> {
+    fn timed_compile(&self, engine: &Engine, text: &str) -> Result<Constraint, String> {
         let start = Instant::now();
-        let constraint = self.compile_anchored(vocabulary, text)?;
+        let constraint = self.compile_anchored(engine, text)?;
         if let Ok(mut times) = self.compile_times.lock() {
             times.push(start.elapsed());
         }
         Ok(constraint)
     }
 
-    fn compile_anchored(
-        &self,
-        vocabulary: &Arc<Vocabulary>,
-        text: &str,
-    ) -> Result<Constraint, String> {
+    fn compile_anchored(&self, engine: &Engine, text: &str) -> Result<Constraint, String> {
         let words = Words::split(text);
         let grammar = match self.format {
             Format::Lines => anchored::lines_grammar(&words, &self.labels),
             Format::Inline => anchored::inline_grammar(&words, &self.labels),
         }
         .map_err(|error| format!("the document's tag grammar: {error}"))?;
-        Constraint::from_grammar(Arc::clone(vocabulary), &grammar, "anchored tags")
+        engine
+            .from_grammar(&grammar, "anchored tags")
             .map_err(|error| format!("the document's tag grammar: {error}"))
     }
 
@@ -327,14 +314,14 @@ impl NerTask {
     /// compile is kept whole: its request reports why.
     fn push_fitting(
         &self,
-        vocabulary: &Arc<Vocabulary>,
+        engine: &Engine,
         text: &str,
         range: Range<usize>,
         parts: &mut Vec<Range<usize>>,
     ) {
         let piece = &text[range.clone()];
         let start = Instant::now();
-        let compiled = self.compile_anchored(vocabulary, piece);
+        let compiled = self.compile_anchored(engine, piece);
         let elapsed = start.elapsed();
         let fits = match &compiled {
             Ok(constraint) => BudgetedMatcher::check(constraint, self.decoding.max_tokens).is_ok(),
@@ -357,8 +344,8 @@ impl NerTask {
             return;
         }
         let middle = range.start + words.start(words.len() / 2);
-        self.push_fitting(vocabulary, text, range.start..middle, parts);
-        self.push_fitting(vocabulary, text, middle..range.end, parts);
+        self.push_fitting(engine, text, range.start..middle, parts);
+        self.push_fitting(engine, text, middle..range.end, parts);
     }
 
     fn report_compile_times(&self) {
@@ -377,14 +364,14 @@ impl Task for NerTask {
         match &self.tags {
             Tags::Anchored {
                 chunk_words,
-                vocabulary,
+                engine,
             } => {
                 // Chunks of whole sentences first, then halved until the
                 // shortest tagging of each fits the budget, so no part is
                 // refused for its length.
                 let mut parts = Vec::new();
                 for range in anchored::chunks(text, *chunk_words) {
-                    self.push_fitting(vocabulary, text, range, &mut parts);
+                    self.push_fitting(engine, text, range, &mut parts);
                 }
                 parts
             }
@@ -437,7 +424,7 @@ impl Task for NerTask {
 
     fn request(&self, text: &str) -> Result<GenerationRequest, String> {
         let constraint = match &self.tags {
-            Tags::Anchored { vocabulary, .. } => self.anchored_constraint(vocabulary, text)?,
+            Tags::Anchored { engine, .. } => self.anchored_constraint(engine, text)?,
             Tags::FreeText(constraint) => constraint.clone(),
         };
         Ok(GenerationRequest {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use rein_core::{Constraint, Vocabulary};
+use rein_core::{Constraint, Engine};
 use rein_schema::{Options, Validator, Whitespace};
 use serde_json::Value;
 
@@ -100,13 +100,13 @@ impl Schema {
 }
 
 impl SchemaSource {
-    /// Compiles the schema against `vocabulary` with `layout`; errors name
+    /// Compiles the schema with `engine` and `layout`; errors name
     /// the file and the schema keyword's JSON pointer. With `extractive`,
     /// free strings must be copied from that document
     /// (see [`rein_schema::extractive`]).
     pub fn compile(
         &self,
-        vocabulary: Arc<Vocabulary>,
+        engine: &Engine,
         layout: Layout,
         extractive: Option<&str>,
     ) -> Result<Schema> {
@@ -119,7 +119,7 @@ impl SchemaSource {
         let compiled = rein_schema::compile(&self.value, &options)
             .map_err(|error| anyhow::anyhow!("{path}: {error}"))?;
         let constraint = compiled
-            .constraint(vocabulary)
+            .constraint(engine)
             .map_err(|error| anyhow::anyhow!("{path}: {error}"))?;
         let validator =
             Validator::new(&self.value).map_err(|error| anyhow::anyhow!("{path}: {error}"))?;

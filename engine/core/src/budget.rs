@@ -256,7 +256,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::matcher::Constraint;
+    use crate::engine::Engine;
     use crate::vocab::{TokenKind, Vocabulary};
 
     fn vocab(texts: &[&str]) -> Arc<Vocabulary> {
@@ -279,7 +279,7 @@ mod tests {
     fn a_tight_budget_steers_to_a_short_ending() {
         // "a", "b", "ab", "c", eos = 4
         let v = vocab(&["a", "b", "ab", "c"]);
-        let constraint = Constraint::regex(v, "(ab)+c").unwrap();
+        let constraint = Engine::new(v).regex("(ab)+c").unwrap();
         assert_eq!(
             BudgetedMatcher::new(constraint.matcher(), 1).unwrap_err(),
             BudgetError::TooSmall {
@@ -310,7 +310,7 @@ mod tests {
     #[test]
     fn a_loose_budget_allows_what_the_matcher_allows() {
         let v = vocab(&["a", "b", "ab", "c"]);
-        let constraint = Constraint::regex(v, "(ab)+c").unwrap();
+        let constraint = Engine::new(v).regex("(ab)+c").unwrap();
         let mut matcher = BudgetedMatcher::new(constraint.matcher(), 100).unwrap();
         for token in [2, 2, 0, 1] {
             let mut plain = TokenMask::new(5);
@@ -329,7 +329,7 @@ mod tests {
         let eot = builder.push(b"<|eot_id|>".to_vec(), TokenKind::Special);
         builder.eos_token(eot);
         let v = Arc::new(builder.build().unwrap());
-        let constraint = Constraint::grammar(v, "root ::= \"a\" <|eot_id|>").unwrap();
+        let constraint = Engine::new(v).grammar("root ::= \"a\" <|eot_id|>").unwrap();
         let mut matcher = constraint.matcher();
         matcher.commit(0).unwrap();
         assert_eq!(

@@ -6,14 +6,18 @@
 //!
 //! * [`vocab`]: a [`Vocabulary`] — the exact bytes of every token id, which
 //!   ids are special (never matched by text) and which ids end a sequence.
+//! * [`engine`]: an [`Engine`] — one vocabulary with the caches shared by
+//!   the constraints compiled over it and the configs they are compiled
+//!   with; every [`Constraint`] is made through one.
 //! * [`trie`]: a [`TokenTrie`] over those bytes, stored in preorder so the
 //!   mask computation walks it with a flat loop instead of recursion.
 //! * [`mask`]: a [`TokenMask`], the allowed-token bitset in `u32` words.
 //! * [`automaton`]: byte-level deterministic automata compiled from regexes
 //!   and label sets ([`ByteDfa`]), with explicit compile limits.
 //! * [`matcher`]: the one API every constraint is used through: compile a
-//!   [`Constraint`] once, then drive one [`Matcher`] per sequence (fill the
-//!   mask, commit a token, roll back, forced continuation, may it end?).
+//!   [`Constraint`] once (with an [`Engine`]), then drive one [`Matcher`]
+//!   per sequence (fill the mask, commit a token, roll back, forced
+//!   continuation, may it end?).
 //! * [`budget`]: a [`BudgetedMatcher`] holds a matcher to a token budget, so
 //!   the output is complete within it instead of cut by it.
 //! * [`grammar`]: GBNF and compiler-built grammars ([`grammar::Grammar`],
@@ -28,7 +32,7 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use rein_core::{Constraint, TokenKind, TokenMask, Vocabulary};
+//! use rein_core::{Engine, TokenKind, TokenMask, Vocabulary};
 //!
 //! let mut builder = Vocabulary::builder();
 //! for text in ["0", "1", "12", "-", "a"] {
@@ -36,9 +40,9 @@
 //! }
 //! let eos = builder.push(b"</s>".to_vec(), TokenKind::Special);
 //! builder.eos_token(eos);
-//! let vocab = Arc::new(builder.build().unwrap());
+//! let engine = Engine::new(Arc::new(builder.build().unwrap()));
 //!
-//! let constraint = Constraint::regex(vocab, r"\d+-\d").unwrap();
+//! let constraint = engine.regex(r"\d+-\d").unwrap();
 //! let mut matcher = constraint.matcher();
 //! let mut mask = TokenMask::new(constraint.vocabulary().len());
 //! matcher.fill_mask(&mut mask).unwrap();
@@ -54,6 +58,7 @@
 
 pub mod automaton;
 pub mod budget;
+pub mod engine;
 pub mod grammar;
 pub mod mask;
 mod mask_cache;
@@ -64,6 +69,7 @@ pub mod vocab;
 
 pub use automaton::{ByteDfa, CompileError, RegexConfig};
 pub use budget::{BudgetError, BudgetedMatcher};
+pub use engine::{Engine, EngineBuilder};
 pub use mask::TokenMask;
 pub use matcher::{Constraint, ForcedContinuation, MatchError, Matcher};
 pub use trie::TokenTrie;

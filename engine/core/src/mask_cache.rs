@@ -8,7 +8,7 @@
 //! read-write lock. It never evicts one entry: past its byte budget new
 //! entries are simply not stored and are computed every time, which keeps
 //! memory bounded without making a hot entry slower. An owner that outlives
-//! many constraints (the vocabulary-wide lexeme cache) clears it whole when
+//! many constraints (an engine's shared lexeme cache) clears it whole when
 //! it is spent and starts over.
 
 use foldhash::{HashMap, HashMapExt};

@@ -1,8 +1,9 @@
 //! The matcher API: one way to drive every kind of constraint.
 //!
-//! A [`Constraint`] is compiled once against a [`Vocabulary`] and is
-//! immutable, `Send + Sync` and cheap to clone (an `Arc`). Each sequence being
-//! generated gets its own [`Matcher`], a small state that:
+//! A [`Constraint`] is compiled once by an [`Engine`] (which holds the
+//! [`Vocabulary`], the caches shared between constraints and the configs)
+//! and is immutable, `Send + Sync` and cheap to clone (an `Arc`). Each
+//! sequence being generated gets its own [`Matcher`], a small state that:
 //!
 //! * fills the allowed-token bitset for the next step ([`Matcher::fill_mask`]),
 //! * commits the sampled token ([`Matcher::commit`], an error if not allowed),
@@ -18,11 +19,12 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::automaton::{ByteDfa, CompileError, RegexConfig, DEAD};
+use crate::automaton::{ByteDfa, DEAD};
+use crate::engine::Engine;
 use crate::grammar::automaton::GrammarAutomaton;
 use crate::grammar::earley::Chart;
 use crate::grammar::mask_walk::LexemeCaches;
-use crate::grammar::{Grammar, GrammarConfig, GrammarError};
+use crate::grammar::{Grammar, GrammarError};
 use crate::mask::TokenMask;
 use crate::mask_cache::MaskCache;
 use crate::vocab::{EscapedBytes, TokenId, Vocabulary};
@@ -30,11 +32,7 @@ use crate::vocab::{EscapedBytes, TokenId, Vocabulary};
 /// The most forced bytes [`Matcher::forced`] reports in one call.
 const MAX_FORCED_BYTES: usize = 4096;
 
-/// The default memory budget of a constraint's mask cache (64 MiB: 4,000
-/// masks of a 128k vocabulary, 2,000 of a 262k one).
-pub const DEFAULT_MASK_CACHE_BYTES: usize = 64 << 20;
-
-/// A compiled constraint over one vocabulary.
+/// A compiled constraint over one vocabulary, made by an [`Engine`].
 #[derive(Clone)]
 pub struct Constraint {
     inner: Arc<Compiled>,
@@ -58,61 +56,14 @@ enum Automaton {
 }
 
 impl Constraint {
-    /// Compiles a regex (Rust `regex` syntax) that the whole output must match.
-    pub fn regex(vocabulary: Arc<Vocabulary>, pattern: &str) -> Result<Constraint, CompileError> {
-        Constraint::regex_with(vocabulary, pattern, &RegexConfig::default())
-    }
-
-    /// Compiles a regex with explicit limits and options.
-    pub fn regex_with(
-        vocabulary: Arc<Vocabulary>,
-        pattern: &str,
-        config: &RegexConfig,
-    ) -> Result<Constraint, CompileError> {
-        let dfa = config.build(pattern)?;
-        Ok(Constraint::from_dfa(
-            vocabulary,
-            dfa,
-            format!("regex {pattern:?}"),
-        ))
-    }
-
-    /// Compiles a label set: the output is exactly one of `labels`.
-    pub fn choice<S: AsRef<str>>(
-        vocabulary: Arc<Vocabulary>,
-        labels: &[S],
-    ) -> Result<Constraint, CompileError> {
-        let dfa = ByteDfa::labels(labels)?;
-        Ok(Constraint::from_dfa(
-            vocabulary,
-            dfa,
-            format!("choice of {} labels", labels.len()),
-        ))
-    }
-
-    /// Compiles a grammar in GBNF (with `/regex/` terminals and special
-    /// tokens); errors carry `line:column`.
-    pub fn grammar(vocabulary: Arc<Vocabulary>, source: &str) -> Result<Constraint, GrammarError> {
-        Constraint::grammar_with(vocabulary, source, &GrammarConfig::default())
-    }
-
-    /// Compiles a grammar in GBNF within `config`'s limits.
-    pub fn grammar_with(
-        vocabulary: Arc<Vocabulary>,
-        source: &str,
-        config: &GrammarConfig,
-    ) -> Result<Constraint, GrammarError> {
-        let grammar = Grammar::from_gbnf_with(source, config)?;
-        Constraint::from_grammar(vocabulary, &grammar, "grammar")
-    }
-
-    /// Compiles an already checked grammar, within the limits it was
-    /// checked with ([`Grammar::config`]).
-    pub fn from_grammar(
-        vocabulary: Arc<Vocabulary>,
+    /// Compiles an already checked grammar for `engine`, within the limits
+    /// it was checked with; see [`Engine::from_grammar`].
+    pub(crate) fn from_grammar(
+        engine: &Engine,
         grammar: &Grammar,
-        description: impl Into<String>,
+        description: String,
     ) -> Result<Constraint, GrammarError> {
+        let vocabulary = engine.vocabulary().clone();
         let automaton = GrammarAutomaton::new(grammar, &vocabulary)?;
         let start = automaton.start().map_err(|_| {
             GrammarError::at(
@@ -125,33 +76,33 @@ impl Constraint {
             inner: Arc::new(Compiled {
                 vocabulary,
                 automaton: Automaton::Grammar(Arc::new(automaton), start),
-                description: description.into(),
+                description,
                 masks: MaskCache::new(0),
-                lexeme_masks: LexemeCaches::new(DEFAULT_MASK_CACHE_BYTES),
+                lexeme_masks: LexemeCaches::new(
+                    engine.mask_cache_bytes(),
+                    engine.shared_lexemes().clone(),
+                ),
             }),
         })
     }
 
-    /// Wraps an already built DFA.
-    pub fn from_dfa(
-        vocabulary: Arc<Vocabulary>,
-        dfa: ByteDfa,
-        description: impl Into<String>,
-    ) -> Constraint {
+    /// Wraps an already built DFA for `engine`; see [`Engine::from_dfa`].
+    pub(crate) fn from_dfa(engine: &Engine, dfa: ByteDfa, description: String) -> Constraint {
         Constraint {
             inner: Arc::new(Compiled {
-                vocabulary,
+                vocabulary: engine.vocabulary().clone(),
                 automaton: Automaton::Dfa(Arc::new(dfa)),
-                description: description.into(),
-                masks: MaskCache::new(DEFAULT_MASK_CACHE_BYTES),
-                lexeme_masks: LexemeCaches::new(0),
+                description,
+                masks: MaskCache::new(engine.mask_cache_bytes()),
+                lexeme_masks: LexemeCaches::new(0, engine.shared_lexemes().clone()),
             }),
         }
     }
 
     /// The same constraint with a mask cache of at most `bytes` (0 turns the
-    /// cache off). Default [`DEFAULT_MASK_CACHE_BYTES`]. Masks computed so
-    /// far are dropped.
+    /// cache off, the engine's shared walks included). Default the engine's
+    /// [`mask_cache_bytes`](crate::EngineBuilder::mask_cache_bytes). Masks
+    /// computed so far are dropped.
     pub fn with_mask_cache_bytes(self, bytes: usize) -> Constraint {
         let automaton = match &self.inner.automaton {
             Automaton::Dfa(dfa) => Automaton::Dfa(dfa.clone()),
@@ -165,7 +116,7 @@ impl Constraint {
                 automaton,
                 description: self.inner.description.clone(),
                 masks: MaskCache::new(bytes),
-                lexeme_masks: LexemeCaches::new(bytes),
+                lexeme_masks: LexemeCaches::new(bytes, self.inner.lexeme_masks.shared().clone()),
             }),
         }
     }
@@ -631,4 +582,4 @@ fn fill_from_dfa(dfa: &ByteDfa, vocabulary: &Vocabulary, state: u32, mask: &mut 
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -12,9 +12,7 @@
 //! hot path reads anyway.
 
 use std::fmt;
-use std::sync::Arc;
 
-use crate::grammar::mask_walk::{SharedLexemes, DEFAULT_SHARED_LEXEME_CACHE_BYTES};
 use crate::trie::TokenTrie;
 
 /// A token id as the model numbers it.
@@ -61,7 +59,9 @@ impl std::error::Error for VocabularyError {}
 
 /// Every token id's bytes and kind, the end-of-sequence ids and a token trie.
 ///
-/// Immutable once built; share it behind an `Arc` between constraints.
+/// Immutable once built, and data only: the caches built over it belong
+/// to the [`Engine`](crate::Engine) that shares it between constraints
+/// behind an `Arc`.
 #[derive(Clone)]
 pub struct Vocabulary {
     bytes: Vec<u8>,
@@ -72,8 +72,6 @@ pub struct Vocabulary {
     /// The ids of special tokens, sorted.
     special_tokens: Vec<TokenId>,
     trie: TokenTrie,
-    /// Grammar lexer walks shared by every constraint on this vocabulary.
-    shared_lexemes: Arc<SharedLexemes>,
 }
 
 impl Vocabulary {
@@ -127,19 +125,6 @@ impl Vocabulary {
     /// Whether `id` ends a sequence.
     pub fn is_eos(&self, id: TokenId) -> bool {
         self.eos_tokens.binary_search(&id).is_ok()
-    }
-
-    /// The vocabulary-wide cache of grammar lexer walks.
-    pub(crate) fn shared_lexemes(&self) -> &SharedLexemes {
-        &self.shared_lexemes
-    }
-
-    /// The same vocabulary with a fresh vocabulary-wide lexeme cache of
-    /// `bytes` bytes (tests of a spent cache).
-    #[cfg(test)]
-    pub(crate) fn with_shared_lexeme_budget(mut self, bytes: usize) -> Vocabulary {
-        self.shared_lexemes = Arc::new(SharedLexemes::new(bytes).reaching(self.trie.max_depth()));
-        self
     }
 
     /// The trie over every text token's bytes.
@@ -311,8 +296,6 @@ impl VocabularyBuilder {
         let special_tokens = (0..self.kinds.len() as TokenId)
             .filter(|&id| self.kinds[id as usize] != TokenKind::Text)
             .collect();
-        let shared_lexemes =
-            SharedLexemes::new(DEFAULT_SHARED_LEXEME_CACHE_BYTES).reaching(trie.max_depth());
         Ok(Vocabulary {
             bytes: self.bytes,
             offsets: self.offsets,
@@ -320,7 +303,6 @@ impl VocabularyBuilder {
             special_tokens,
             eos_tokens: self.eos_tokens,
             trie,
-            shared_lexemes: Arc::new(shared_lexemes),
         })
     }
 }

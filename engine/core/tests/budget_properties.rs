@@ -7,16 +7,16 @@
 use std::sync::{Arc, OnceLock};
 
 use proptest::prelude::*;
-use rein_core::{Constraint, TokenKind, Vocabulary};
+use rein_core::{Engine, TokenKind, Vocabulary};
 use rein_test_support::grammar_gen::{grammar, CHARS};
 use rein_test_support::regex_gen::{self, Rng64, ALPHABET};
 use rein_test_support::walk::budgeted_walk;
 
 /// Every byte, and pairs over both test alphabets: completions can be
 /// spelled, and multi-byte tokens make token counts differ from byte counts.
-fn vocabulary() -> Arc<Vocabulary> {
-    static VOCABULARY: OnceLock<Arc<Vocabulary>> = OnceLock::new();
-    VOCABULARY
+fn engine() -> Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE
         .get_or_init(|| {
             let mut builder = Vocabulary::builder();
             let eos = builder.push(b"<eos>".to_vec(), TokenKind::Special);
@@ -33,7 +33,7 @@ fn vocabulary() -> Arc<Vocabulary> {
                 }
                 builder.push(format!("{a}{a}{a}{a}").into_bytes(), TokenKind::Text);
             }
-            Arc::new(builder.build().unwrap())
+            Engine::new(Arc::new(builder.build().unwrap()))
         })
         .clone()
 }
@@ -48,7 +48,7 @@ proptest! {
         seed in any::<u64>(),
     ) {
         let pattern = regex.pattern();
-        let Ok(constraint) = Constraint::regex(vocabulary(), &pattern) else {
+        let Ok(constraint) = engine().regex(&pattern) else {
             return Ok(()); // an empty language
         };
         let mut rng = Rng64(seed);
@@ -65,7 +65,7 @@ proptest! {
         seed in any::<u64>(),
     ) {
         let source = grammar.gbnf();
-        let constraint = Constraint::grammar(vocabulary(), &source)
+        let constraint = engine().grammar(&source)
             .unwrap_or_else(|e| panic!("{source}\n{e}"));
         let mut rng = Rng64(seed);
         for _ in 0..3 {

@@ -21,14 +21,14 @@
 use std::sync::{Arc, OnceLock};
 
 use proptest::prelude::*;
-use rein_core::{Constraint, TokenId, TokenKind, TokenMask, Vocabulary};
+use rein_core::{Engine, TokenId, TokenKind, TokenMask, Vocabulary};
 use rein_test_support::grammar_gen::{grammar, mutate, reference_accepts, CHARS};
 use rein_test_support::regex_gen::Rng64;
 use rein_test_support::walk::{byte_tokens, greedy_tokens, walk_accepts};
 
-fn vocabulary() -> Arc<Vocabulary> {
-    static VOCABULARY: OnceLock<Arc<Vocabulary>> = OnceLock::new();
-    VOCABULARY
+fn engine() -> Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE
         .get_or_init(|| {
             let mut builder = Vocabulary::builder();
             let eos = builder.push(b"<eos>".to_vec(), TokenKind::Special);
@@ -43,7 +43,7 @@ fn vocabulary() -> Arc<Vocabulary> {
                 let split = format!("{a}é").into_bytes();
                 builder.push(split[..split.len() - 1].to_vec(), TokenKind::Text);
             }
-            Arc::new(builder.build().unwrap())
+            Engine::new(Arc::new(builder.build().unwrap()))
         })
         .clone()
 }
@@ -54,8 +54,9 @@ proptest! {
     #[test]
     fn grammar_walks_agree_with_the_reference(grammar in grammar(), seed in any::<u64>()) {
         let source = grammar.gbnf();
-        let vocabulary = vocabulary();
-        let constraint = Constraint::grammar(vocabulary.clone(), &source)
+        let engine = engine();
+        let vocabulary = engine.vocabulary();
+        let constraint = engine.grammar(&source)
             .unwrap_or_else(|e| panic!("{source}\n{e}"));
         let mut rng = Rng64(seed);
         for _ in 0..4 {
@@ -66,14 +67,14 @@ proptest! {
                 continue;
             }
             prop_assert!(reference_accepts(&grammar, &sentence), "sampler bug: {sentence:?}");
-            let greedy = greedy_tokens(&vocabulary, &sentence);
+            let greedy = greedy_tokens(vocabulary, &sentence);
             prop_assert!(walk_accepts(&constraint, &greedy), "{source}\nrejects {sentence:?} (greedy)");
-            prop_assert!(walk_accepts(&constraint, &byte_tokens(&vocabulary, &sentence)),
+            prop_assert!(walk_accepts(&constraint, &byte_tokens(vocabulary, &sentence)),
                 "{source}\nrejects {sentence:?} (bytes)");
             for _ in 0..3 {
                 let mutant = mutate(&sentence, &mut rng);
                 let expected = reference_accepts(&grammar, &mutant);
-                prop_assert_eq!(walk_accepts(&constraint, &greedy_tokens(&vocabulary, &mutant)), expected,
+                prop_assert_eq!(walk_accepts(&constraint, &greedy_tokens(vocabulary, &mutant)), expected,
                     "{}\non {:?}", source, mutant);
             }
             // No dead ends along the sentence.
@@ -422,10 +423,10 @@ mod whole_tokens {
     }
 }
 
-fn whole_token_vocabulary() -> Arc<Vocabulary> {
-    static VOCABULARY: OnceLock<Arc<Vocabulary>> = OnceLock::new();
-    VOCABULARY
-        .get_or_init(|| Arc::new(whole_tokens::vocabulary()))
+fn whole_token_engine() -> Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| Engine::new(Arc::new(whole_tokens::vocabulary())))
         .clone()
 }
 
@@ -439,12 +440,13 @@ proptest! {
     /// refuses); rolling back restores each step's mask.
     #[test]
     fn whole_token_masks_agree_with_scans(
-        grammar in whole_tokens::grammar(whole_tokens::excluded_text_token(&whole_token_vocabulary())),
+        grammar in whole_tokens::grammar(whole_tokens::excluded_text_token(whole_token_engine().vocabulary())),
         seed in any::<u64>(),
     ) {
         let source = grammar.gbnf();
-        let vocabulary = whole_token_vocabulary();
-        let constraint = Constraint::grammar(vocabulary.clone(), &source)
+        let engine = whole_token_engine();
+        let vocabulary = engine.vocabulary();
+        let constraint = engine.grammar(&source)
             .unwrap_or_else(|e| panic!("{source}\n{e}"));
         // Tokens a walk prefers: the grammar's characters, pairs of them,
         // the longer tokens and the specials.
@@ -468,7 +470,7 @@ proptest! {
                         "{}\nafter {:?}: token {}", source, tokens, id);
                 }
                 prop_assert_eq!(matcher.can_end(),
-                    whole_tokens::reference_accepts(&grammar, &vocabulary, &tokens),
+                    whole_tokens::reference_accepts(&grammar, vocabulary, &tokens),
                     "{}\nending after {:?}", source, tokens);
                 masks.push(mask.iter().collect());
                 // Now and then a token the mask refuses: no sentence goes on
@@ -477,7 +479,7 @@ proptest! {
                 if !mask.contains(refused) {
                     let mut with = tokens.clone();
                     with.push(refused);
-                    prop_assert!(!whole_tokens::reference_accepts(&grammar, &vocabulary, &with),
+                    prop_assert!(!whole_tokens::reference_accepts(&grammar, vocabulary, &with),
                         "{}\n{:?} refused", source, with);
                 }
                 let candidates: Vec<TokenId> = interesting

@@ -7,13 +7,13 @@
 use std::sync::{Arc, OnceLock};
 
 use proptest::prelude::*;
-use rein_core::{Constraint, TokenKind, Vocabulary};
+use rein_core::{Engine, TokenKind, Vocabulary};
 use rein_test_support::regex_gen::{self, Rng64, ALPHABET};
 use rein_test_support::walk::{assert_no_dead_ends, byte_tokens, greedy_tokens, walk_accepts};
 
-fn vocabulary() -> Arc<Vocabulary> {
-    static VOCABULARY: OnceLock<Arc<Vocabulary>> = OnceLock::new();
-    VOCABULARY
+fn engine() -> Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE
         .get_or_init(|| {
             let mut builder = Vocabulary::builder();
             builder.push(b"<pad>".to_vec(), TokenKind::Special);
@@ -40,7 +40,7 @@ fn vocabulary() -> Arc<Vocabulary> {
                 );
             }
             builder.push(b"<eos>".to_vec(), TokenKind::Text); // text that looks special
-            Arc::new(builder.build().unwrap())
+            Engine::new(Arc::new(builder.build().unwrap()))
         })
         .clone()
 }
@@ -54,10 +54,11 @@ proptest! {
         random in prop::collection::vec(regex_gen::text_strategy(), 4),
         seed in any::<u64>(),
     ) {
-        let vocabulary = vocabulary();
+        let engine = engine();
+        let vocabulary = engine.vocabulary();
         let pattern = regex.pattern();
         let reference = regex_gen::reference(&pattern);
-        let constraint = match Constraint::regex(vocabulary.clone(), &pattern) {
+        let constraint = match engine.regex(&pattern) {
             Ok(c) => c,
             Err(error) => {
                 // Only an empty language may fail to compile.
@@ -68,9 +69,9 @@ proptest! {
         let mut rng = Rng64(seed);
         for text in regex_gen::candidate_strings(&regex, &mut rng, &random) {
             let expected = reference.is_match(&text);
-            let greedy = greedy_tokens(&vocabulary, &text);
+            let greedy = greedy_tokens(vocabulary, &text);
             prop_assert_eq!(walk_accepts(&constraint, &greedy), expected, "{} on {:?} greedy", pattern, text);
-            let bytes = byte_tokens(&vocabulary, &text);
+            let bytes = byte_tokens(vocabulary, &text);
             prop_assert_eq!(walk_accepts(&constraint, &bytes), expected, "{} on {:?} bytes", pattern, text);
             assert_no_dead_ends(&constraint, &greedy, &|t| reference.is_match(t), usize::MAX, &mut rng);
         }
@@ -82,8 +83,9 @@ proptest! {
         random in prop::collection::vec(regex_gen::text_strategy(), 4),
         seed in any::<u64>(),
     ) {
-        let vocabulary = vocabulary();
-        let constraint = Constraint::choice(vocabulary.clone(), &labels).unwrap();
+        let engine = engine();
+        let vocabulary = engine.vocabulary();
+        let constraint = engine.choice(&labels).unwrap();
         let accepts = |t: &str| labels.iter().any(|l| l == t);
         let mut candidates = random.clone();
         for label in &labels {
@@ -95,9 +97,9 @@ proptest! {
         }
         let mut rng = Rng64(seed);
         for text in candidates {
-            let greedy = greedy_tokens(&vocabulary, &text);
+            let greedy = greedy_tokens(vocabulary, &text);
             prop_assert_eq!(walk_accepts(&constraint, &greedy), accepts(&text), "{:?} in {:?}", text, labels);
-            let bytes = byte_tokens(&vocabulary, &text);
+            let bytes = byte_tokens(vocabulary, &text);
             prop_assert_eq!(walk_accepts(&constraint, &bytes), accepts(&text));
             assert_no_dead_ends(&constraint, &greedy, &accepts, usize::MAX, &mut rng);
         }
@@ -108,14 +110,15 @@ proptest! {
         regex in regex_gen::regex_strategy(),
         seed in any::<u64>(),
     ) {
-        let vocabulary = vocabulary();
-        let Ok(constraint) = Constraint::regex(vocabulary.clone(), &regex.pattern()) else {
+        let engine = engine();
+        let vocabulary = engine.vocabulary();
+        let Ok(constraint) = engine.regex(&regex.pattern()) else {
             return Ok(());
         };
         let mut rng = Rng64(seed);
         let mut text = String::new();
         regex.sample(&mut rng, &mut text);
-        let tokens = greedy_tokens(&vocabulary, &text);
+        let tokens = greedy_tokens(vocabulary, &text);
         let mut matcher = constraint.matcher();
         let mut masks = Vec::new();
         let mut mask = rein_core::TokenMask::new(vocabulary.len());

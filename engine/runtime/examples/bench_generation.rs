@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use rein_core::{Constraint, Vocabulary};
+use rein_core::{Constraint, Engine};
 use rein_runtime::{
     Decoding, Finish, GenerationRequest, GuessOptions, LoadOptions, ModelSource, Prompt, Role,
     Runtime,
@@ -69,27 +69,27 @@ enum Setting {
 }
 
 impl Setting {
-    fn constraint(self, vocabulary: &Arc<Vocabulary>, root: &Path) -> Option<Constraint> {
+    fn constraint(self, engine: &Engine, root: &Path) -> Option<Constraint> {
         match self {
             Setting::Free | Setting::Builtin => None,
             Setting::Grammar => {
                 let json = std::fs::read_to_string(root.join("grammars/json.gbnf"))
                     .expect("grammars/json.gbnf");
-                Some(
-                    Constraint::grammar(Arc::clone(vocabulary), &json).expect("json.gbnf compiles"),
-                )
+                Some(engine.grammar(&json).expect("json.gbnf compiles"))
             }
             Setting::Schema => {
                 let schema = serde_json::from_str(LONG_SUMMARY_SCHEMA).expect("schema parses");
                 let compiled = rein_schema::compile(&schema, &rein_schema::Options::default())
                     .expect("schema compiles");
                 Some(
-                    Constraint::from_grammar(Arc::clone(vocabulary), compiled.grammar(), "schema")
+                    engine
+                        .from_grammar(compiled.grammar(), "schema")
                         .expect("schema grammar compiles"),
                 )
             }
             Setting::Regex => Some(
-                Constraint::regex(Arc::clone(vocabulary), LONG_DESCRIPTION_REGEX)
+                engine
+                    .regex(LONG_DESCRIPTION_REGEX)
                     .expect("regex compiles"),
             ),
         }
@@ -140,7 +140,7 @@ fn main() {
                 .block_on(Runtime::load(&options, guess_options))
                 .unwrap_or_else(|error| panic!("{error}")),
         );
-        let constraint = setting.constraint(&runtime.vocabulary(), &root);
+        let constraint = setting.constraint(runtime.engine(), &root);
         let builtin_schema: Option<serde_json::Value> = matches!(setting, Setting::Builtin)
             .then(|| serde_json::from_str(LONG_SUMMARY_SCHEMA).expect("schema parses"));
         let mut tokens = 0;

@@ -121,12 +121,13 @@ fn clear_bit(words: &mut [u32], id: TokenId) {
 mod tests {
     use std::sync::Arc;
 
-    use rein_core::{Constraint, TokenKind, Vocabulary};
+    use rein_core::{Engine, TokenKind, Vocabulary};
 
     use super::*;
 
-    /// "a", "b", "ab", then `</s>` (rein's eos) and `<|end|>` (the model's).
-    fn vocabulary() -> Arc<Vocabulary> {
+    /// An engine over "a", "b", "ab", then `</s>` (rein's eos) and
+    /// `<|end|>` (the model's).
+    fn engine() -> Engine {
         let mut builder = Vocabulary::builder();
         for text in ["a", "b", "ab"] {
             builder.push(text.as_bytes().to_vec(), TokenKind::Text);
@@ -134,12 +135,12 @@ mod tests {
         let eos = builder.push(b"</s>".to_vec(), TokenKind::Special);
         builder.push(b"<|end|>".to_vec(), TokenKind::Special);
         builder.eos_token(eos);
-        Arc::new(builder.build().unwrap())
+        Engine::new(Arc::new(builder.build().unwrap()))
     }
 
     #[test]
     fn ending_allows_exactly_the_model_stop_ids() {
-        let constraint = Constraint::regex(vocabulary(), "ab?").unwrap();
+        let constraint = engine().regex("ab?").unwrap();
         let stops = StopIds {
             ids: vec![4],
             vocabulary: 5,
@@ -157,7 +158,7 @@ mod tests {
 
     #[test]
     fn a_dead_end_still_leaves_the_stop_ids() {
-        let constraint = Constraint::regex(vocabulary(), "ab").unwrap();
+        let constraint = engine().regex("ab").unwrap();
         // The model's only stop id is one rein's constraint never allows.
         let stops = StopIds {
             ids: vec![4],
@@ -174,7 +175,7 @@ mod tests {
 
     #[test]
     fn apply_masks_padding() {
-        let constraint = Constraint::regex(vocabulary(), "b|ab").unwrap();
+        let constraint = engine().regex("b|ab").unwrap();
         let stops = StopIds {
             ids: vec![4],
             vocabulary: 5,

@@ -15,7 +15,7 @@ use mistralrs::{
     CustomLogitsProcessor, NormalRequest, Request, Response, SamplingParams, TextMessageRole,
     TextMessages,
 };
-use rein_core::{Constraint, TokenId, Vocabulary};
+use rein_core::{Constraint, Engine, TokenId, Vocabulary};
 use tokio::sync::mpsc::channel;
 
 use crate::allowed::StopIds;
@@ -206,6 +206,9 @@ impl Default for GuessOptions {
 /// and gives each document exactly the output it gets alone.
 pub struct Runtime {
     loaded: LoadedModel,
+    /// The engine over the model's vocabulary: every constraint for this
+    /// model is compiled with it, so they share its caches.
+    engine: Engine,
     stops: Arc<StopIds>,
     pool: Option<Arc<GuessPool>>,
     stats: Arc<StepStats>,
@@ -227,8 +230,10 @@ impl Runtime {
             .enabled()
             .then(|| Arc::new(GuessPool::new(guess.workers)));
         let max_sequence = loaded.model.max_sequence_length().ok().flatten();
+        let engine = Engine::new(loaded.tokenizer.vocabulary().clone());
         Ok(Runtime {
             loaded,
+            engine,
             stops,
             pool,
             stats: Arc::new(StepStats::default()),
@@ -237,9 +242,16 @@ impl Runtime {
         })
     }
 
-    /// The vocabulary constraints must be compiled against.
+    /// The engine constraints for this model are compiled with: one per
+    /// runtime, over the model's vocabulary, so every request's constraint
+    /// shares its caches.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The model's vocabulary (the [engine](Runtime::engine)'s).
     pub fn vocabulary(&self) -> Arc<Vocabulary> {
-        model::vocabulary(&self.loaded)
+        self.engine.vocabulary().clone()
     }
 
     /// The rein tokenizer matching the model.

@@ -168,7 +168,7 @@ impl GuessPool {
 mod tests {
     use std::sync::Arc;
 
-    use rein_core::{Constraint, TokenKind, Vocabulary};
+    use rein_core::{Constraint, Engine, TokenKind, Vocabulary};
 
     use super::*;
 
@@ -179,7 +179,9 @@ mod tests {
         }
         let eos = builder.push(b"</s>".to_vec(), TokenKind::Special);
         builder.eos_token(eos);
-        Constraint::regex(Arc::new(builder.build().unwrap()), "ab").unwrap()
+        Engine::new(Arc::new(builder.build().unwrap()))
+            .regex("ab")
+            .unwrap()
     }
 
     fn stops() -> Arc<StopIds> {

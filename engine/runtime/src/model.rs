@@ -15,7 +15,6 @@
 //! (`metadata.eos_tok`) and the tokenizer before wrapping it into a model.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use mistralrs::model_builder_trait::{
     build_gguf_pipeline, build_model_from_pipeline, build_text_pipeline,
@@ -247,11 +246,6 @@ fn verify_vocabulary(
         return Err("the model has no stopping id".to_string());
     }
     Ok(())
-}
-
-/// The vocabulary of a loaded model, for compiling constraints.
-pub(crate) fn vocabulary(loaded: &LoadedModel) -> Arc<Vocabulary> {
-    Arc::clone(loaded.tokenizer.vocabulary())
 }
 
 #[cfg(test)]

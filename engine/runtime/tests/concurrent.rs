@@ -36,7 +36,7 @@ fn sixteen_concurrent_requests_and_several_samples_each_follow_their_constraint(
         .build()
         .unwrap();
     let runtime = load(&tokio);
-    let vocabulary = runtime.vocabulary();
+    let engine = runtime.engine();
     let patterns = [
         r"[0-9]{3}-[0-9]{4}",
         r"(yes|no)",
@@ -51,9 +51,9 @@ fn sixteen_concurrent_requests_and_several_samples_each_follow_their_constraint(
     for index in 0..16 {
         let constraint = if index % 4 == 3 {
             let labels = ["alpha", "beta", "gamma", "delta"];
-            Constraint::choice(Arc::clone(&vocabulary), &labels[..2 + index % 3]).unwrap()
+            engine.choice(&labels[..2 + index % 3]).unwrap()
         } else {
-            Constraint::regex(Arc::clone(&vocabulary), patterns[index % patterns.len()]).unwrap()
+            engine.regex(patterns[index % patterns.len()]).unwrap()
         };
         requests.push((
             constraint,
@@ -63,7 +63,7 @@ fn sixteen_concurrent_requests_and_several_samples_each_follow_their_constraint(
     }
     // Several samples of one request share one processor: their contexts
     // diverge at the first sampled token.
-    let forked = Constraint::regex(Arc::clone(&vocabulary), r"[a-z]{2,5} [0-9]{1,3}").unwrap();
+    let forked = engine.regex(r"[a-z]{2,5} [0-9]{1,3}").unwrap();
     requests.push((forked, ask("Name a word and a number."), 4));
 
     let handles: Vec<_> = requests

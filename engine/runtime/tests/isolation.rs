@@ -37,7 +37,7 @@ fn film_constraint(runtime: &Runtime) -> Constraint {
     };
     rein_schema::compile(&schema, &options)
         .unwrap()
-        .constraint(runtime.vocabulary())
+        .constraint(runtime.engine())
         .unwrap()
 }
 

@@ -16,7 +16,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (index, rule) in compiled.grammar().rules().iter().enumerate() {
         println!("{index} {}: {:?}", rule.name, rule.body);
     }
-    let constraint = compiled.constraint(tokenizer.vocabulary().clone())?;
+    let engine = rein_core::Engine::new(tokenizer.vocabulary().clone());
+    let constraint = compiled.constraint(&engine)?;
     let mut matcher = constraint.matcher();
     for token in tokenizer.encode(&args[3])? {
         let result = matcher.commit(token);

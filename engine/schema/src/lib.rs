@@ -57,10 +57,8 @@ mod references;
 mod validate;
 mod values;
 
-use std::sync::Arc;
-
 use rein_core::grammar::{Expr, Grammar, GrammarError, GrammarErrorKind, Origin, Rule, RuleId};
-use rein_core::{Constraint, Vocabulary};
+use rein_core::{Constraint, Engine};
 use serde_json::Value;
 
 pub use draft::Draft;
@@ -218,9 +216,12 @@ impl CompiledSchema {
         self.draft
     }
 
-    /// The grammar as a constraint over `vocabulary`.
-    pub fn constraint(&self, vocabulary: Arc<Vocabulary>) -> Result<Constraint, SchemaError> {
-        Constraint::from_grammar(vocabulary, &self.grammar, "JSON schema").map_err(grammar_error)
+    /// The grammar as a constraint compiled by `engine` (over its
+    /// vocabulary, sharing its caches).
+    pub fn constraint(&self, engine: &Engine) -> Result<Constraint, SchemaError> {
+        engine
+            .from_grammar(&self.grammar, "JSON schema")
+            .map_err(grammar_error)
     }
 }
 

@@ -46,7 +46,7 @@ fn rein_accepts(compiled: &CompiledSchema, value: &str) -> bool {
 fn sound(format: &str, cases: u32) {
     let checker = checker(format);
     let compiled = compile(&schema(format), &Options::default()).unwrap();
-    let constraint = compiled.constraint(support::bytes_vocabulary()).unwrap();
+    let constraint = compiled.constraint(&support::bytes_engine()).unwrap();
     let strategy = proptest::string::string_regex(&enforced(format)).unwrap();
     let mut runner = TestRunner::new(Config {
         cases,
@@ -156,7 +156,7 @@ fn near_misses_rein_accepts_are_valid() {
     for (format, shape) in shapes {
         let checker = checker(format);
         let compiled = compile(&schema(format), &Options::default()).unwrap();
-        let constraint = compiled.constraint(support::bytes_vocabulary()).unwrap();
+        let constraint = compiled.constraint(&support::bytes_engine()).unwrap();
         let strategy = proptest::string::string_regex(shape).unwrap();
         let mut runner = TestRunner::new(Config {
             cases: 3000,

@@ -5,7 +5,7 @@ mod support;
 
 use rein_schema::{compile, Options, SchemaErrorKind};
 use serde_json::{json, Value};
-use support::bytes_vocabulary;
+use support::bytes_engine;
 
 #[test]
 fn thousand_deep_nesting_is_a_depth_error() {
@@ -24,7 +24,7 @@ fn hundred_thousand_value_enum_compiles() {
     let values: Vec<Value> = (0..100_000).map(|i| json!(format!("v{i}"))).collect();
     let schema = json!({"enum": values});
     let compiled = compile(&schema, &Options::default()).unwrap();
-    let constraint = compiled.constraint(bytes_vocabulary()).unwrap();
+    let constraint = compiled.constraint(&bytes_engine()).unwrap();
     let mut matcher = constraint.matcher();
     for &byte in b"\"v99999\"" {
         matcher.commit(u32::from(byte)).unwrap();
@@ -77,7 +77,7 @@ fn catastrophic_patterns_compile_or_fail_cleanly() {
     for pattern in ["^(a+)+$", "^(a|aa)*b$", "(x+x+)+y"] {
         let schema = json!({"type": "string", "pattern": pattern});
         let compiled = compile(&schema, &Options::default()).unwrap();
-        let constraint = compiled.constraint(bytes_vocabulary()).unwrap();
+        let constraint = compiled.constraint(&bytes_engine()).unwrap();
         let mut matcher = constraint.matcher();
         for &byte in b"\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" {
             let _ = matcher.commit(u32::from(byte));
@@ -85,8 +85,7 @@ fn catastrophic_patterns_compile_or_fail_cleanly() {
     }
     // An exponential DFA hits a limit and says so.
     let schema = json!({"type": "string", "pattern": "(a|b)*a(a|b){40}"});
-    let result =
-        compile(&schema, &Options::default()).and_then(|c| c.constraint(bytes_vocabulary()));
+    let result = compile(&schema, &Options::default()).and_then(|c| c.constraint(&bytes_engine()));
     if let Err(error) = result {
         assert!(!error.to_string().is_empty());
     }

@@ -169,7 +169,8 @@ fn json_schema_test_suite_ratchet() {
     let tests = rein_test_support::shared().join("jsts/tests");
     assert!(tests.is_dir(), "{} is missing", tests.display());
     let tokenizer = rein_test_support::tokenizer("llama3");
-    let vocabulary = tokenizer.vocabulary().clone();
+    let engine = rein_test_support::engine("llama3");
+    let vocabulary = engine.vocabulary();
     let mut mask = TokenMask::new(vocabulary.len());
     let list = std::env::var_os("REIN_JSTS_LIST").is_some();
     let mut failures = Vec::new();
@@ -195,8 +196,8 @@ fn json_schema_test_suite_ratchet() {
                 }
                 let asserting = validator(schema, draft, true);
                 let annotating = validator(schema, draft, false);
-                let constraint = compile(schema, &options)
-                    .and_then(|compiled| compiled.constraint(vocabulary.clone()));
+                let constraint =
+                    compile(schema, &options).and_then(|compiled| compiled.constraint(engine));
                 for case in cases {
                     let instance = &case["data"];
                     let valid = case["valid"].as_bool().unwrap();

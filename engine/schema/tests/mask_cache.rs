@@ -3,16 +3,14 @@
 //!
 //! A grammar mask is assembled from pieces: each lexeme's walk from the
 //! trie root, cached on its own and shared by every schema of the
-//! vocabulary, united for a frontier of several lexemes, and for a state
+//! engine, united for a frontier of several lexemes, and for a state
 //! that differs from an already walked one in a few first bytes, that
 //! walk with those subtrees walked again. These tests run documents
 //! through a constraint with caching on, twice (cold, then warm from the
 //! caches) and beside a second schema sharing its lexemes, and compare
 //! every mask with the same constraint's uncached walk.
 
-use std::sync::Arc;
-
-use rein_core::{Constraint, TokenMask, Vocabulary};
+use rein_core::{Constraint, Engine, TokenMask, Vocabulary};
 use rein_schema::{compile, Options};
 use serde_json::{json, Value};
 
@@ -21,7 +19,7 @@ use serde_json::{json, Value};
 fn compare(
     cached: &Constraint,
     fresh: &Constraint,
-    vocabulary: &Arc<Vocabulary>,
+    vocabulary: &Vocabulary,
     tokenizer: &rein_tokenizer::Tokenizer,
     documents: &[&str],
 ) {
@@ -54,10 +52,10 @@ fn compare(
     }
 }
 
-fn constraints(schema: &Value, vocabulary: &Arc<Vocabulary>) -> (Constraint, Constraint) {
+fn constraints(schema: &Value, engine: &Engine) -> (Constraint, Constraint) {
     let cached = compile(schema, &Options::default())
         .unwrap()
-        .constraint(vocabulary.clone())
+        .constraint(engine)
         .unwrap();
     let fresh = cached.clone().with_mask_cache_bytes(0);
     (cached, fresh)
@@ -106,39 +104,35 @@ const NAMES_DOCUMENTS: &[&str] = &[
 #[test]
 fn masks_from_cached_walks_equal_fresh_walks() {
     let tokenizer = rein_test_support::tokenizer("llama3");
-    let vocabulary = tokenizer.vocabulary().clone();
-    let (cached, fresh) = constraints(&names_schema(), &vocabulary);
+    let engine = Engine::new(tokenizer.vocabulary().clone());
+    let vocabulary = engine.vocabulary();
+    let (cached, fresh) = constraints(&names_schema(), &engine);
     // Cold caches, then warm ones.
-    compare(&cached, &fresh, &vocabulary, tokenizer, NAMES_DOCUMENTS);
-    compare(&cached, &fresh, &vocabulary, tokenizer, NAMES_DOCUMENTS);
+    compare(&cached, &fresh, vocabulary, tokenizer, NAMES_DOCUMENTS);
+    compare(&cached, &fresh, vocabulary, tokenizer, NAMES_DOCUMENTS);
 }
 
 #[test]
 fn walks_shared_between_schemas_fit_each() {
     let tokenizer = rein_test_support::tokenizer("llama3");
-    let vocabulary = tokenizer.vocabulary().clone();
-    // The first schema fills the vocabulary's shared walks; the second has
+    let engine = Engine::new(tokenizer.vocabulary().clone());
+    let vocabulary = engine.vocabulary();
+    // The first schema fills the engine's shared walks; the second has
     // some of the same lexemes in other company (fewer names, a pattern on
     // other keys).
-    let (first, first_fresh) = constraints(&names_schema(), &vocabulary);
-    compare(
-        &first,
-        &first_fresh,
-        &vocabulary,
-        tokenizer,
-        NAMES_DOCUMENTS,
-    );
+    let (first, first_fresh) = constraints(&names_schema(), &engine);
+    compare(&first, &first_fresh, vocabulary, tokenizer, NAMES_DOCUMENTS);
     let second = json!({
         "type": "object",
         "properties": {"a1": {"type": "string"}, "alpha": {"type": "string"}, "count": {"type": "integer"}},
         "patternProperties": {"^x-": {"type": "boolean"}},
         "additionalProperties": {"type": "string", "maxLength": 5}
     });
-    let (cached, fresh) = constraints(&second, &vocabulary);
+    let (cached, fresh) = constraints(&second, &engine);
     compare(
         &cached,
         &fresh,
-        &vocabulary,
+        vocabulary,
         tokenizer,
         &[
             r#"{"a1": "x", "alpha": "y", "x-on": true, "other": "short"}"#,

@@ -73,8 +73,9 @@ proptest! {
 /// the budget. Returns the text.
 fn budgeted_walk(compiled: &rein_schema::CompiledSchema, slack: usize, seed: u64) -> String {
     use rein_core::{BudgetedMatcher, TokenMask};
-    let vocabulary = support::bytes_vocabulary();
-    let constraint = compiled.constraint(vocabulary.clone()).unwrap();
+    let engine = support::bytes_engine();
+    let vocabulary = engine.vocabulary();
+    let constraint = compiled.constraint(&engine).unwrap();
     let eos = vocabulary.eos_tokens()[0];
     let needed = BudgetedMatcher::new(constraint.matcher(), usize::MAX)
         .unwrap()

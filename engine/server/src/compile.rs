@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use rein_core::{Constraint, Vocabulary};
+use rein_core::{Constraint, Engine};
 use rein_schema::{Options, Validator, Whitespace};
 use serde_json::json;
 use tokio::sync::Semaphore;
@@ -54,19 +54,20 @@ impl Default for CompileLimits {
     }
 }
 
-/// Compiles constraints for one vocabulary and keeps the results.
+/// Compiles constraints with one engine (the model's) and keeps the
+/// results.
 pub struct Compiler {
-    vocabulary: Arc<Vocabulary>,
+    engine: Engine,
     limits: CompileLimits,
     slots: Arc<Semaphore>,
     cache: Mutex<VecDeque<(String, Constraint)>>,
 }
 
 impl Compiler {
-    /// A compiler for `vocabulary` under `limits`.
-    pub fn new(vocabulary: Arc<Vocabulary>, limits: CompileLimits) -> Compiler {
+    /// A compiler using `engine` under `limits`.
+    pub fn new(engine: Engine, limits: CompileLimits) -> Compiler {
         Compiler {
-            vocabulary,
+            engine,
             slots: Arc::new(Semaphore::new(limits.compile_workers.max(1))),
             limits,
             cache: Mutex::new(VecDeque::new()),
@@ -103,13 +104,13 @@ impl Compiler {
                 "the server is shutting down",
             )
         })?;
-        let vocabulary = Arc::clone(&self.vocabulary);
+        let engine = self.engine.clone();
         let spec = found.spec.clone();
         let compile_time = self.limits.compile_time;
         // The slot goes with the compile: one past its time limit still
         // holds it until it stops, so no more than `compile_workers` run.
         let task = tokio::task::spawn_blocking(move || {
-            let compiled = compile(&spec, vocabulary, compile_time);
+            let compiled = compile(&spec, &engine, compile_time);
             drop(slot);
             compiled
         });
@@ -166,23 +167,21 @@ impl Compiler {
 /// Compiles `spec`; the error is one line saying what is wrong and where.
 fn compile(
     spec: &ConstraintSpec,
-    vocabulary: Arc<Vocabulary>,
+    engine: &Engine,
     compile_time: Duration,
 ) -> Result<Constraint, String> {
     match spec {
-        ConstraintSpec::JsonSchema(schema) => json_schema(schema, vocabulary, compile_time),
-        ConstraintSpec::JsonObject => {
-            json_schema(&json!({"type": "object"}), vocabulary, compile_time)
-        }
-        ConstraintSpec::Regex(pattern) => {
-            Constraint::regex(vocabulary, pattern).map_err(|error| format!("regex: {error}"))
-        }
+        ConstraintSpec::JsonSchema(schema) => json_schema(schema, engine, compile_time),
+        ConstraintSpec::JsonObject => json_schema(&json!({"type": "object"}), engine, compile_time),
+        ConstraintSpec::Regex(pattern) => engine
+            .regex(pattern)
+            .map_err(|error| format!("regex: {error}")),
         ConstraintSpec::Choice(choices) => {
-            Constraint::choice(vocabulary, choices).map_err(|error| error.to_string())
+            engine.choice(choices).map_err(|error| error.to_string())
         }
-        ConstraintSpec::Grammar(grammar) => {
-            Constraint::grammar(vocabulary, grammar).map_err(|error| format!("grammar: {error}"))
-        }
+        ConstraintSpec::Grammar(grammar) => engine
+            .grammar(grammar)
+            .map_err(|error| format!("grammar: {error}")),
     }
 }
 
@@ -190,7 +189,7 @@ fn compile(
 /// `jsonschema` crate refuses is refused here too.
 fn json_schema(
     schema: &serde_json::Value,
-    vocabulary: Arc<Vocabulary>,
+    engine: &Engine,
     compile_time: Duration,
 ) -> Result<Constraint, String> {
     Validator::new(schema).map_err(|error| format!("the schema is invalid: {error}"))?;
@@ -201,6 +200,6 @@ fn json_schema(
     };
     let compiled = rein_schema::compile(schema, &options).map_err(|error| error.to_string())?;
     compiled
-        .constraint(vocabulary)
+        .constraint(engine)
         .map_err(|error| error.to_string())
 }

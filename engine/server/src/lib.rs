@@ -109,7 +109,7 @@ pub(crate) struct Server {
 
 /// The router with every endpoint, for `runtime` under `config`.
 pub fn router(runtime: Arc<Runtime>, config: Config) -> Router {
-    let compiler = compile::Compiler::new(runtime.vocabulary(), config.limits.compile.clone());
+    let compiler = compile::Compiler::new(runtime.engine().clone(), config.limits.compile.clone());
     let server = Arc::new(Server {
         admission: Arc::new(Semaphore::new(config.limits.max_concurrent.max(1))),
         runtime,

@@ -6,7 +6,7 @@
 //!   `$REIN_ASSETS`, else `.cache/assets`. A missing asset is a loud
 //!   failure that says how to fetch it, never a skipped test;
 //! - with the `tokenizer` feature, [`tokenizer`]: a real tokenizer loaded
-//!   once per test binary;
+//!   once per test binary, and [`engine`]: the engine over its vocabulary;
 //! - the property tests' generators: [`regex_gen`] (random regexes and
 //!   strings drawn from them, judged by the `regex` crate), [`grammar_gen`]
 //!   (random small grammars and a reference recognizer that shares no code
@@ -76,18 +76,33 @@ pub fn tokenizer_path(name: &str) -> PathBuf {
 /// A named tokenizer (see [`tokenizer_path`]), loaded once per test binary.
 #[cfg(feature = "tokenizer")]
 pub fn tokenizer(name: &str) -> &'static rein_tokenizer::Tokenizer {
+    &loaded(name).0
+}
+
+/// The engine over a named tokenizer's vocabulary, made once per test
+/// binary, so the tests of a binary share its caches as one long-lived
+/// process would.
+#[cfg(feature = "tokenizer")]
+pub fn engine(name: &str) -> &'static rein_core::Engine {
+    &loaded(name).1
+}
+
+/// A named tokenizer and the engine over its vocabulary, loaded once.
+#[cfg(feature = "tokenizer")]
+fn loaded(name: &str) -> &'static (rein_tokenizer::Tokenizer, rein_core::Engine) {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
 
-    static LOADED: OnceLock<Mutex<HashMap<String, &'static rein_tokenizer::Tokenizer>>> =
-        OnceLock::new();
+    type Loaded = (rein_tokenizer::Tokenizer, rein_core::Engine);
+    static LOADED: OnceLock<Mutex<HashMap<String, &'static Loaded>>> = OnceLock::new();
     let mut loaded = LOADED.get_or_init(Default::default).lock().unwrap();
     if let Some(tokenizer) = loaded.get(name) {
         return tokenizer;
     }
     let tokenizer = rein_tokenizer::Tokenizer::from_path(tokenizer_path(name))
         .unwrap_or_else(|error| panic!("{error}"));
-    let leaked: &'static rein_tokenizer::Tokenizer = Box::leak(Box::new(tokenizer));
+    let engine = rein_core::Engine::new(tokenizer.vocabulary().clone());
+    let leaked: &'static Loaded = Box::leak(Box::new((tokenizer, engine)));
     loaded.insert(name.to_string(), leaked);
     leaked
 }

@@ -4,7 +4,7 @@
 //! recognizer accepts them; every allowed token can be committed.
 
 use proptest::prelude::*;
-use rein_core::{Constraint, TokenMask};
+use rein_core::TokenMask;
 use rein_test_support::grammar_gen::{grammar, mutate, reference_accepts, RandomGrammar};
 use rein_test_support::regex_gen::Rng64;
 use rein_test_support::walk::{byte_tokens, walk_accepts};
@@ -12,8 +12,9 @@ use rein_test_support::walk::{byte_tokens, walk_accepts};
 fn check_grammar_on(name: &str, grammar: &RandomGrammar, seed: u64) -> Result<(), TestCaseError> {
     let tokenizer = rein_test_support::tokenizer(name);
     let vocabulary = tokenizer.vocabulary();
+    let engine = rein_test_support::engine(name);
     let source = grammar.gbnf();
-    let constraint = Constraint::grammar(vocabulary.clone(), &source).unwrap();
+    let constraint = engine.grammar(&source).unwrap();
     let mut rng = Rng64(seed);
     for _ in 0..3 {
         let mut sentence = String::new();
@@ -68,11 +69,10 @@ proptest! {
 fn special_tokens_in_grammars_match_only_their_token() {
     let tokenizer = rein_test_support::tokenizer("llama3");
     let vocabulary = tokenizer.vocabulary();
-    let constraint = Constraint::grammar(
-        vocabulary.clone(),
-        "root ::= \"Answer: \" [0-9]+ <|eot_id|>",
-    )
-    .unwrap();
+    let engine = rein_test_support::engine("llama3");
+    let constraint = engine
+        .grammar("root ::= \"Answer: \" [0-9]+ <|eot_id|>")
+        .unwrap();
     let mut matcher = constraint.matcher();
     matcher
         .commit_all(&tokenizer.encode("Answer: 42").unwrap())
@@ -90,6 +90,6 @@ fn special_tokens_in_grammars_match_only_their_token() {
     assert!(matcher.clone().commit_all(&spelled).is_err());
     matcher.commit(128_009).unwrap();
     assert!(matcher.can_end());
-    let error = Constraint::grammar(vocabulary.clone(), "root ::= <|no_such_token|>").unwrap_err();
+    let error = engine.grammar("root ::= <|no_such_token|>").unwrap_err();
     assert!(error.to_string().contains("no special token"), "{error}");
 }

@@ -3,7 +3,7 @@
 //! byte fallback) and the SmolLM2 GGUF (49k, byte-level BPE from metadata).
 
 use proptest::prelude::*;
-use rein_core::{Constraint, TokenMask};
+use rein_core::TokenMask;
 use rein_tokenizer::byte_scheme::ByteScheme;
 use rein_tokenizer::Tokenizer;
 
@@ -174,8 +174,9 @@ fn text_constraints_never_allow_special_tokens() {
     for name in ["llama3", "qwen3", "gemma3", "smollm2"] {
         let tokenizer = rein_test_support::tokenizer(name);
         let vocabulary = tokenizer.vocabulary();
+        let engine = rein_test_support::engine(name);
         for pattern in [r"(?s:.*)", r"<\|eot_id\|>|<eos>|<\|im_end\|>|.*"] {
-            let constraint = Constraint::regex(vocabulary.clone(), pattern).unwrap();
+            let constraint = engine.regex(pattern).unwrap();
             let mut matcher = constraint.matcher();
             let mut mask = TokenMask::new(vocabulary.len());
             matcher.fill_mask(&mut mask).unwrap();

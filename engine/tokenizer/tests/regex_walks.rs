@@ -4,7 +4,6 @@
 //! and every allowed token leaves a completable output.
 
 use proptest::prelude::*;
-use rein_core::Constraint;
 use rein_test_support::regex_gen::{self, Rng64};
 use rein_test_support::walk::{assert_no_dead_ends, byte_tokens, walk_accepts};
 
@@ -16,9 +15,10 @@ fn check_regex_on(
 ) -> Result<(), TestCaseError> {
     let tokenizer = rein_test_support::tokenizer(name);
     let vocabulary = tokenizer.vocabulary();
+    let engine = rein_test_support::engine(name);
     let pattern = regex.pattern();
     let reference = regex_gen::reference(&pattern);
-    let constraint = match Constraint::regex(vocabulary.clone(), &pattern) {
+    let constraint = match engine.regex(&pattern) {
         Ok(constraint) => constraint,
         Err(error) => {
             prop_assert!(
@@ -86,7 +86,8 @@ proptest! {
     ) {
         let tokenizer = rein_test_support::tokenizer("llama3");
         let vocabulary = tokenizer.vocabulary();
-        let constraint = Constraint::choice(vocabulary.clone(), &labels).unwrap();
+        let engine = rein_test_support::engine("llama3");
+        let constraint = engine.choice(&labels).unwrap();
         let accepts = |t: &str| labels.iter().any(|l| l == t);
         let mut rng = Rng64(seed);
         for label in &labels {
@@ -103,8 +104,9 @@ proptest! {
 #[test]
 fn dates_on_llama3() {
     let tokenizer = rein_test_support::tokenizer("llama3");
-    let constraint =
-        Constraint::regex(tokenizer.vocabulary().clone(), r"\d{4}-\d{2}-\d{2}").unwrap();
+    let constraint = rein_test_support::engine("llama3")
+        .regex(r"\d{4}-\d{2}-\d{2}")
+        .unwrap();
     assert!(walk_accepts(
         &constraint,
         &tokenizer.encode("2026-11-24").unwrap()

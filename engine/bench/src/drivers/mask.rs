@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use rein_core::Constraint;
+use rein_core::Engine;
 use rein_tokenizer::Tokenizer;
 use serde_json::Value;
 
@@ -167,7 +167,8 @@ pub fn run(args: &MaskOptions) -> Result<()> {
     let mut rows = Vec::new();
     for path in &args.tokenizers {
         let tokenizer = Tokenizer::from_path(path)?;
-        let vocabulary = tokenizer.vocabulary();
+        let engine = Engine::new(tokenizer.vocabulary().clone());
+        let vocabulary = engine.vocabulary();
         let peer = match args.peer {
             Some(Peer::Llguidance) => Some(
                 Llguidance::from_tokenizer_json(path)
@@ -190,14 +191,12 @@ pub fn run(args: &MaskOptions) -> Result<()> {
             let timing = time_engine(
                 || {
                     let constraint = match &case.kind {
-                        CaseKind::Regex(pattern) => Constraint::regex(vocabulary.clone(), pattern)?,
-                        CaseKind::Choice(labels) => Constraint::choice(vocabulary.clone(), labels)?,
-                        CaseKind::Grammar(grammar) => {
-                            Constraint::from_grammar(vocabulary.clone(), grammar, "grammar")?
-                        }
+                        CaseKind::Regex(pattern) => engine.regex(pattern)?,
+                        CaseKind::Choice(labels) => engine.choice(labels)?,
+                        CaseKind::Grammar(grammar) => engine.from_grammar(grammar, "grammar")?,
                         CaseKind::Schema(schema) => {
                             rein_schema::compile(schema, &rein_schema::Options::default())
-                                .and_then(|compiled| compiled.constraint(vocabulary.clone()))?
+                                .and_then(|compiled| compiled.constraint(&engine))?
                         }
                     };
                     let constraint = if args.mask_cache {

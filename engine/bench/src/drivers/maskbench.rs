@@ -48,7 +48,7 @@ pub struct MaskbenchOptions {
 /// the files asked for.
 pub fn run(args: &MaskbenchOptions) -> Result<()> {
     let tokenizer = Tokenizer::from_path(&args.tokenizer)?;
-    let vocabulary = tokenizer.vocabulary().clone();
+    let engine = rein_core::Engine::new(tokenizer.vocabulary().clone());
     let names = file_names(&args.data, args.files_from.as_deref())?;
     let options = &args.protocol;
     let encode = |text: &str| tokenizer.encode(text).map_err(|e| e.to_string());
@@ -80,7 +80,7 @@ pub fn run(args: &MaskbenchOptions) -> Result<()> {
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let file = BenchFile::parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()))?;
-        let report = run_file(&file, &vocabulary, &encode, options);
+        let report = run_file(&file, &engine, &encode, options);
         if args.verbose && report.verdict != Verdict::Passing {
             println!("rein\t{name}\t{}", describe(&report.verdict));
         }

@@ -66,7 +66,8 @@ mod patches;
 mod product;
 
 pub(crate) use caches::LexemeCaches;
-pub use caches::{LexemeKey, SharedLexemes, DEFAULT_SHARED_LEXEME_CACHE_BYTES};
+pub use caches::LexemeKey;
+pub(crate) use caches::SharedLexemes;
 use caches::{LOCAL, SHARED, SUBWALK};
 use frontier::{Frontier, Grouper};
 pub use lexeme_mask::LexemeMask;
@@ -83,8 +84,7 @@ pub(crate) fn fill_text_mask(
     caches: &LexemeCaches,
     mask: &mut TokenMask,
 ) {
-    let shared = vocabulary.shared_lexemes();
-    let frontier = Frontier::of(cfg, chart.last(), caches, shared);
+    let frontier = Frontier::of(cfg, chart.last(), caches);
     if frontier.lexemes.is_empty() {
         return;
     }
@@ -93,7 +93,6 @@ pub(crate) fn fill_text_mask(
         trie: vocabulary.trie(),
         chart,
         caches,
-        shared,
         words: vocabulary.len().div_ceil(32),
         finished: Vec::new(),
         reached: Vec::new(),
@@ -113,7 +112,6 @@ struct Walker<'a> {
     trie: &'a TokenTrie,
     chart: &'a mut Chart,
     caches: &'a LexemeCaches,
-    shared: &'a SharedLexemes,
     /// The number of mask words the vocabulary needs.
     words: usize,
     /// The slots accepting at the current node.
@@ -149,7 +147,7 @@ impl Walker<'_> {
             return None;
         }
         if is_shared {
-            self.shared.masks.get(key)
+            self.caches.shared.masks.get(key)
         } else {
             self.caches.local.get(key)
         }
@@ -163,7 +161,7 @@ impl Walker<'_> {
         let size = lexer.size() + std::mem::size_of_val(&*key);
         if is_shared {
             // A shared key is `[SHARED, generation, ..]`.
-            self.shared.store(key.clone(), key[1], lexer, size);
+            self.caches.shared.store(key.clone(), key[1], lexer, size);
         } else {
             self.caches.local.insert(key, lexer.clone(), size);
         }
@@ -349,7 +347,7 @@ impl Walker<'_> {
     /// The cache key of one lexeme's walk from the root: its shared id, or
     /// its `(terminal, state)` pair.
     fn lexeme_key(&self, dfa: &ByteDfa, terminal: u32, state: u32) -> (LexemeKey, bool) {
-        match self.caches.shared_id(self.shared, dfa, (terminal, state)) {
+        match self.caches.shared_id(dfa, (terminal, state)) {
             Some(id) => (Box::new([SHARED, id.generation, id.id]), true),
             None => (Box::new([LOCAL, terminal, state]), false),
         }
@@ -422,7 +420,7 @@ impl Walker<'_> {
             if self.chart.push_finished(cfg, &finished).is_err() {
                 continue;
             }
-            let next = Frontier::of(cfg, self.chart.last(), self.caches, self.shared);
+            let next = Frontier::of(cfg, self.chart.last(), self.caches);
             if !next.lexemes.is_empty() {
                 let mut sub_key = Vec::with_capacity(key.len() + 2 + next.key.len());
                 sub_key.extend_from_slice(key);

@@ -1,7 +1,8 @@
 use super::*;
 use crate::vocab::TokenKind;
 
-fn vocab(texts: &[&str]) -> Arc<Vocabulary> {
+/// A vocabulary of `texts`, then `<eos>` (special, the end of sequence).
+pub(crate) fn vocab(texts: &[&str]) -> Arc<Vocabulary> {
     let mut builder = Vocabulary::builder();
     for text in texts {
         builder.push(text.as_bytes().to_vec(), TokenKind::Text);
@@ -20,7 +21,7 @@ fn allowed(matcher: &mut Matcher) -> Vec<TokenId> {
 #[test]
 fn mask_commit_rollback_end() {
     let v = vocab(&["a", "b", "ab", "<eos>", "c"]);
-    let constraint = Constraint::regex(v, "ab?c").unwrap();
+    let constraint = Engine::new(v).regex("ab?c").unwrap();
     let mut m = constraint.matcher();
     assert_eq!(
         allowed(&mut m),
@@ -51,7 +52,7 @@ fn mask_commit_rollback_end() {
 #[test]
 fn refused_tokens_leave_the_state_alone() {
     let v = vocab(&["a", "b"]);
-    let mut m = Constraint::regex(v, "ab").unwrap().matcher();
+    let mut m = Engine::new(v).regex("ab").unwrap().matcher();
     let error = m.commit(1).unwrap_err();
     assert_eq!(
         error.to_string(),
@@ -75,27 +76,21 @@ fn a_spent_shared_cache_starts_over_and_masks_stay_exact() {
     let texts = [
         "a", "b", "c", "ab", "bc", "abc", "\"", "\",", ",", "1", "12", "{", "}", ":", " ",
     ];
-    let roomy = vocab(&texts);
-    let mut builder = Vocabulary::builder();
-    for text in texts {
-        builder.push(text.as_bytes().to_vec(), TokenKind::Text);
-    }
-    let eos = builder.push(b"<eos>".to_vec(), TokenKind::Special);
-    builder.eos_token(eos);
+    let vocabulary = vocab(&texts);
+    let eos = vocabulary.eos_tokens()[0];
+    let roomy = Engine::new(vocabulary.clone());
     // Room for a few walks only: the cache starts over again and again.
-    let tight = Arc::new(builder.build().unwrap().with_shared_lexeme_budget(600));
+    let tight = Engine::builder()
+        .shared_lexeme_cache_bytes(600)
+        .build(vocabulary);
     let grammars = [
         r#"root ::= "{" ( /"[a-c]{0,6}"/ ":" /[0-9]{1,3}/ ","? )* "}""#,
         r#"root ::= /[ab]{2,9}/ " " /c+/ | /[0-9]{1,4}/ root?"#,
         r#"root ::= ( "ab" | /a[bc]{0,5}/ | """ /[ac]*/ """ )+"#,
     ];
     for (round, source) in grammars.iter().cycle().take(9).enumerate() {
-        let mut expected = Constraint::grammar(roomy.clone(), source)
-            .unwrap()
-            .matcher();
-        let mut actual = Constraint::grammar(tight.clone(), source)
-            .unwrap()
-            .matcher();
+        let mut expected = roomy.grammar(source).unwrap().matcher();
+        let mut actual = tight.grammar(source).unwrap().matcher();
         // A greedy walk: the allowed token `round` places past the
         // smallest, while the output may go on.
         for _ in 0..12 {
@@ -118,7 +113,7 @@ fn a_spent_shared_cache_starts_over_and_masks_stay_exact() {
 #[test]
 fn mask_must_cover_the_vocabulary() {
     let v = vocab(&["a", "b"]);
-    let mut m = Constraint::regex(v, "a").unwrap().matcher();
+    let mut m = Engine::new(v).regex("a").unwrap().matcher();
     let mut small = TokenMask::new(2);
     assert!(matches!(
         m.fill_mask(&mut small),
@@ -129,7 +124,7 @@ fn mask_must_cover_the_vocabulary() {
 #[test]
 fn forced_continuation_keeps_the_boundary_token_open() {
     let v = vocab(&["{", "\"", "{\"", "name", "\":", "x", "\"}"]);
-    let c = Constraint::regex(v, r#"\{"name":x+"\}"#).unwrap();
+    let c = Engine::new(v).regex(r#"\{"name":x+"\}"#).unwrap();
     let m = c.matcher();
     let forced = m.forced();
     assert_eq!(forced.bytes, br#"{"name":x"#);
@@ -148,7 +143,9 @@ fn forced_continuation_keeps_the_boundary_token_open() {
 #[test]
 fn choice_constraint() {
     let v = vocab(&["pos", "itive", "neg", "ative", "p", "n"]);
-    let c = Constraint::choice(v, &["positive", "negative", "pos"]).unwrap();
+    let c = Engine::new(v)
+        .choice(&["positive", "negative", "pos"])
+        .unwrap();
     let mut m = c.matcher();
     assert_eq!(allowed(&mut m), vec![0, 2, 4, 5]);
     m.commit(0).unwrap();
@@ -159,7 +156,7 @@ fn choice_constraint() {
 #[test]
 fn cached_masks_equal_fresh_ones() {
     let v = vocab(&["a", "b", "ab", "ba", "c"]);
-    let cached = Constraint::regex(v, "(ab|ba)*c?").unwrap();
+    let cached = Engine::new(v).regex("(ab|ba)*c?").unwrap();
     let fresh = cached.clone().with_mask_cache_bytes(0);
     let (mut a, mut b) = (cached.matcher(), fresh.matcher());
     for token in [2, 3, 0, 1, 1, 0, 4] {
@@ -180,8 +177,8 @@ fn is_allowed_agrees_with_commit_on_grammar_special_tokens() {
     let a = builder.push(b"a".to_vec(), TokenKind::Text);
     let eot = builder.push(b"<|eot_id|>".to_vec(), TokenKind::Special);
     builder.eos_token(eot);
-    let v = Arc::new(builder.build().unwrap());
-    let c = Constraint::grammar(v, "root ::= \"a\" <|eot_id|>").unwrap();
+    let engine = Engine::new(Arc::new(builder.build().unwrap()));
+    let c = engine.grammar("root ::= \"a\" <|eot_id|>").unwrap();
     let mut m = c.matcher();
     assert!(m.is_allowed(a) && !m.is_allowed(eot));
     m.commit(a).unwrap();
@@ -192,9 +189,8 @@ fn is_allowed_agrees_with_commit_on_grammar_special_tokens() {
     assert!(m.is_allowed(eot), "now it may end");
     m.commit(eot).unwrap();
     assert!(m.is_finished());
-    let v = c.vocabulary().clone();
     for unknown in ["root ::= <[999]>", "root ::= <[0]>", "root ::= <|pad|>"] {
-        let error = Constraint::grammar(Arc::new(v.clone()), unknown).unwrap_err();
+        let error = engine.grammar(unknown).unwrap_err();
         assert!(
             error.to_string().contains("no special token"),
             "{unknown}: {error}"
@@ -205,7 +201,7 @@ fn is_allowed_agrees_with_commit_on_grammar_special_tokens() {
             "{unknown}"
         );
     }
-    assert!(Constraint::grammar(Arc::new(v), "root ::= <[1]>").is_ok());
+    assert!(engine.grammar("root ::= <[1]>").is_ok());
 }
 
 /// Text tokens, then `<|end_think|>`, `<|other|>` (special) and
@@ -235,12 +231,11 @@ const THINK_TEXTS: &[&str] = &[
 #[test]
 fn negated_token_allows_every_other_token() {
     let (v, [end_think, other, eot]) = thinking_vocab(THINK_TEXTS);
+    let engine = Engine::new(v.clone());
     let text_tokens: Vec<TokenId> = (0..THINK_TEXTS.len() as TokenId).collect();
-    let c = Constraint::grammar(
-        v.clone(),
-        r#"root ::= "<think>" ( !<|end_think|> )* <|end_think|> "answer""#,
-    )
-    .unwrap();
+    let c = engine
+        .grammar(r#"root ::= "<think>" ( !<|end_think|> )* <|end_think|> "answer""#)
+        .unwrap();
     let mut m = c.matcher();
     assert_eq!(allowed(&mut m), vec![id(&v, "<think>"), id(&v, "<")]);
     m.commit(id(&v, "<think>")).unwrap();
@@ -265,7 +260,7 @@ fn negated_token_allows_every_other_token() {
     assert_eq!(allowed(&mut m), vec![eot], "only the end");
 
     // Where only the negation waits, the excluded token is refused.
-    let c = Constraint::grammar(v.clone(), r#"root ::= !<|end_think|> "x""#).unwrap();
+    let c = engine.grammar(r#"root ::= !<|end_think|> "x""#).unwrap();
     let mut m = c.matcher();
     let mut first = text_tokens.clone();
     first.push(other);
@@ -282,7 +277,10 @@ fn negated_token_allows_every_other_token() {
 #[test]
 fn negated_token_starts_and_ends_at_token_boundaries() {
     let (v, [_, other, _]) = thinking_vocab(THINK_TEXTS);
-    let c = Constraint::grammar(v.clone(), r#"root ::= "a" !<|end_think|> "c""#).unwrap();
+    let engine = Engine::new(v.clone());
+    let c = engine
+        .grammar(r#"root ::= "a" !<|end_think|> "c""#)
+        .unwrap();
     let mut m = c.matcher();
     // `ab` would need the negation to start inside the token.
     assert_eq!(allowed(&mut m), vec![id(&v, "a")]);
@@ -301,8 +299,9 @@ fn negated_token_starts_and_ends_at_token_boundaries() {
 #[test]
 fn negation_by_id_may_exclude_a_text_token() {
     let (v, [end_think, other, eot]) = thinking_vocab(THINK_TEXTS);
+    let engine = Engine::new(v.clone());
     let a = id(&v, "a");
-    let c = Constraint::grammar(v.clone(), &format!("root ::= !<[{a}]>")).unwrap();
+    let c = engine.grammar(&format!("root ::= !<[{a}]>")).unwrap();
     let mut m = c.matcher();
     let expected: Vec<TokenId> = (0..v.len() as TokenId)
         .filter(|&t| t != a && t != eot)
@@ -310,22 +309,23 @@ fn negation_by_id_may_exclude_a_text_token() {
     assert_eq!(allowed(&mut m), expected);
     assert!(expected.contains(&end_think) && expected.contains(&other));
     // The byte path allows it back.
-    let c = Constraint::grammar(v.clone(), &format!("root ::= !<[{a}]> | \"a\"")).unwrap();
+    let c = engine
+        .grammar(&format!("root ::= !<[{a}]> | \"a\""))
+        .unwrap();
     let mut m = c.matcher();
     assert!(m.is_allowed(a));
     assert_eq!(allowed(&mut m).len(), expected.len() + 1);
     // Two negations admit what either admits.
-    let c =
-        Constraint::grammar(v.clone(), r#"root ::= ( !<|end_think|> | !<|other|> ) "x""#).unwrap();
+    let c = engine
+        .grammar(r#"root ::= ( !<|end_think|> | !<|other|> ) "x""#)
+        .unwrap();
     let mut m = c.matcher();
     assert!(m.is_allowed(end_think) && m.is_allowed(other) && !m.is_allowed(eot));
     let all_but_stop: Vec<TokenId> = (0..v.len() as TokenId).filter(|&t| t != eot).collect();
     assert_eq!(allowed(&mut m), all_but_stop);
-    let c = Constraint::grammar(
-        v.clone(),
-        r#"root ::= ( !<|end_think|> | !<|end_think|> "c" ) "x""#,
-    )
-    .unwrap();
+    let c = engine
+        .grammar(r#"root ::= ( !<|end_think|> | !<|end_think|> "c" ) "x""#)
+        .unwrap();
     let mut m = c.matcher();
     assert!(!m.is_allowed(end_think));
     let all_but_two: Vec<TokenId> = (0..v.len() as TokenId)
@@ -337,7 +337,10 @@ fn negation_by_id_may_exclude_a_text_token() {
 #[test]
 fn negated_token_merges_with_the_byte_path() {
     let (v, [end_think, ..]) = thinking_vocab(THINK_TEXTS);
-    let c = Constraint::grammar(v.clone(), r#"root ::= "ab" "c" | !<|end_think|> "!""#).unwrap();
+    let engine = Engine::new(v.clone());
+    let c = engine
+        .grammar(r#"root ::= "ab" "c" | !<|end_think|> "!""#)
+        .unwrap();
     let mut m = c.matcher();
     m.commit(id(&v, "ab")).unwrap();
     // `ab` is both the literal's bytes and one negated token.
@@ -357,8 +360,9 @@ fn negated_token_merges_with_the_byte_path() {
 #[test]
 fn commit_and_rollback_across_negated_tokens_restore_masks() {
     let (v, [end_think, other, _]) = thinking_vocab(THINK_TEXTS);
+    let engine = Engine::new(v.clone());
     let source = r#"root ::= ( "ab" "c" | !<|end_think|> "!" | "<think>" ( !<|end_think|> )* <|end_think|> )+"#;
-    let cached = Constraint::grammar(v.clone(), source).unwrap();
+    let cached = engine.grammar(source).unwrap();
     let fresh = cached.clone().with_mask_cache_bytes(0);
     let tokens = [
         id(&v, "abx"),
@@ -397,7 +401,10 @@ fn commit_and_rollback_across_negated_tokens_restore_masks() {
 #[test]
 fn forced_continuation_stops_before_a_negation() {
     let (v, _) = thinking_vocab(THINK_TEXTS);
-    let c = Constraint::grammar(v.clone(), r#"root ::= "<think>" !<|end_think|>* "x""#).unwrap();
+    let engine = Engine::new(v.clone());
+    let c = engine
+        .grammar(r#"root ::= "<think>" !<|end_think|>* "x""#)
+        .unwrap();
     let mut m = c.matcher();
     let forced = m.forced();
     assert_eq!(forced.bytes, b"<think>");
@@ -405,7 +412,7 @@ fn forced_continuation_stops_before_a_negation() {
     m.commit(id(&v, "<think>")).unwrap();
     assert!(m.forced().bytes.is_empty());
     assert_eq!(m.shortest_completion(), Some(b"x".to_vec()));
-    let c = Constraint::grammar(v.clone(), r#"root ::= "ab" !<[0]>"#).unwrap();
+    let c = engine.grammar(r#"root ::= "ab" !<[0]>"#).unwrap();
     let mut m = c.matcher();
     m.commit(id(&v, "ab")).unwrap();
     let forced = m.forced();
@@ -421,21 +428,23 @@ fn forced_continuation_stops_before_a_negation() {
 #[test]
 fn negations_name_tokens_the_vocabulary_has() {
     let (v, _) = thinking_vocab(THINK_TEXTS);
+    let engine = Engine::new(v.clone());
     let cases = [
         ("root ::= !<|pad|>", "!<|pad|>"),
         ("root ::= !<[999]>", "!<[999]>"),
     ];
     for (source, name) in cases {
-        let error = Constraint::grammar(v.clone(), source)
-            .unwrap_err()
-            .to_string();
+        let error = engine.grammar(source).unwrap_err().to_string();
         assert!(error.contains(name), "{source}: {error}");
     }
-    let error = Constraint::grammar(v.clone(), "root ::= \"a\" !\"b\"")
+    let error = engine
+        .grammar("root ::= \"a\" !\"b\"")
         .unwrap_err()
         .to_string();
     assert!(error.starts_with("1:14: `!` must be followed"), "{error}");
-    assert!(Constraint::grammar(v.clone(), "root ::= !<|other|> !<[0]> !<|eot_id|>").is_ok());
+    assert!(engine
+        .grammar("root ::= !<|other|> !<[0]> !<|eot_id|>")
+        .is_ok());
 }
 
 #[test]

@@ -1,29 +1,29 @@
-//! Helpers shared by the schema tests: a byte-level vocabulary (every
-//! byte a token, plus an end-of-sequence token), whole-document
+//! Helpers shared by the schema tests: an engine over a byte-level
+//! vocabulary (every byte a token, plus an end-of-sequence token), whole-document
 //! acceptance, and agreement with `jsonschema`. Each test binary uses part
 //! of it.
 #![allow(dead_code)]
 
 use std::sync::Arc;
 
-use rein_core::{TokenKind, TokenMask, Vocabulary};
+use rein_core::{Engine, TokenKind, TokenMask, Vocabulary};
 use rein_schema::{compile, python_dumps, CompiledSchema, Options, Validator};
 use serde_json::Value;
 
-/// 256 one-byte tokens and `</s>` as the end of sequence.
-pub fn bytes_vocabulary() -> Arc<Vocabulary> {
+/// An engine over 256 one-byte tokens and `</s>` as the end of sequence.
+pub fn bytes_engine() -> Engine {
     let mut builder = Vocabulary::builder();
     for byte in 0..=255u8 {
         builder.push(vec![byte], TokenKind::Text);
     }
     let eos = builder.push(b"</s>".to_vec(), TokenKind::Special);
     builder.eos_token(eos);
-    Arc::new(builder.build().unwrap())
+    Engine::new(Arc::new(builder.build().unwrap()))
 }
 
 /// Whether the compiled schema accepts the whole of `text`, byte by byte.
 pub fn accepts(compiled: &CompiledSchema, text: &str) -> bool {
-    let constraint = compiled.constraint(bytes_vocabulary()).unwrap();
+    let constraint = compiled.constraint(&bytes_engine()).unwrap();
     let mut matcher = constraint.matcher();
     text.bytes()
         .all(|byte| matcher.commit(u32::from(byte)).is_ok())
@@ -54,8 +54,9 @@ pub fn agree(schema: &Value, instances: &[Value]) {
 /// (xorshift from `seed`) among the allowed ones, then the shortest
 /// completion. Panics if a prefix cannot be completed (a soundness bug).
 pub fn sample_document(compiled: &CompiledSchema, seed: u64, steps: usize) -> String {
-    let vocabulary = bytes_vocabulary();
-    let constraint = compiled.constraint(vocabulary.clone()).unwrap();
+    let engine = bytes_engine();
+    let vocabulary = engine.vocabulary();
+    let constraint = compiled.constraint(&engine).unwrap();
     let mut matcher = constraint.matcher();
     let mut mask = TokenMask::new(vocabulary.len());
     let mut state = seed | 1;

@@ -1,5 +1,6 @@
 //! The caches of lexer walks: per grammar ([`LexemeCaches`]) and per
-//! vocabulary ([`SharedLexemes`]), and the keys they are stored under.
+//! engine, across its grammars ([`SharedLexemes`]), and the keys they are
+//! stored under.
 //!
 //! A walk is keyed by its frontier. Within one grammar a frontier is its
 //! `(terminal, state)` pairs; across grammars, a lexeme state is known by
@@ -38,13 +39,11 @@ pub(super) const LOCAL: u32 = u32::MAX - 2;
 /// character, so this covers a counter a long token deep.
 pub(super) const MAX_SHARED_LEXEME_STATES: usize = 2048;
 
-/// The most `u32`s of canonical lexeme encodings a vocabulary keeps.
+/// The most `u32`s of canonical lexeme encodings a shared cache keeps.
 pub(super) const MAX_SHARED_LEXEME_WORDS: usize = 16 << 20;
 
-/// The default memory budget of the vocabulary-wide cache of lexer walks.
-pub const DEFAULT_SHARED_LEXEME_CACHE_BYTES: usize = 128 << 20;
-
-/// Lexer walks shared by every grammar compiled for one vocabulary.
+/// Lexer walks shared by every grammar compiled by one
+/// [`Engine`](crate::Engine), over its vocabulary.
 ///
 /// A lexer walk depends only on what the frontier's lexemes can still
 /// match, not on which grammar they came from: the body of a JSON string is
@@ -87,10 +86,12 @@ pub(super) struct SharedId {
 }
 
 impl SharedLexemes {
-    /// An empty cache holding up to `budget` bytes of walks.
-    pub fn new(budget: usize) -> SharedLexemes {
+    /// An empty cache holding up to `budget` bytes of walks, for a
+    /// vocabulary whose longest token has `max_depth` bytes: lexeme states
+    /// that agree that far share their walks.
+    pub(crate) fn new(budget: usize, max_depth: usize) -> SharedLexemes {
         SharedLexemes {
-            max_depth: usize::MAX,
+            max_depth,
             ids: RwLock::new(Interned::default()),
             generation: AtomicU32::new(0),
             words: AtomicUsize::new(0),
@@ -98,15 +99,8 @@ impl SharedLexemes {
         }
     }
 
-    /// The cache for a vocabulary whose longest token has `bytes` bytes:
-    /// lexeme states that agree that far share their walks.
-    pub(crate) fn reaching(mut self, bytes: usize) -> SharedLexemes {
-        self.max_depth = bytes;
-        self
-    }
-
     /// Bytes of walks stored.
-    pub fn memory_usage(&self) -> usize {
+    pub(crate) fn memory_usage(&self) -> usize {
         self.masks.bytes() + self.words.load(Ordering::Relaxed) * std::mem::size_of::<u32>()
     }
 
@@ -183,10 +177,13 @@ pub(super) fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
     lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// One grammar constraint's caches: walks over its own lexemes, and which
-/// of its `(terminal, state)` pairs have shared ids.
+/// One grammar constraint's caches: walks over its own lexemes, which of
+/// its `(terminal, state)` pairs have shared ids, and the engine's cache
+/// those ids belong to.
 pub(crate) struct LexemeCaches {
     pub(super) local: MaskCache<LexemeKey, LexemeMask>,
+    /// The walks shared with the other grammars of the engine.
+    pub(super) shared: Arc<SharedLexemes>,
     /// `None`: the lexeme reaches too many states to be shared.
     pub(super) shared_ids: RwLock<HashMap<(u32, u32), Option<SharedId>>>,
     /// Whether caching is on at all (a zero budget turns both caches off).
@@ -194,11 +191,13 @@ pub(crate) struct LexemeCaches {
 }
 
 impl LexemeCaches {
-    /// Caches holding up to `budget` bytes of this grammar's own walks; 0
-    /// turns caching off, the vocabulary-wide cache included.
-    pub(crate) fn new(budget: usize) -> LexemeCaches {
+    /// Caches holding up to `budget` bytes of this grammar's own walks,
+    /// beside the engine's `shared` ones; 0 turns caching off, the shared
+    /// cache included.
+    pub(crate) fn new(budget: usize, shared: Arc<SharedLexemes>) -> LexemeCaches {
         LexemeCaches {
             local: MaskCache::new(budget),
+            shared,
             shared_ids: RwLock::new(HashMap::new()),
             enabled: budget > 0,
         }
@@ -209,12 +208,15 @@ impl LexemeCaches {
         self.local.bytes()
     }
 
-    pub(super) fn shared_id(
-        &self,
-        shared: &SharedLexemes,
-        dfa: &ByteDfa,
-        pair: (u32, u32),
-    ) -> Option<SharedId> {
+    /// The engine's cache these caches share walks through.
+    pub(crate) fn shared(&self) -> &Arc<SharedLexemes> {
+        &self.shared
+    }
+
+    /// The shared id of `dfa` in the pair's state, `None` when it reaches
+    /// too many states to be shared (or caching is off).
+    pub(super) fn shared_id(&self, dfa: &ByteDfa, pair: (u32, u32)) -> Option<SharedId> {
+        let shared = &*self.shared;
         if !self.enabled {
             return None;
         }

@@ -4,7 +4,7 @@
 
 use foldhash::HashMap;
 
-use super::caches::{LexemeCaches, SharedId, SharedLexemes, LOCAL, SHARED};
+use super::caches::{LexemeCaches, SharedId, LOCAL, SHARED};
 use super::product::{ProductLexer, ACCEPTS};
 use crate::automaton::ByteDfa;
 use crate::grammar::cfg::{Cfg, Symbol, Terminal};
@@ -93,12 +93,7 @@ pub(super) struct Frontier<'c> {
 }
 
 impl<'c> Frontier<'c> {
-    pub(super) fn of(
-        cfg: &'c Cfg,
-        set: &EarleySet,
-        caches: &LexemeCaches,
-        shared: &SharedLexemes,
-    ) -> Frontier<'c> {
+    pub(super) fn of(cfg: &'c Cfg, set: &EarleySet, caches: &LexemeCaches) -> Frontier<'c> {
         let mut pairs: Vec<(Item, (u32, u32), &'c ByteDfa)> = Vec::new();
         for item in set.items() {
             let Some(Symbol::Terminal(terminal)) = cfg.symbol_at(item.production, item.dot) else {
@@ -118,7 +113,7 @@ impl<'c> Frontier<'c> {
         // generation, else pairs.
         let shared_ids: Option<Vec<SharedId>> = pairs
             .iter()
-            .map(|&(_, pair, dfa)| caches.shared_id(shared, dfa, pair))
+            .map(|&(_, pair, dfa)| caches.shared_id(dfa, pair))
             .collect();
         let generation = match shared_ids.as_deref() {
             Some([first, rest @ ..]) if rest.iter().all(|id| id.generation == first.generation) => {
