@@ -4,7 +4,7 @@
 //! rein tokenizes the prompt itself — through mistral.rs, with the model's
 //! chat template — and sends token ids, so each request knows its prompt
 //! length and its processor can tell generated tokens from prompt tokens
-//! (see [`crate::processor`]). Requests are independent futures and may be
+//! (see `processor.rs`). Requests are independent futures and may be
 //! sent at once; the engine runs them one at a time (see [`Runtime`]).
 
 use std::sync::Arc;
@@ -52,7 +52,7 @@ pub enum Prompt {
 
 /// Decoding settings. Greedy unless a temperature above 0 is given.
 ///
-/// rein chooses every token itself (see [`crate::sampling`]): greedy is the
+/// rein chooses every token itself (see `sampling.rs`): greedy is the
 /// argmax of the masked logits, every run; sampling draws from a stream
 /// decided by `seed`, the sample's index and the step, so a sampled run
 /// repeats too.
@@ -147,7 +147,7 @@ pub struct Generation {
     pub elapsed: Duration,
 }
 
-/// Settings of the background guess (see [`crate::guess`]).
+/// Settings of the background guess (see `guess.rs`).
 #[derive(Clone, Copy, Debug)]
 pub struct GuessOptions {
     /// Worker threads; 0 turns guessing off. Each step has one guess, the

@@ -24,9 +24,9 @@
 //! assert!(compiled.ignored().is_empty());
 //! ```
 //!
-//! Public modules: [`extractive`] (strings copied from a document),
-//! [`formats`] (which `format`s rein enforces, and their regexes) and
-//! [`maskbench`] (the MaskBench protocol). Inside, the compiler walks
+//! Public modules: [`extractive`] (strings copied from a document) and
+//! [`formats`] (which `format`s rein enforces, and their regexes); the
+//! MaskBench protocol lives in the `rein-bench` crate. Inside, the compiler walks
 //! schemas (`compiler`, one module per JSON type and rewrite), reading the
 //! keyword table (`keywords`: every keyword, its drafts, its kind and the
 //! module that handles it); `merge` intersects `allOf` parts and `negate`

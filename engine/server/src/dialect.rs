@@ -17,7 +17,7 @@
 //! | mistral.rs | `grammar` {`type`: `regex`, `json_schema`, `lark`, `llguidance`; `value`} |
 //!
 //! Tools (`tools` with a forced `tool_choice`) are read in
-//! [`crate::chat`]; they too count as the request's one constraint.
+//! [`crate::request`]; they too count as the request's one constraint.
 
 use serde_json::{Map, Value};
 

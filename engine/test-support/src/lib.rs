@@ -5,8 +5,8 @@
 //!   tokenizers and model that `scripts/fetch-assets` puts in
 //!   `$REIN_ASSETS`, else `.cache/assets`. A missing asset is a loud
 //!   failure that says how to fetch it, never a skipped test;
-//! - with the `tokenizer` feature, [`tokenizer`]: a real tokenizer loaded
-//!   once per test binary, and [`engine`]: the engine over its vocabulary;
+//! - with the `tokenizer` feature, `tokenizer()`: a real tokenizer loaded
+//!   once per test binary, and `engine()`: the engine over its vocabulary;
 //! - the property tests' generators: [`regex_gen`] (random regexes and
 //!   strings drawn from them, judged by the `regex` crate), [`grammar_gen`]
 //!   (random small grammars and a reference recognizer that shares no code

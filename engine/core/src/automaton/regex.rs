@@ -143,7 +143,7 @@ impl RegexConfig {
     /// Compiles `pattern`, to be matched against the whole output.
     ///
     /// Compiled DFAs are memoized process-wide by pattern and limits (up to
-    /// [`MEMO_BYTES`] of tables): generated grammars repeat the same
+    /// `MEMO_BYTES` of tables): generated grammars repeat the same
     /// lexemes — a JSON string, a number, bounded whitespace — schema after
     /// schema, and determinizing them again would dominate compile time.
     pub fn build(&self, pattern: &str) -> Result<ByteDfa, CompileError> {

@@ -156,8 +156,8 @@ impl std::fmt::Debug for DfaTerminal {
     }
 }
 
-/// A member list (see [`Expr::AnyOrder`], and [`cfg::members`](super::cfg) for
-/// how it is recognized): one or more members separated
+/// A member list (see [`Expr::AnyOrder`], and `cfg/members.rs` for how it is
+/// recognized): one or more members separated
 /// by `separator`, then `close`. Named members come in any order, each at
 /// most once, and every required one is there; `extra` members may repeat;
 /// the number of members in all is between `min` and `max`.

@@ -20,7 +20,7 @@
 //! Lexing is hand-written ([`lexer`]); the structure is a `lalrpop` grammar
 //! (`parser.lalrpop`, generated at build time and fenced off in a private
 //! module). The result is an [`ast::Grammar`] with spans; `lower` resolves
-//! names and checks the rules into the grammar IR ([`crate::grammar::ir`]).
+//! names and checks the rules into the grammar IR (`grammar::ir`).
 
 pub mod ast;
 pub mod lexer;
