@@ -257,17 +257,8 @@ mod tests {
 
     use super::*;
     use crate::engine::Engine;
+    use crate::matcher::tests::vocab;
     use crate::vocab::{TokenKind, Vocabulary};
-
-    fn vocab(texts: &[&str]) -> Arc<Vocabulary> {
-        let mut builder = Vocabulary::builder();
-        for text in texts {
-            builder.push(text.as_bytes().to_vec(), TokenKind::Text);
-        }
-        let eos = builder.push(b"<eos>".to_vec(), TokenKind::Special);
-        builder.eos_token(eos);
-        Arc::new(builder.build().unwrap())
-    }
 
     fn allowed(matcher: &mut BudgetedMatcher, size: usize) -> Vec<TokenId> {
         let mut mask = TokenMask::new(size);
