@@ -48,6 +48,18 @@ pub struct PatternKeys {
 }
 
 impl PatternKeys {
+    /// Translates ECMA `patterns` ([`crate::pattern::translate`]) and
+    /// compiles them; the first pattern that cannot be read is the error.
+    pub fn of_patterns<'p>(
+        patterns: impl IntoIterator<Item = &'p str>,
+    ) -> Result<PatternKeys, String> {
+        let translated: Result<Vec<String>, String> = patterns
+            .into_iter()
+            .map(crate::pattern::translate)
+            .collect();
+        PatternKeys::new(&translated?)
+    }
+
     /// Compiles `translated` regexes (from [`crate::pattern::translate`],
     /// over the encoded contents of a string); at most [`MAX_PATTERNS`].
     pub fn new(translated: &[String]) -> Result<PatternKeys, String> {

@@ -294,11 +294,6 @@ fn distribute(base: Value, group: Value) -> Value {
 /// Whether `name` matches none of `patterns` (`patternProperties` keys);
 /// `false` when a pattern cannot be read.
 fn no_pattern_matches(patterns: &Map<String, Value>, name: &str) -> bool {
-    let translated: std::result::Result<Vec<String>, String> = patterns
-        .keys()
-        .map(|p| crate::pattern::translate(p))
-        .collect();
-    translated
-        .and_then(|translated| crate::keys::PatternKeys::new(&translated))
+    crate::keys::PatternKeys::of_patterns(patterns.keys().map(String::as_str))
         .is_ok_and(|keys| keys.matching(name).is_empty())
 }

@@ -520,13 +520,10 @@ impl OtherKeys {
                 })
                 .unwrap_or_default()
         };
-        let translated: std::result::Result<Vec<String>, String> = strings("patterns")
-            .iter()
-            .map(|p| pattern::translate(p))
-            .collect();
+        let patterns = strings("patterns");
         Ok(OtherKeys {
             names: strings("names"),
-            patterns: keys::PatternKeys::new(&translated?)?,
+            patterns: keys::PatternKeys::of_patterns(patterns.iter().map(String::as_str))?,
         })
     }
 
