@@ -242,6 +242,30 @@ impl Cfg {
         }
     }
 
+    /// The byte terminal after the dot of `production`, with its DFA and the
+    /// DFA's state for an item that reached `terminal_state` in it (0: not
+    /// started); `None` when the symbol after the dot is no byte terminal.
+    #[inline]
+    pub(crate) fn byte_terminal_at(
+        &self,
+        production: u32,
+        dot: u32,
+        terminal_state: u32,
+    ) -> Option<(u32, &ByteDfa, u32)> {
+        let Some(Symbol::Terminal(terminal)) = self.symbol_at(production, dot) else {
+            return None;
+        };
+        let Terminal::Bytes(dfa) = &self.terminals[terminal as usize] else {
+            return None;
+        };
+        let state = if terminal_state == 0 {
+            dfa.start()
+        } else {
+            terminal_state
+        };
+        Some((terminal, dfa, state))
+    }
+
     /// The symbol after the dot, if any.
     #[inline]
     pub fn symbol_at(&self, production: u32, dot: u32) -> Option<Symbol> {

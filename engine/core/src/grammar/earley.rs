@@ -134,16 +134,10 @@ impl Chart {
     /// its advance over the terminal when the DFA accepts there.
     fn step_byte(&self, cfg: &Cfg, byte: u8, builder: &mut SetBuilder) {
         for item in &self.last().items {
-            let Some(Symbol::Terminal(terminal)) = cfg.symbol_at(item.production, item.dot) else {
+            let Some((_, dfa, state)) =
+                cfg.byte_terminal_at(item.production, item.dot, item.terminal_state)
+            else {
                 continue;
-            };
-            let Terminal::Bytes(dfa) = &cfg.terminals[terminal as usize] else {
-                continue;
-            };
-            let state = if item.terminal_state == 0 {
-                dfa.start()
-            } else {
-                item.terminal_state
             };
             let next = dfa.next(state, byte);
             if next == DEAD {

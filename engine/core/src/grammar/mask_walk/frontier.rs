@@ -7,7 +7,7 @@ use foldhash::HashMap;
 use super::caches::{LexemeCaches, SharedId, LOCAL, SHARED};
 use super::product::{ProductLexer, ACCEPTS};
 use crate::automaton::ByteDfa;
-use crate::grammar::cfg::{Cfg, Symbol, Terminal};
+use crate::grammar::cfg::{Cfg, Terminal};
 use crate::grammar::earley::{EarleySet, Item};
 
 /// Trie nodes where the same frontier slots accept: the parser's next set
@@ -96,16 +96,10 @@ impl<'c> Frontier<'c> {
     pub(super) fn of(cfg: &'c Cfg, set: &EarleySet, caches: &LexemeCaches) -> Frontier<'c> {
         let mut pairs: Vec<(Item, (u32, u32), &'c ByteDfa)> = Vec::new();
         for item in set.items() {
-            let Some(Symbol::Terminal(terminal)) = cfg.symbol_at(item.production, item.dot) else {
+            let Some((terminal, dfa, state)) =
+                cfg.byte_terminal_at(item.production, item.dot, item.terminal_state)
+            else {
                 continue;
-            };
-            let Terminal::Bytes(dfa) = &cfg.terminals[terminal as usize] else {
-                continue;
-            };
-            let state = if item.terminal_state == 0 {
-                dfa.start()
-            } else {
-                item.terminal_state
             };
             pairs.push((*item, (terminal, state), dfa));
         }
