@@ -5,10 +5,13 @@
 //! (`\d \w \s` are ASCII-only or ECMA-specific, `.` excludes line
 //! terminators, `\/` is an escaped slash), then parsed with `regex-syntax`;
 //! every character class in the tree is replaced by the canonical
-//! encodings of its characters ([`encode_class`]). `^` and `$` are allowed
-//! only at the start and end of a top-level alternative; elsewhere, and for
-//! lookaround, backreferences and word boundaries, the pattern is refused
-//! rather than approximated.
+//! encodings of its characters ([`encode_class`]). `^` and `$` at the
+//! start and end of a top-level alternative are dropped with the `.*` they
+//! rule out; anywhere else they are rewritten away by [`anchors`].
+//! Lookaround, backreferences and word boundaries are refused rather than
+//! approximated.
+
+mod anchors;
 
 use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Look};
 
@@ -30,8 +33,15 @@ pub fn translate(pattern: &str) -> Result<String, String> {
         .map_err(|error| format!("cannot translate pattern {pattern:?}: {error}"))?;
     let alternatives = match hir.kind() {
         HirKind::Alternation(items) => items.clone(),
-        _ => vec![hir],
+        _ => vec![hir.clone()],
     };
+    if alternatives.iter().any(has_inner_anchor) {
+        let any = regex_syntax::parse(CHAR_UNIT)
+            .map_err(|error| format!("cannot translate pattern {pattern:?}: {error}"))?;
+        let encode = |piece: &Hir| encode(piece, pattern);
+        let search = anchors::contexts(&hir, &encode, pattern)?.search(&any);
+        return Ok(format!("(?:{search})"));
+    }
     let mut out = Vec::new();
     for alternative in alternatives {
         let mut items = match alternative.kind() {
@@ -64,6 +74,29 @@ pub fn translate(pattern: &str) -> Result<String, String> {
     Ok(format!("(?:{})", out.join("|")))
 }
 
+/// Whether `alternative` has an anchor (or any other look) that is not
+/// its leading `^` or trailing `$`.
+fn has_inner_anchor(alternative: &Hir) -> bool {
+    let items = match alternative.kind() {
+        HirKind::Concat(items) => items.as_slice(),
+        _ => std::slice::from_ref(alternative),
+    };
+    let mut inner = items;
+    if let [first, rest @ ..] = inner {
+        if matches!(first.kind(), HirKind::Look(Look::Start)) {
+            inner = rest;
+        }
+    }
+    if let [rest @ .., last] = inner {
+        if matches!(last.kind(), HirKind::Look(Look::End)) {
+            inner = rest;
+        }
+    }
+    inner
+        .iter()
+        .any(|item| !item.properties().look_set().is_empty())
+}
+
 /// The encoded form of one piece of the decoded pattern.
 fn encode(hir: &Hir, pattern: &str) -> Result<Hir, String> {
     Ok(match hir.kind() {
@@ -83,23 +116,12 @@ fn encode(hir: &Hir, pattern: &str) -> Result<Hir, String> {
         }
         HirKind::Look(_) => {
             return Err(format!(
-                "pattern {pattern:?} has an anchor or word boundary inside it; only a leading `^` \
-                 and a trailing `$` are supported"
+                "pattern {pattern:?}: word boundaries and multi-line anchors are not supported"
             ))
         }
         HirKind::Repetition(repetition) => {
             let mut repetition = repetition.clone();
-            let sub = encode(&repetition.sub, pattern)?;
-            // `(a+)?` without its group would print as the lazy `a+?`: a
-            // repeated repetition keeps a group.
-            repetition.sub = Box::new(match sub.kind() {
-                HirKind::Repetition(_) => Hir::capture(regex_syntax::hir::Capture {
-                    index: 1,
-                    name: None,
-                    sub: Box::new(sub),
-                }),
-                _ => sub,
-            });
+            repetition.sub = Box::new(anchors::grouped(encode(&repetition.sub, pattern)?));
             Hir::repetition(repetition)
         }
         HirKind::Capture(capture) => encode(&capture.sub, pattern)?,
@@ -215,7 +237,16 @@ mod tests {
 
     fn accepts(pattern: &str, text: &str) -> bool {
         let regex = format!("\"{}\"", translate(pattern).unwrap());
-        let dfa = ByteDfa::regex(&regex).unwrap();
+        let dfa = match ByteDfa::regex(&regex) {
+            Ok(dfa) => dfa,
+            // A pattern that matches nothing.
+            Err(error)
+                if error.kind() == &rein_core::automaton::CompileErrorKind::EmptyLanguage =>
+            {
+                return false
+            }
+            Err(error) => panic!("{pattern}: {error}"),
+        };
         dfa.is_accepting(dfa.next_bytes(dfa.start(), encode_string(text).as_bytes()))
     }
 
@@ -241,8 +272,86 @@ mod tests {
     }
 
     #[test]
+    fn anchors_inside_the_pattern() {
+        let cases: &[(&str, &[&str], &[&str])] = &[
+            ("^$|(^a+$)", &["", "a", "aaa"], &["b", "ab", "a "]),
+            ("^in$|^out$", &["in", "out"], &["inn", "xout", ""]),
+            ("^([^,]|$)", &["", "x", "xy,"], &[",", ",x"]),
+            ("a^b", &[], &["", "ab", "a^b"]),
+            ("/^[0-9]{4}$/", &[], &["2024", "/2024/"]),
+            ("(^x|y$)z", &["xz", "xzq"], &["yz", "qxz", "z"]),
+            ("x(^|-)y", &["x-y", "ax-yb"], &["xy"]),
+            (
+                "^(a($|/))*$",
+                &["", "a", "a/a/", "a/a"],
+                &["aa", "a//", "/"],
+            ),
+            ("^$[a-z]*$", &[""], &["a"]),
+            (
+                "(?:^a|b)+$",
+                &["a", "ab", "bb", "xbb", "abab", "xab"],
+                &["aa", "xa", "ba"],
+            ),
+        ];
+        for (pattern, accepted, rejected) in cases {
+            for text in *accepted {
+                assert!(accepts(pattern, text), "{pattern} should accept {text:?}");
+            }
+            for text in *rejected {
+                assert!(!accepts(pattern, text), "{pattern} should reject {text:?}");
+            }
+        }
+    }
+
+    /// Patterns built from anchors, groups, alternations and repetitions
+    /// over `a` and `b`, judged on strings of `a`, `b` and `-` against the
+    /// `jsonschema` crate's own `pattern` check.
+    mod anchor_properties {
+        use super::accepts;
+        use proptest::prelude::*;
+
+        fn piece() -> impl Strategy<Value = String> {
+            let leaf = prop_oneof![
+                Just("a".to_string()),
+                Just("b".to_string()),
+                Just("[ab]".to_string()),
+                Just("^".to_string()),
+                Just("$".to_string()),
+            ];
+            leaf.prop_recursive(4, 24, 3, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 1..4).prop_map(|items| items.concat()),
+                    prop::collection::vec(inner.clone(), 2..4)
+                        .prop_map(|items| format!("(?:{})", items.join("|"))),
+                    (inner, 0..4usize).prop_map(|(item, kind)| {
+                        let op = ["*", "+", "?", "{2,3}"][kind];
+                        format!("(?:{item}){op}")
+                    }),
+                ]
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+            #[test]
+            fn verdicts_match_the_checker(pattern in piece(), texts in prop::collection::vec("[ab-]{0,5}", 8)) {
+                let schema = serde_json::json!({"type": "string", "pattern": pattern});
+                // The checker refuses some quantified anchors, `(?:$)?`;
+                // so does a schema compile, which checks the schema first.
+                let checker = jsonschema::validator_for(&schema);
+                prop_assume!(checker.is_ok());
+                let checker = checker.unwrap();
+                for text in texts {
+                    let expected = checker.is_valid(&serde_json::json!(text));
+                    prop_assert_eq!(accepts(&pattern, &text), expected, "{} on {:?}", pattern, text);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn unsupported_constructs_are_refused() {
-        for pattern in ["(?=a)", "(a)\\1", "\\bword", "a^b", "(?<name>x)"] {
+        for pattern in ["(?=a)", "(a)\\1", "\\bword", "(?<name>x)", "(?m)^a"] {
             assert!(translate(pattern).is_err(), "{pattern}");
         }
     }
