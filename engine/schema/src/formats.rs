@@ -14,7 +14,8 @@
 //! generated value passes a strict validator too. Coverage, format by
 //! format (*exact* means every value the checker accepts matches):
 //!
-//! - `date` (RFC 3339 `full-date`, leap years included): exact.
+//! - `date` (RFC 3339 `full-date`, leap years included): exact, but for
+//!   the checker's looser digits (see [`superset`]).
 //! - `time`: `HH:MM:SS`, any fraction, `Z`/`z` or a `±HH:MM` offset; the
 //!   leap second `:60` only at 23:59 UTC and only with `Z`/`z` or an
 //!   offset whose minutes are 00, 15, 30 or 45.
@@ -49,6 +50,15 @@
 //!
 //! `regex` is not enforced: ECMA-262 regex syntax nests brackets and
 //! groups, which no regular language describes.
+//!
+//! `not` of a format needs the opposite guarantee: a regex matching every
+//! string the checker accepts ([`superset`]), whose complement is then
+//! sure to hold only invalid values. For the formats marked exact above it
+//! is the format's own regex; for others it is the shape the checker's code
+//! requires at least (an `@` in an email, a scheme before a URI's first
+//! `:`). Where rein has no such regex, `not` of the format is refused.
+
+use crate::json_text::CHAR_UNIT;
 
 /// What rein does with a `format` value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -105,6 +115,35 @@ pub fn regex(format: &str) -> FormatRegex {
         "relative-json-pointer" => format!(r"(?:0|[1-9][0-9]*)(?:#|{})", json_pointer()),
         "regex" => return FormatRegex::Unsupported,
         _ => return FormatRegex::Annotation,
+    })
+}
+
+/// A regex over string contents (as [`regex`]'s) matching every string
+/// the checker accepts for `format`, `None` where rein has none. Dates and
+/// times allow any of `0-9:;<=>?` where the checker reads a digit: it
+/// tests digits by their high nibble.
+pub fn superset(format: &str) -> Option<String> {
+    let digit = "[0-?]";
+    let date = format!("{digit}{{4}}-{digit}{{2}}-{digit}{{2}}");
+    let time = format!(
+        r"{digit}{{2}}:{digit}{{2}}:{digit}{{2}}(?:\.[0-9]+)?(?:[zZ]|[+-]{digit}{{2}}:{digit}{{2}})"
+    );
+    let any = format!("{CHAR_UNIT}*");
+    Some(match format {
+        "date" => date,
+        "time" => time,
+        "date-time" => format!("{date}[Tt]{time}"),
+        "email" | "idn-email" => format!("{any}@{any}"),
+        "hostname" => "[A-Za-z0-9.-]+".to_string(),
+        "uri" | "iri" => format!("[A-Za-z][A-Za-z0-9+.-]*:{any}"),
+        "uri-reference" | "iri-reference" => any,
+        "ipv4" | "ipv6" | "uuid" | "json-pointer" | "relative-json-pointer" => {
+            match regex(format) {
+                FormatRegex::Enforced(regex) => regex,
+                _ => return None,
+            }
+        }
+        _ => return None,
     })
 }
 

@@ -32,6 +32,11 @@ pub(crate) const NOT_VALUES: &str = "x-rein-not-values";
 /// `pattern`'s search semantics); other types are unaffected.
 pub(crate) const NOT_PATTERNS: &str = "x-rein-not-patterns";
 
+/// Private keyword: a string matching none of these formats' supersets
+/// ([`crate::formats::superset`]), so valid for none of the formats;
+/// other types are unaffected.
+pub(crate) const NOT_FORMATS: &str = "x-rein-not-formats";
+
 /// Private keyword: a number whose value is not an integer (written with
 /// a fraction, see [`crate::numbers::FRACTION`]).
 pub(crate) const NOT_INTEGER: &str = "x-rein-not-integer";
@@ -247,6 +252,7 @@ pub(crate) const KEYWORDS: &[Keyword] = &[
     row(ALSO_PATTERNS, Drafts::ALL, Private, "compiler/strings"),
     row(NOT_VALUES, Drafts::ALL, Private, "compiler/enums"),
     row(NOT_PATTERNS, Drafts::ALL, Private, "compiler/enums"),
+    row(NOT_FORMATS, Drafts::ALL, Private, "compiler/enums"),
     row(NOT_INTEGER, Drafts::ALL, Private, "compiler/numbers"),
     row(CONTAINS, Drafts::ALL, Private, "compiler/contains"),
     row(SOME_OTHER_KEY, Drafts::ALL, Private, "compiler/objects"),
@@ -346,6 +352,7 @@ mod tests {
             ALSO_PATTERNS,
             NOT_VALUES,
             NOT_PATTERNS,
+            NOT_FORMATS,
             NOT_INTEGER,
             CONTAINS,
             SOME_OTHER_KEY,

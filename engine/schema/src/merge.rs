@@ -12,7 +12,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::keywords::{ALSO_PATTERNS, NOT_PATTERNS, NOT_VALUES};
+use crate::keywords::{ALSO_PATTERNS, NOT_FORMATS, NOT_PATTERNS, NOT_VALUES};
 use crate::values::{is_trivial, type_names};
 
 /// Why two keywords could not be merged.
@@ -57,7 +57,7 @@ pub fn merge(
                 let types = intersect_types(left, right);
                 Value::Array(types.into_iter().map(Value::String).collect())
             }
-            "required" | NOT_VALUES | NOT_PATTERNS => {
+            "required" | NOT_VALUES | NOT_PATTERNS | NOT_FORMATS => {
                 let mut items: Vec<Value> = left.as_array().cloned().unwrap_or_default();
                 for item in right.as_array().into_iter().flatten() {
                     if !items.contains(item) {

@@ -27,8 +27,9 @@
 use serde_json::{json, Map, Value};
 
 use crate::draft::Draft;
+use crate::formats::{self, FormatRegex};
 use crate::keywords::{
-    ALSO_PATTERNS, CONTAINS, NOT_INTEGER, NOT_PATTERNS, NOT_VALUES, SOME_OTHER_KEY,
+    ALSO_PATTERNS, CONTAINS, NOT_FORMATS, NOT_INTEGER, NOT_PATTERNS, NOT_VALUES, SOME_OTHER_KEY,
 };
 use crate::values::{is_trivial, type_names};
 
@@ -428,9 +429,24 @@ impl<'r> Negator<'r> {
                         },
                     }));
                 }
+                // A string the format's checker rejects, written as one
+                // outside a regex matching all it accepts; an unknown
+                // format is an annotation, which nothing fails.
+                "format" => match value.as_str().map(|name| (name, formats::regex(name))) {
+                    Some((_, FormatRegex::Annotation)) => {}
+                    Some((name, FormatRegex::Enforced(_))) if formats::superset(name).is_some() => {
+                        branches.push(json!({ "type": "string", NOT_FORMATS: [name] }));
+                    }
+                    _ => {
+                        return Err(refuse(
+                            keyword,
+                            "rein cannot enforce `not` of this `format`",
+                        ))
+                    }
+                },
                 "uniqueItems"
                 | "multipleOf"
-                | "format"
+                | NOT_FORMATS
                 | "propertyNames"
                 | "additionalProperties"
                 | SOME_OTHER_KEY

@@ -26,7 +26,7 @@ use crate::draft::Draft;
 use crate::error::SchemaErrorKind;
 use crate::json_text::encode_string;
 use crate::validate::Validator;
-use crate::{keywords, numbers, pattern};
+use crate::{formats, keywords, numbers, pattern};
 
 impl<'a> Compiler<'a> {
     /// A finite set of values, each written out.
@@ -265,10 +265,12 @@ impl<'a> Compiler<'a> {
 }
 
 /// What the private negation keywords of one schema object exclude
-/// ([`keywords::NOT_VALUES`], [`keywords::NOT_PATTERNS`]).
+/// ([`keywords::NOT_VALUES`], [`keywords::NOT_PATTERNS`],
+/// [`keywords::NOT_FORMATS`]).
 pub(super) struct Exclusions {
     pub(super) values: Vec<Value>,
-    /// Each pattern translated to a regex over string contents, with its
+    /// Each pattern (and each format's superset) translated to a regex
+    /// over string contents, with its
     /// automaton over the quoted string to test `enum` values against.
     patterns: Vec<(String, ByteDfa)>,
 }
@@ -298,6 +300,33 @@ impl Exclusions {
                         pointer,
                         "not",
                         format!("cannot compile pattern {text:?}: {problem}"),
+                    )
+                })?;
+            patterns.push((regex, dfa));
+        }
+        for format in object
+            .get(keywords::NOT_FORMATS)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let name = format.as_str().unwrap_or_default();
+            let regex = formats::superset(name).ok_or_else(|| {
+                error(
+                    SchemaErrorKind::Unsupported,
+                    pointer,
+                    "format",
+                    "rein cannot enforce `not` of this `format`",
+                )
+            })?;
+            let dfa = RegexConfig::new()
+                .build(&format!("\"(?:{regex})\""))
+                .map_err(|problem| {
+                    error(
+                        SchemaErrorKind::Limit,
+                        pointer,
+                        "format",
+                        problem.to_string(),
                     )
                 })?;
             patterns.push((regex, dfa));
