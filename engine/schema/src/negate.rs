@@ -405,15 +405,30 @@ impl<'r> Negator<'r> {
                     }
                     None => {}
                 },
-                // Patterns whose schemas allow anything constrain nothing
-                // (they only name keys for `additionalProperties`).
-                "patternProperties"
-                    if value
-                        .as_object()
-                        .is_some_and(|patterns| patterns.values().all(is_trivial)) => {}
-                // Not "no other key": some key that is neither a property
-                // nor matches a pattern.
-                "additionalProperties" if value == &Value::Bool(false) => {
+                // Not "every key matching a pattern has a value its schema
+                // accepts": some key matching one whose value the schema
+                // rejects (patterns whose schemas allow anything only name
+                // keys for `additionalProperties`).
+                "patternProperties" if value.is_object() => {
+                    for (pattern, schema) in value.as_object().into_iter().flatten() {
+                        if is_trivial(schema) {
+                            continue;
+                        }
+                        branches.push(json!({
+                            "type": "object",
+                            SOME_OTHER_KEY: {
+                                "names": [],
+                                "patterns": [],
+                                "within": [pattern],
+                                "value": {"not": schema},
+                            },
+                        }));
+                    }
+                }
+                // Not "every other key has a value S accepts": some key that
+                // is neither a property nor matches a pattern, whose value
+                // S rejects (any value, when S is `false`).
+                "additionalProperties" if !is_trivial(value) => {
                     let keys = |keyword: &str| -> Vec<Value> {
                         object
                             .get(keyword)
@@ -421,13 +436,14 @@ impl<'r> Negator<'r> {
                             .map(|map| map.keys().map(|k| Value::String(k.clone())).collect())
                             .unwrap_or_default()
                     };
-                    branches.push(json!({
-                        "type": "object",
-                        SOME_OTHER_KEY: {
-                            "names": keys("properties"),
-                            "patterns": keys("patternProperties"),
-                        },
-                    }));
+                    let mut spec = json!({
+                        "names": keys("properties"),
+                        "patterns": keys("patternProperties"),
+                    });
+                    if value != &Value::Bool(false) {
+                        spec["value"] = json!({ "not": value });
+                    }
+                    branches.push(json!({ "type": "object", SOME_OTHER_KEY: spec }));
                 }
                 // A string the format's checker rejects, written as one
                 // outside a regex matching all it accepts; an unknown

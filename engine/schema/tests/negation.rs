@@ -425,14 +425,90 @@ fn not_of_no_other_key_is_some_other_key_of_a_closed_object() {
             json!({"a": 1, "b1": 2, "c": 3}),
         ],
     );
-    // An open object's other keys are any key: refused, not approximated.
+    // An open object's other keys are any key: one member among them is
+    // asked for.
     let open =
         json!({"type": "object", "not": {"properties": {"a": {}}, "additionalProperties": false}});
-    let error = compile(&open, &Options::default()).unwrap_err();
-    assert_eq!(error.kind(), SchemaErrorKind::Unsupported, "{error}");
-    assert!(
-        error.to_string().contains("additionalProperties"),
-        "{error}"
+    agree(
+        &open,
+        &[
+            json!({}),
+            json!({"a": 1}),
+            json!({"b": 1}),
+            json!({"a": 1, "b": 2}),
+            json!({"b": 1, "a": 2, "c": 3}),
+        ],
+    );
+}
+
+#[test]
+fn not_of_member_schemas_asks_for_one_member_that_fails_them() {
+    // `not` of `additionalProperties: S` beside named and pattern keys:
+    // some other key whose value S rejects.
+    let additional = json!({"type": "object", "properties": {"n": {"type": "integer"}},
+        "patternProperties": {"^p": {"type": "integer"}},
+        "not": {"properties": {"n": {}}, "patternProperties": {"^p": {}},
+                "additionalProperties": {"type": "integer"}}});
+    agree(
+        &additional,
+        &[
+            json!({}),
+            json!({"n": 1}),
+            json!({"x": 1}),
+            json!({"x": "one"}),
+            json!({"p1": 1, "x": "one"}),
+            json!({"x": 1, "y": true, "p2": 3}),
+            json!({"n": 2, "x": 1, "y": 1}),
+        ],
+    );
+    // `not` of `patternProperties`: some key matching a pattern, named or
+    // not, whose value the pattern's schema rejects.
+    let patterns = json!({"type": "object",
+        "properties": {"a1": {"type": ["integer", "string"]}, "b": {}},
+        "additionalProperties": {"type": ["integer", "string"]},
+        "not": {"patternProperties": {"^a": {"type": "integer"}, "z$": {"type": "string"}}}});
+    agree(
+        &patterns,
+        &[
+            json!({}),
+            json!({"a1": 1}),
+            json!({"a1": "one"}),
+            json!({"b": 1, "a2": 3}),
+            json!({"b": 1, "a2": "three"}),
+            json!({"xz": 1}),
+            json!({"xz": "x", "a3": 3}),
+            json!({"az": 1}),
+            json!({"az": "a"}),
+        ],
+    );
+    // An exclusive `oneOf` over an open object and a closed one, as
+    // package manifests write it: a map of names to `false`, or an object
+    // that has a `type`.
+    let manifest = json!({"type": "object", "oneOf": [
+        {"properties": {"type": {"type": "string"}}, "required": ["type"]},
+        {"additionalProperties": {"enum": [false]}, "minProperties": 1, "maxProperties": 1}
+    ]});
+    agree(
+        &manifest,
+        &[
+            json!({"type": "vcs"}),
+            json!({"type": "vcs", "url": "x"}),
+            json!({"packagist": false}),
+            json!({"packagist": true}),
+            json!({"type": false}),
+            json!({}),
+        ],
+    );
+    // Among enum values, the member is looked for directly.
+    agree(
+        &json!({"enum": [{"a": 1}, {"b": "x"}, {"b": 2}, 3],
+                "not": {"additionalProperties": {"type": "integer"}}}),
+        &[
+            json!({"a": 1}),
+            json!({"b": "x"}),
+            json!({"b": 2}),
+            json!(3),
+        ],
     );
 }
 

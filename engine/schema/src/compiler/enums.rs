@@ -49,9 +49,10 @@ impl<'a> Compiler<'a> {
         let filtered: Vec<Value>;
         let values = match object.get(keywords::SOME_OTHER_KEY) {
             Some(spec) => {
+                let value_check = self.value_check(spec);
                 filtered = values
                     .iter()
-                    .filter(|value| has_some_other_key(value, spec))
+                    .filter(|value| has_some_other_key(value, spec, value_check.as_ref()))
                     .cloned()
                     .collect();
                 &filtered[..]
@@ -158,6 +159,23 @@ impl<'a> Compiler<'a> {
             }
         }
         Validator::new(&Value::Object(siblings)).map_err(|error| error.to_string())
+    }
+
+    /// The checker of [`SOME_OTHER_KEY`](keywords::SOME_OTHER_KEY)'s value
+    /// schema, in the schema's draft and with its definitions; `None` when
+    /// it cannot be built.
+    fn value_check(&self, spec: &Value) -> Option<Validator> {
+        let mut schema = match spec.get("value") {
+            None | Some(Value::Bool(true)) => Map::new(),
+            Some(Value::Object(schema)) => schema.clone(),
+            Some(_) => return None,
+        };
+        for keyword in ["definitions", "$defs", "$schema"] {
+            if let Some(value) = self.root.get(keyword) {
+                schema.insert(keyword.to_string(), value.clone());
+            }
+        }
+        Validator::with_default_draft(&Value::Object(schema), self.draft).ok()
     }
 
     fn enumeration_values(&mut self, values: &[Value], types: &[String]) -> Result<Expr> {
@@ -453,13 +471,18 @@ pub(super) fn json_equal(a: &Value, b: &Value) -> bool {
 }
 
 /// Whether `value` passes [`SOME_OTHER_KEY`](keywords::SOME_OTHER_KEY)'s
-/// `spec`: not an object, or an object with a key that is none of the
-/// names and matches none of the patterns (an unreadable pattern drops the
-/// value rather than keeping it by mistake).
-fn has_some_other_key(value: &Value, spec: &Value) -> bool {
+/// `spec`: not an object, or an object with a member the keyword asks for,
+/// its value checked by `value_check` (an unreadable pattern, or a value
+/// schema without a checker, drops the value rather than keeping it by
+/// mistake).
+fn has_some_other_key(value: &Value, spec: &Value, value_check: Option<&Validator>) -> bool {
     let Some(object) = value.as_object() else {
         return true;
     };
-    super::objects::OtherKeys::of(spec)
-        .is_ok_and(|other| object.keys().any(|key| other.counts(key)))
+    let (Ok(other), Some(value_check)) = (super::objects::OtherKeys::of(spec), value_check) else {
+        return false;
+    };
+    object
+        .iter()
+        .any(|(key, member)| other.counts(key) && value_check.validate(member).is_ok())
 }

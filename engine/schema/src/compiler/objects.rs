@@ -22,7 +22,7 @@ use super::layout::Close;
 use super::{alt, child, error, property_names, seq, Compiler, Result};
 use crate::error::SchemaErrorKind;
 use crate::json_text::{encode_string, CHAR_UNIT};
-use crate::values::type_names;
+use crate::values::{is_trivial, type_names};
 use crate::{keys, keywords, negate, pattern};
 
 impl<'a> Compiler<'a> {
@@ -99,21 +99,18 @@ impl<'a> Compiler<'a> {
             return Ok(Expr::Nothing);
         }
         members.retain(|(name, _, _)| key_names.allows(name));
-        let extras_allowed = additional != Value::Bool(false);
-        let extra = if let Some((keys, schemas)) = &patterns {
-            let names: Vec<&str> = members.iter().map(|(n, _, _)| n.as_str()).collect();
-            self.pattern_extras(keys, schemas, &names, &additional, &key_names, pointer)?
-        } else if extras_allowed {
-            let value = self.schema(&additional, &child(pointer, "additionalProperties"))?;
-            let names: Vec<&str> = members.iter().map(|(n, _, _)| n.as_str()).collect();
-            let key = self.restrict_key(self.other_key(&names), &key_names, true, pointer)?;
-            if value == Expr::Nothing || key == Expr::Nothing {
-                None
-            } else {
-                Some(seq(vec![key, value]))
+        let names: Vec<&str> = members.iter().map(|(n, _, _)| n.as_str()).collect();
+        let extra = self.extras(patterns.as_ref(), &names, &additional, &key_names, pointer)?;
+        // One member that `SOME_OTHER_KEY` asks for among the other members:
+        // required once, any number of others beside it.
+        let wanted = match object.get(keywords::SOME_OTHER_KEY) {
+            Some(spec) => {
+                match self.wanted_extra(object, spec, &patterns, &names, &additional, pointer)? {
+                    Some(member) => Some(member),
+                    None => return Ok(Expr::Nothing),
+                }
             }
-        } else {
-            None
+            None => None,
         };
         let mut compiled = Vec::new();
         for (name, schema, is_required) in &members {
@@ -123,10 +120,13 @@ impl<'a> Compiler<'a> {
             }
             compiled.push((seq(vec![self.key(name), value]), *is_required));
         }
-        if let Some(any_order) = self.any_order(&compiled, &extra, min, max, pointer)? {
+        // In any order, the wanted member is one more required member.
+        let mut any_order_members = compiled.clone();
+        any_order_members.extend(wanted.iter().map(|member| (member.clone(), true)));
+        if let Some(any_order) = self.any_order(&any_order_members, &extra, min, max, pointer)? {
             return Ok(any_order);
         }
-        self.members(compiled, extra, min, max, pointer)
+        self.members(compiled, extra, wanted, min, max, pointer)
     }
 
     /// The object's `patternProperties`, compiled over quoted keys, with
@@ -163,6 +163,82 @@ impl<'a> Compiler<'a> {
                 self.unsupported(pointer, "patternProperties", message)?;
                 Ok(None)
             }
+        }
+    }
+
+    /// The members other than `names` with a key `key_names` allows: by
+    /// the patterns' key classes when there are patterns, else any key
+    /// with `additional`. `None` when no such member is possible.
+    fn extras(
+        &mut self,
+        patterns: Option<&PatternSchemas>,
+        names: &[&str],
+        additional: &Value,
+        key_names: &property_names::KeyNames,
+        pointer: &str,
+    ) -> Result<Option<Expr>> {
+        if let Some((keys, schemas)) = patterns {
+            return self.pattern_extras(keys, schemas, names, additional, key_names, pointer);
+        }
+        if additional == &Value::Bool(false) {
+            return Ok(None);
+        }
+        let value = self.schema(additional, &child(pointer, "additionalProperties"))?;
+        let key = self.restrict_key(self.other_key(names), key_names, true, pointer)?;
+        Ok(if value == Expr::Nothing || key == Expr::Nothing {
+            None
+        } else {
+            Some(seq(vec![key, value]))
+        })
+    }
+
+    /// The member [`SOME_OTHER_KEY`](keywords::SOME_OTHER_KEY) (marked
+    /// `extra`) asks for among the members other than `names`: an extra
+    /// member whose key the keyword's keys and the object's
+    /// `propertyNames` allow, and whose value matches the keyword's
+    /// `value` schema besides the object's own. `None` when there is none.
+    fn wanted_extra(
+        &mut self,
+        object: &Map<String, Value>,
+        spec: &Value,
+        patterns: &Option<PatternSchemas>,
+        names: &[&str],
+        additional: &Value,
+        pointer: &str,
+    ) -> Result<Option<Expr>> {
+        let refuse = |why: String| {
+            error(
+                SchemaErrorKind::Unsupported,
+                pointer,
+                "additionalProperties",
+                format!("rein cannot enforce `not` of `additionalProperties` {why}"),
+            )
+        };
+        let other =
+            OtherKeys::of(spec).map_err(|problem| refuse(format!("(a pattern: {problem})")))?;
+        let mut keys = other.key_schema(spec);
+        if let Some(names) = object.get("propertyNames") {
+            keys = negate::all_of(vec![names.clone(), keys]);
+        }
+        let key_names = self.key_names(&keys, pointer)?;
+        let with_value = |schema: &Value| negate::all_of(vec![schema.clone(), other.value.clone()]);
+        let patterns = patterns.as_ref().map(|(keys, schemas)| {
+            let schemas: Vec<(String, Value)> = schemas
+                .iter()
+                .map(|(pattern, schema)| (pattern.clone(), with_value(schema)))
+                .collect();
+            (keys, schemas)
+        });
+        let additional = if additional == &Value::Bool(false) {
+            Value::Bool(false)
+        } else {
+            with_value(additional)
+        };
+        match patterns {
+            Some((keys, schemas)) => {
+                self.pattern_extras(keys, &schemas, names, &additional, &key_names, pointer)
+            }
+            None => self.extras(None, names, &additional, &key_names, pointer),
         }
     }
 
@@ -321,12 +397,14 @@ impl<'a> Compiler<'a> {
         Expr::Regex(format!("\"{}\"{}", walk(&trie, 0), self.colon))
     }
 
-    /// Members in order, optional ones skippable, then extras; the count
-    /// of members kept between `min` and `max`.
+    /// Members in order, optional ones skippable, then extras, among which
+    /// `wanted` must come once when given; the count of members kept
+    /// between `min` and `max`.
     fn members(
         &mut self,
         members: Vec<(Expr, bool)>,
         extra: Option<Expr>,
+        wanted: Option<Expr>,
         min: u64,
         max: Option<u64>,
         pointer: &str,
@@ -335,8 +413,14 @@ impl<'a> Compiler<'a> {
             return Ok(Expr::Nothing);
         }
         // `{}` only when nothing is required.
-        let empty_allowed = min == 0 && members.iter().all(|(_, required)| !required);
-        let cap = member_cap(min, max, members.len(), extra.is_some());
+        let empty_allowed =
+            min == 0 && wanted.is_none() && members.iter().all(|(_, required)| !required);
+        let cap = member_cap(
+            min,
+            max,
+            members.len() + usize::from(wanted.is_some()),
+            extra.is_some() || wanted.is_some(),
+        );
         if cap > 1000 {
             return Err(error(
                 SchemaErrorKind::Limit,
@@ -360,7 +444,15 @@ impl<'a> Compiler<'a> {
         let tail_rules: Vec<RuleId> = (0..=cap)
             .map(|c| self.new_rule(format!("{pointer} extras {c}"), pointer))
             .collect::<Result<_>>()?;
+        // Before the wanted member, when there is one: extras, or it.
+        let before_wanted: Vec<RuleId> = match &wanted {
+            Some(_) => (0..=cap)
+                .map(|c| self.new_rule(format!("{pointer} extras before one {c}"), pointer))
+                .collect::<Result<_>>()?,
+            None => Vec::new(),
+        };
         for c in (0..=cap).rev() {
+            let separator = if c == 0 { Expr::Empty } else { self.comma() };
             let mut alternatives = Vec::new();
             if satisfied(c) && c > 0 {
                 alternatives.push(close.clone());
@@ -368,12 +460,35 @@ impl<'a> Compiler<'a> {
             if let Some(extra) = &extra {
                 if !at_max(c) {
                     let following = Expr::Rule(tail_rules[(c + 1).min(cap)]);
-                    let separator = if c == 0 { Expr::Empty } else { self.comma() };
-                    alternatives.push(seq(vec![separator, extra.clone(), following]));
+                    alternatives.push(seq(vec![separator.clone(), extra.clone(), following]));
                 }
             }
             self.rules[tail_rules[c].0 as usize].body = alt(alternatives);
+            if let Some(wanted) = &wanted {
+                let mut alternatives = Vec::new();
+                if !at_max(c) {
+                    let next = (c + 1).min(cap);
+                    alternatives.push(seq(vec![
+                        separator.clone(),
+                        wanted.clone(),
+                        Expr::Rule(tail_rules[next]),
+                    ]));
+                    if let Some(extra) = &extra {
+                        alternatives.push(seq(vec![
+                            separator,
+                            extra.clone(),
+                            Expr::Rule(before_wanted[next]),
+                        ]));
+                    }
+                }
+                self.rules[before_wanted[c].0 as usize].body = alt(alternatives);
+            }
         }
+        let tail_rules = if wanted.is_some() {
+            before_wanted
+        } else {
+            tail_rules
+        };
         next.extend(
             tail_rules
                 .iter()
@@ -433,15 +548,16 @@ fn member_cap(min: u64, max: Option<u64>, named: usize, extras: bool) -> u64 {
 type PatternSchemas = (keys::PatternKeys, Vec<(String, Value)>);
 
 impl Compiler<'_> {
-    /// [`SOME_OTHER_KEY`](keywords::SOME_OTHER_KEY) written in standard
-    /// keywords. In an object whose keys can only be its `properties`
-    /// (`additionalProperties: false`, no `patternProperties`), "some key
-    /// that is none of these names and matches none of these patterns" is
-    /// "one of its own properties outside them is present": an `anyOf` of
-    /// `required`s (and non-objects, which the keyword does not constrain,
-    /// when the type allows them). `None` when the keyword is absent; an
-    /// error when the object allows other keys, whose languages rein does
-    /// not subtract here.
+    /// [`SOME_OTHER_KEY`](keywords::SOME_OTHER_KEY) written, as far as it
+    /// goes, in standard keywords: "one of the object's named members (its
+    /// `properties` and `required` names) that the keyword asks for is
+    /// present with a value it accepts" is an `anyOf` of `required`s (with
+    /// the value's schema under `properties`), non-objects pass, and an
+    /// object whose other members may also count gets one more branch that
+    /// asks for such a member among them ([`Self::object`] takes it, the
+    /// keyword marked `extra`). `None` when the keyword is absent, already
+    /// marked, or beside `enum`/`const`, whose values are filtered by it
+    /// directly.
     pub(super) fn without_some_other_key(
         &self,
         object: &Map<String, Value>,
@@ -450,31 +566,53 @@ impl Compiler<'_> {
         let Some(spec) = object.get(keywords::SOME_OTHER_KEY) else {
             return Ok(None);
         };
-        let refuse = |why: &str| {
+        if object.contains_key("enum") || object.contains_key("const") {
+            return Ok(None);
+        }
+        let other = OtherKeys::of(spec).map_err(|problem| {
             error(
                 SchemaErrorKind::Unsupported,
                 pointer,
                 "additionalProperties",
-                format!("rein cannot enforce `not` of `additionalProperties` {why}"),
+                format!(
+                    "rein cannot enforce `not` of `additionalProperties` (a pattern: {problem})"
+                ),
             )
-        };
+        })?;
+        if other.extra {
+            return Ok(None);
+        }
+        let properties = object.get("properties").and_then(Value::as_object);
+        let required = object.get("required").and_then(Value::as_array);
+        let mut named: Vec<&str> = properties
+            .into_iter()
+            .flatten()
+            .filter(|(_, schema)| **schema != Value::Bool(false))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        for name in required.into_iter().flatten().filter_map(Value::as_str) {
+            if !named.contains(&name) && !properties.is_some_and(|p| p.contains_key(name)) {
+                named.push(name);
+            }
+        }
+        let mut branches: Vec<Value> = named
+            .into_iter()
+            .filter(|name| other.counts(name))
+            .map(|name| {
+                if is_trivial(&other.value) {
+                    json!({ "required": [name] })
+                } else {
+                    json!({ "required": [name], "properties": { name: other.value } })
+                }
+            })
+            .collect();
         let closed = object.get("additionalProperties") == Some(&Value::Bool(false))
             && !object.contains_key("patternProperties");
         if !closed {
-            return Err(refuse(
-                "beside an object whose keys are not only its `properties`",
-            ));
+            let mut extra = spec.clone();
+            extra["extra"] = Value::Bool(true);
+            branches.push(json!({ keywords::SOME_OTHER_KEY: extra }));
         }
-        let other =
-            OtherKeys::of(spec).map_err(|problem| refuse(&format!("(a pattern: {problem})")))?;
-        let mut branches: Vec<Value> = object
-            .get("properties")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-            .filter(|(name, schema)| **schema != Value::Bool(false) && other.counts(name))
-            .map(|(name, _)| json!({ "required": [name] }))
-            .collect();
         let objects_only = object
             .get("type")
             .is_some_and(|t| type_names(t) == ["object"]);
@@ -497,16 +635,26 @@ impl Compiler<'_> {
     }
 }
 
-/// The keys [`SOME_OTHER_KEY`](keywords::SOME_OTHER_KEY) asks for: none of
-/// its names, matching none of its patterns.
+/// The members [`SOME_OTHER_KEY`](keywords::SOME_OTHER_KEY) asks for one
+/// of: a key that is none of its `names`, matches none of its `patterns`
+/// and, when it has `within`, one of those; a value its `value` schema
+/// accepts (any value without one). With `extra`, the object's own named
+/// members have been tried apart and only its other members count.
 pub(super) struct OtherKeys {
     names: Vec<String>,
     patterns: keys::PatternKeys,
+    within: Option<keys::PatternKeys>,
+    /// The ECMA patterns of `within`, as written.
+    within_patterns: Vec<String>,
+    /// The value's schema.
+    pub(super) value: Value,
+    /// Only members other than the object's named ones count.
+    pub(super) extra: bool,
 }
 
 impl OtherKeys {
-    /// Reads the keyword's `{"names": [..], "patterns": [..]}`; an error
-    /// when a pattern cannot be read.
+    /// Reads the keyword's `{"names", "patterns", "within", "value",
+    /// "extra"}`; an error when a pattern cannot be read.
     pub(super) fn of(spec: &Value) -> std::result::Result<OtherKeys, String> {
         let strings = |key: &str| -> Vec<String> {
             spec.get(key)
@@ -521,14 +669,48 @@ impl OtherKeys {
                 .unwrap_or_default()
         };
         let patterns = strings("patterns");
+        let within_patterns = strings("within");
+        let within = match spec.get("within") {
+            Some(_) => Some(keys::PatternKeys::of_patterns(
+                within_patterns.iter().map(String::as_str),
+            )?),
+            None => None,
+        };
         Ok(OtherKeys {
             names: strings("names"),
             patterns: keys::PatternKeys::of_patterns(patterns.iter().map(String::as_str))?,
+            within,
+            within_patterns,
+            value: spec.get("value").cloned().unwrap_or(Value::Bool(true)),
+            extra: spec.get("extra") == Some(&Value::Bool(true)),
         })
     }
 
     /// Whether `key` is one of the keys asked for.
     pub(super) fn counts(&self, key: &str) -> bool {
-        !self.names.iter().any(|name| name == key) && self.patterns.matching(key).is_empty()
+        !self.names.iter().any(|name| name == key)
+            && self.patterns.matching(key).is_empty()
+            && self
+                .within
+                .as_ref()
+                .is_none_or(|within| !within.matching(key).is_empty())
+    }
+
+    /// The keys asked for as a string schema, for `propertyNames`.
+    fn key_schema(&self, spec: &Value) -> Value {
+        let mut schema = json!({
+            "type": "string",
+            keywords::NOT_VALUES: self.names,
+            keywords::NOT_PATTERNS: spec.get("patterns").cloned().unwrap_or(json!([])),
+        });
+        if self.within.is_some() {
+            let joined: Vec<String> = self
+                .within_patterns
+                .iter()
+                .map(|pattern| format!("(?:{pattern})"))
+                .collect();
+            schema["pattern"] = Value::String(joined.join("|"));
+        }
+        schema
     }
 }

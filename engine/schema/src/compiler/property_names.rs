@@ -68,9 +68,14 @@ impl Compiler<'_> {
         object: &Map<String, Value>,
         pointer: &str,
     ) -> Result<KeyNames> {
-        let Some(names) = object.get("propertyNames") else {
-            return Ok(KeyNames::Any);
-        };
+        match object.get("propertyNames") {
+            Some(names) => self.key_names(names, pointer),
+            None => Ok(KeyNames::Any),
+        }
+    }
+
+    /// The keys a `propertyNames` schema, `names`, allows.
+    pub(super) fn key_names(&mut self, names: &Value, pointer: &str) -> Result<KeyNames> {
         if crate::values::is_trivial(names) {
             return Ok(KeyNames::Any);
         }
