@@ -376,11 +376,6 @@ impl<'a> Compiler<'a> {
             let merged = self.merge_all(&all, pointer)?;
             return self.schema(&merged, pointer);
         }
-        // After `$ref` and `allOf` are merged in: the object's own keys are
-        // then all known.
-        if let Some(rewritten) = self.without_some_other_key(object, pointer)? {
-            return self.schema_inner(&rewritten, pointer);
-        }
         if let Some(branches) = object.get("oneOf").or_else(|| object.get("anyOf")) {
             let keyword = if object.contains_key("oneOf") {
                 "oneOf"

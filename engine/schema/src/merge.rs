@@ -10,9 +10,9 @@
 //! kept as groups for the compiler to distribute over. Keywords that assert
 //! nothing (annotations, extensions) keep the first part's value.
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
-use crate::keywords::{ALSO_PATTERNS, NOT_FORMATS, NOT_PATTERNS, NOT_VALUES};
+use crate::keywords::{ALSO_PATTERNS, NOT_FORMATS, NOT_PATTERNS, NOT_VALUES, SOME_OTHER_KEY};
 use crate::values::{is_trivial, type_names};
 
 /// Why two keywords could not be merged.
@@ -135,6 +135,25 @@ pub fn merge(
             }
             "patternProperties" if trivial_extras(a) && trivial_extras(b) => {
                 Value::Object(merge_schema_maps(left, right))
+            }
+            // A member for each part's spec: one member for both, or two
+            // members; the choice is an `anyOf` group.
+            SOME_OTHER_KEY => {
+                let group = some_member_of_both(left, right).ok_or_else(|| {
+                    conflict(
+                        key,
+                        "rein asks for members of two kinds only once per object",
+                    )
+                })?;
+                let mut parts = out
+                    .get("allOf")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                parts.push(group);
+                out.insert("allOf".to_string(), Value::Array(parts));
+                out.remove(key);
+                continue;
             }
             "anyOf" | "oneOf" => {
                 // Keep both groups: the second becomes an `allOf` part.
@@ -334,6 +353,43 @@ fn merge_schema_maps(left: &Value, right: &Value) -> Map<String, Value> {
         out.insert(name.clone(), merged);
     }
     out
+}
+
+/// Both [`SOME_OTHER_KEY`] specs `a` and `b` (single, unmarked ones):
+/// `{"anyOf": [one member both ask for, a member for each]}`; `None` for
+/// lists or marked specs.
+fn some_member_of_both(a: &Value, b: &Value) -> Option<Value> {
+    let (a, b) = (a.as_object()?, b.as_object()?);
+    if [a, b].iter().any(|spec| spec.contains_key("extra")) {
+        return None;
+    }
+    let joined = |key: &str| -> Value {
+        let mut items: Vec<Value> = Vec::new();
+        for spec in [a, b] {
+            for item in spec
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if !items.contains(item) {
+                    items.push(item.clone());
+                }
+            }
+        }
+        Value::Array(items)
+    };
+    let value = |spec: &Map<String, Value>| spec.get("value").cloned().unwrap_or(Value::Bool(true));
+    let both = json!({
+        "names": joined("names"),
+        "patterns": joined("patterns"),
+        "within": joined("within"),
+        "value": all_of(&value(a), &value(b)),
+    });
+    Some(json!({"anyOf": [
+        { SOME_OTHER_KEY: both },
+        { SOME_OTHER_KEY: [a, b] },
+    ]}))
 }
 
 /// `{"allOf": [a, b]}`, skipping `true`.

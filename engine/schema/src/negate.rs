@@ -460,12 +460,18 @@ impl<'r> Negator<'r> {
                         ))
                     }
                 },
+                // Not "some member the keyword asks for": an object whose
+                // members it asks about all fail its value schema, written
+                // with the member keywords (which treat names before
+                // patterns before the rest, as the keyword does).
+                SOME_OTHER_KEY => branches.push(no_member_of(value).ok_or_else(|| {
+                    refuse(keyword, format!("rein cannot enforce `not` of `{keyword}`"))
+                })?),
                 "uniqueItems"
                 | "multipleOf"
                 | NOT_FORMATS
                 | "propertyNames"
                 | "additionalProperties"
-                | SOME_OTHER_KEY
                 | "patternProperties"
                 | "items"
                 | "prefixItems"
@@ -614,6 +620,55 @@ fn some_names(schema: &Value) -> Option<Option<Vec<String>>> {
             .filter_map(|value| value.as_str().map(String::from))
             .collect(),
     ))
+}
+
+/// The objects in which no member is one that `spec` (the value of
+/// [`SOME_OTHER_KEY`]) asks for; `None` for a value no standard keywords
+/// write: a list of specs, a spec marked `extra`, or one whose `within`
+/// has several patterns or sits beside names or patterns.
+fn no_member_of(spec: &Value) -> Option<Value> {
+    let spec = spec.as_object()?;
+    if spec.get("extra") == Some(&Value::Bool(true)) {
+        return None;
+    }
+    let value = spec.get("value").cloned().unwrap_or(Value::Bool(true));
+    let fails = if is_trivial(&value) {
+        Value::Bool(false)
+    } else {
+        json!({ "not": value })
+    };
+    let list = |key: &str| {
+        spec.get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let (names, patterns, within) = (list("names"), list("patterns"), list("within"));
+    match within.as_slice() {
+        [] => {}
+        [only] if names.is_empty() && patterns.is_empty() => {
+            return Some(json!({
+                "type": "object",
+                "patternProperties": { only.as_str()?: fails },
+            }));
+        }
+        _ => return None,
+    }
+    let anything = |items: Vec<Value>| -> Option<Map<String, Value>> {
+        items
+            .into_iter()
+            .map(|item| item.as_str().map(|key| (key.to_string(), json!({}))))
+            .collect()
+    };
+    let mut object = json!({
+        "type": "object",
+        "properties": anything(names)?,
+        "additionalProperties": fails,
+    });
+    if !patterns.is_empty() {
+        object["patternProperties"] = Value::Object(anything(patterns)?);
+    }
+    Some(object)
 }
 
 #[cfg(test)]

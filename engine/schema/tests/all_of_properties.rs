@@ -1,8 +1,8 @@
 //! `allOf` combinations against the `jsonschema` crate, as a property:
 //! random parts built from keywords whose meaning depends on their
 //! neighbours (`items`/`prefixItems`, `additionalProperties` with
-//! `properties`/`patternProperties`, `if`/`then`/`else`, `contains`,
-//! `unevaluated*`) and plain assertions, nested under `allOf` at random,
+//! `properties`/`patternProperties` and their negations, `if`/`then`/`else`,
+//! `contains`, `unevaluated*`) and plain assertions, nested under `allOf` at random,
 //! judged on random small instances.
 //!
 //! Soundness is checked on every case: an instance rein accepts validates.
@@ -43,6 +43,13 @@ fn part() -> impl Strategy<Value = Value> {
         Just(json!({"if": {"type": "integer"}, "else": {"type": "array"}})),
         Just(json!({"then": {"type": "string"}})),
         Just(json!({"not": {"const": 1}})),
+        Just(json!({"not": {"additionalProperties": {"type": "integer"}}})),
+        Just(json!({"not": {"patternProperties": {"^x": {"type": "string"}}}})),
+        Just(json!({"not": {"properties": {"b": true}, "additionalProperties": false}})),
+        Just(
+            json!({"oneOf": [{"additionalProperties": {"type": "integer"}},
+                              {"patternProperties": {"^x": {"type": "string"}}}]})
+        ),
         Just(json!({"anyOf": [{"type": "integer"}, {"maxItems": 1}]})),
         Just(json!({"unevaluatedProperties": false})),
         Just(json!({"unevaluatedItems": {"type": "integer"}})),

@@ -181,6 +181,25 @@ fn enum_values_are_filtered_by_their_sibling_keywords() {
 }
 
 /// The schema is refused with an unsupported-keyword error naming `keyword`.
+/// As [`agree`], with objects' members in any order.
+fn agree_in_any_order(schema: &Value, instances: &[Value]) {
+    let options = Options {
+        property_order: rein_schema::PropertyOrder::any(),
+        ..Options::default()
+    };
+    let compiled = compile(schema, &options).unwrap();
+    let validator = rein_schema::Validator::new(schema).unwrap();
+    for instance in instances {
+        let text = rein_schema::python_dumps(instance);
+        let expected = validator.validate(instance).is_ok();
+        assert_eq!(
+            support::accepts(&compiled, &text),
+            expected,
+            "{text} against {schema}"
+        );
+    }
+}
+
 fn refused(schema: Value, keyword: &str) {
     let error = compile(&schema, &Options::default()).unwrap_err();
     assert_eq!(
@@ -498,6 +517,60 @@ fn not_of_member_schemas_asks_for_one_member_that_fails_them() {
             json!({"type": false}),
             json!({}),
         ],
+    );
+    // Counted among an array's items, the member is negated again: every
+    // member fails.
+    let items = json!({"type": "array", "not": {"items": {"type": "object",
+        "properties": {"n": {}}, "additionalProperties": {"type": "integer"}}}});
+    agree(
+        &items,
+        &[
+            json!([]),
+            json!([{}]),
+            json!([{"a": 1}]),
+            json!([{"a": "x"}]),
+            json!([{"n": "x"}, {"a": 1}]),
+            json!([{"a": 1}, {"b": true}]),
+            json!([{"a": 1}, 3]),
+        ],
+    );
+    let pattern_items = json!({"type": "array", "not": {"items": {"type": "object",
+        "patternProperties": {"^a": {"type": "integer"}}}}});
+    agree(
+        &pattern_items,
+        &[
+            json!([]),
+            json!([{"a": 1}, {"b": "x"}]),
+            json!([{"a": "x"}]),
+            json!([{"b": 1}, {"ab": "y", "c": 2}]),
+        ],
+    );
+    // Two parts asking for members: one member for both, or two.
+    let two_kinds = json!({"type": "object", "properties": {"n": {"type": ["integer", "string"]}},
+    "allOf": [
+        {"not": {"patternProperties": {"^a": {"type": "integer"}}}},
+        {"not": {"patternProperties": {"b$": {"type": "integer"}}}}
+    ]});
+    let instances = [
+        json!({}),
+        json!({"ab": "x"}),
+        json!({"ab": 1}),
+        json!({"a": "x"}),
+        json!({"a": "x", "b": "y"}),
+        json!({"n": 1, "b": "y", "a": "x"}),
+        json!({"a": "x", "b": 2}),
+        json!({"n": "x", "ax": "y", "xb": "z", "q": 1}),
+    ];
+    agree(&two_kinds, &instances);
+    agree_in_any_order(&two_kinds, &instances);
+    // In schema order the named members come first; in any order, anywhere.
+    agree_in_any_order(
+        &two_kinds,
+        &[json!({"b": "y", "n": 1, "a": "x"}), json!({"b": 1, "n": 1})],
+    );
+    agree_in_any_order(
+        &patterns,
+        &[json!({"b": 1, "a2": "three"}), json!({"a1": 1, "b": 2})],
     );
     // Among enum values, the member is looked for directly.
     agree(

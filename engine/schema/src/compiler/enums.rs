@@ -48,11 +48,15 @@ impl<'a> Compiler<'a> {
         // "Some other key" picks object values by their keys alone.
         let filtered: Vec<Value>;
         let values = match object.get(keywords::SOME_OTHER_KEY) {
-            Some(spec) => {
-                let value_check = self.value_check(spec);
+            Some(keyword) => {
+                let specs: Vec<(Value, Option<Validator>)> =
+                    super::objects::some_other_key_specs(Some(keyword))
+                        .into_iter()
+                        .map(|spec| (spec.clone(), self.value_check(spec)))
+                        .collect();
                 filtered = values
                     .iter()
-                    .filter(|value| has_some_other_key(value, spec, value_check.as_ref()))
+                    .filter(|value| has_some_other_key(value, &specs))
                     .cloned()
                     .collect();
                 &filtered[..]
@@ -471,18 +475,43 @@ pub(super) fn json_equal(a: &Value, b: &Value) -> bool {
 }
 
 /// Whether `value` passes [`SOME_OTHER_KEY`](keywords::SOME_OTHER_KEY)'s
-/// `spec`: not an object, or an object with a member the keyword asks for,
-/// its value checked by `value_check` (an unreadable pattern, or a value
-/// schema without a checker, drops the value rather than keeping it by
-/// mistake).
-fn has_some_other_key(value: &Value, spec: &Value, value_check: Option<&Validator>) -> bool {
+/// specs: not an object, or an object with a member of its own for each
+/// spec, its value checked by the spec's checker (an unreadable pattern,
+/// or a value schema without a checker, drops the value rather than
+/// keeping it by mistake).
+fn has_some_other_key(value: &Value, specs: &[(Value, Option<Validator>)]) -> bool {
     let Some(object) = value.as_object() else {
         return true;
     };
-    let (Ok(other), Some(value_check)) = (super::objects::OtherKeys::of(spec), value_check) else {
-        return false;
+    let mut asks = Vec::with_capacity(specs.len());
+    for (spec, check) in specs {
+        let (Ok(other), Some(check)) = (super::objects::OtherKeys::of(spec), check) else {
+            return false;
+        };
+        let fits: Vec<bool> = object
+            .iter()
+            .map(|(key, member)| other.counts(key) && check.validate(member).is_ok())
+            .collect();
+        asks.push(fits);
+    }
+    distinct_members(&asks, &mut vec![false; object.len()])
+}
+
+/// Whether each spec in `asks` (which members fit it) can have a member
+/// of its own, none of them `taken`.
+fn distinct_members(asks: &[Vec<bool>], taken: &mut Vec<bool>) -> bool {
+    let Some((first, rest)) = asks.split_first() else {
+        return true;
     };
-    object
-        .iter()
-        .any(|(key, member)| other.counts(key) && value_check.validate(member).is_ok())
+    for member in 0..taken.len() {
+        if first[member] && !taken[member] {
+            taken[member] = true;
+            let found = distinct_members(rest, taken);
+            taken[member] = false;
+            if found {
+                return true;
+            }
+        }
+    }
+    false
 }

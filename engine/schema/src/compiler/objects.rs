@@ -22,11 +22,14 @@ use super::layout::Close;
 use super::{alt, child, error, property_names, seq, Compiler, Result};
 use crate::error::SchemaErrorKind;
 use crate::json_text::{encode_string, CHAR_UNIT};
-use crate::values::{is_trivial, type_names};
+use crate::values::is_trivial;
 use crate::{keys, keywords, negate, pattern};
 
 impl<'a> Compiler<'a> {
     pub(super) fn object(&mut self, object: &Map<String, Value>, pointer: &str) -> Result<Expr> {
+        if let Some(branches) = self.some_member_branches(object, pointer)? {
+            return Ok(branches);
+        }
         let empty = Map::new();
         let properties = match object.get("properties") {
             Some(Value::Object(p)) => p,
@@ -101,17 +104,15 @@ impl<'a> Compiler<'a> {
         members.retain(|(name, _, _)| key_names.allows(name));
         let names: Vec<&str> = members.iter().map(|(n, _, _)| n.as_str()).collect();
         let extra = self.extras(patterns.as_ref(), &names, &additional, &key_names, pointer)?;
-        // One member that `SOME_OTHER_KEY` asks for among the other members:
-        // required once, any number of others beside it.
-        let wanted = match object.get(keywords::SOME_OTHER_KEY) {
-            Some(spec) => {
-                match self.wanted_extra(object, spec, &patterns, &names, &additional, pointer)? {
-                    Some(member) => Some(member),
-                    None => return Ok(Expr::Nothing),
-                }
+        // The members `SOME_OTHER_KEY` asks for among the other members:
+        // each required once, any number of others beside them.
+        let mut wanted = Vec::new();
+        for spec in some_other_key_specs(object.get(keywords::SOME_OTHER_KEY)) {
+            match self.wanted_extra(object, spec, &patterns, &names, &additional, pointer)? {
+                Some(member) => wanted.push(member),
+                None => return Ok(Expr::Nothing),
             }
-            None => None,
-        };
+        }
         let mut compiled = Vec::new();
         for (name, schema, is_required) in &members {
             let value = self.schema(schema, &child(&child(pointer, "properties"), name))?;
@@ -120,7 +121,7 @@ impl<'a> Compiler<'a> {
             }
             compiled.push((seq(vec![self.key(name), value]), *is_required));
         }
-        // In any order, the wanted member is one more required member.
+        // In any order, the wanted members are more required members.
         let mut any_order_members = compiled.clone();
         any_order_members.extend(wanted.iter().map(|member| (member.clone(), true)));
         if let Some(any_order) = self.any_order(&any_order_members, &extra, min, max, pointer)? {
@@ -398,13 +399,13 @@ impl<'a> Compiler<'a> {
     }
 
     /// Members in order, optional ones skippable, then extras, among which
-    /// `wanted` must come once when given; the count of members kept
-    /// between `min` and `max`.
+    /// each of `wanted` must come once; the count of members kept between
+    /// `min` and `max`.
     fn members(
         &mut self,
         members: Vec<(Expr, bool)>,
         extra: Option<Expr>,
-        wanted: Option<Expr>,
+        wanted: Vec<Expr>,
         min: u64,
         max: Option<u64>,
         pointer: &str,
@@ -413,13 +414,21 @@ impl<'a> Compiler<'a> {
             return Ok(Expr::Nothing);
         }
         // `{}` only when nothing is required.
+        if wanted.len() > MAX_WANTED {
+            return Err(error(
+                SchemaErrorKind::Unsupported,
+                pointer,
+                "additionalProperties",
+                format!("rein asks for at most {MAX_WANTED} members of a kind in one object"),
+            ));
+        }
         let empty_allowed =
-            min == 0 && wanted.is_none() && members.iter().all(|(_, required)| !required);
+            min == 0 && wanted.is_empty() && members.iter().all(|(_, required)| !required);
         let cap = member_cap(
             min,
             max,
-            members.len() + usize::from(wanted.is_some()),
-            extra.is_some() || wanted.is_some(),
+            members.len() + wanted.len(),
+            extra.is_some() || !wanted.is_empty(),
         );
         if cap > 1000 {
             return Err(error(
@@ -441,54 +450,48 @@ impl<'a> Compiler<'a> {
         let satisfied = |c: usize| c as u64 >= min;
         let at_max = |c: usize| max.is_some_and(|m| c as u64 >= m);
         let close = self.punct(true, "}", false);
-        let tail_rules: Vec<RuleId> = (0..=cap)
-            .map(|c| self.new_rule(format!("{pointer} extras {c}"), pointer))
-            .collect::<Result<_>>()?;
-        // Before the wanted member, when there is one: extras, or it.
-        let before_wanted: Vec<RuleId> = match &wanted {
-            Some(_) => (0..=cap)
-                .map(|c| self.new_rule(format!("{pointer} extras before one {c}"), pointer))
-                .collect::<Result<_>>()?,
-            None => Vec::new(),
-        };
-        for c in (0..=cap).rev() {
-            let separator = if c == 0 { Expr::Empty } else { self.comma() };
-            let mut alternatives = Vec::new();
-            if satisfied(c) && c > 0 {
-                alternatives.push(close.clone());
-            }
-            if let Some(extra) = &extra {
-                if !at_max(c) {
-                    let following = Expr::Rule(tail_rules[(c + 1).min(cap)]);
-                    alternatives.push(seq(vec![separator.clone(), extra.clone(), following]));
-                }
-            }
-            self.rules[tail_rules[c].0 as usize].body = alt(alternatives);
-            if let Some(wanted) = &wanted {
+        // tail[seen][c]: the extras with `c` members written and the
+        // wanted members in the bit set `seen` among them; the object may
+        // close once all are seen.
+        let all_seen = (1usize << wanted.len()) - 1;
+        let mut tail: Vec<Vec<RuleId>> = Vec::with_capacity(all_seen + 1);
+        for seen in 0..=all_seen {
+            tail.push(
+                (0..=cap)
+                    .map(|c| self.new_rule(format!("{pointer} extras {seen}/{c}"), pointer))
+                    .collect::<Result<_>>()?,
+            );
+        }
+        for seen in 0..=all_seen {
+            for c in (0..=cap).rev() {
+                let separator = if c == 0 { Expr::Empty } else { self.comma() };
+                let next = (c + 1).min(cap);
                 let mut alternatives = Vec::new();
+                if seen == all_seen && satisfied(c) && c > 0 {
+                    alternatives.push(close.clone());
+                }
                 if !at_max(c) {
-                    let next = (c + 1).min(cap);
-                    alternatives.push(seq(vec![
-                        separator.clone(),
-                        wanted.clone(),
-                        Expr::Rule(tail_rules[next]),
-                    ]));
                     if let Some(extra) = &extra {
                         alternatives.push(seq(vec![
-                            separator,
+                            separator.clone(),
                             extra.clone(),
-                            Expr::Rule(before_wanted[next]),
+                            Expr::Rule(tail[seen][next]),
                         ]));
                     }
+                    for (i, member) in wanted.iter().enumerate() {
+                        if seen & (1 << i) == 0 {
+                            alternatives.push(seq(vec![
+                                separator.clone(),
+                                member.clone(),
+                                Expr::Rule(tail[seen | (1 << i)][next]),
+                            ]));
+                        }
+                    }
                 }
-                self.rules[before_wanted[c].0 as usize].body = alt(alternatives);
+                self.rules[tail[seen][c].0 as usize].body = alt(alternatives);
             }
         }
-        let tail_rules = if wanted.is_some() {
-            before_wanted
-        } else {
-            tail_rules
-        };
+        let tail_rules = tail.swap_remove(0);
         next.extend(
             tail_rules
                 .iter()
@@ -544,44 +547,61 @@ fn member_cap(min: u64, max: Option<u64>, named: usize, extras: bool) -> u64 {
     }
 }
 
+/// The most members `SOME_OTHER_KEY` may ask for in one object: each
+/// doubles the rules of a schema-order object's tail.
+const MAX_WANTED: usize = 3;
+
+/// The specs of a [`SOME_OTHER_KEY`](keywords::SOME_OTHER_KEY) value: one
+/// spec, or a list of specs each asking for a member of its own.
+pub(super) fn some_other_key_specs(value: Option<&Value>) -> Vec<&Value> {
+    match value {
+        None => Vec::new(),
+        Some(Value::Array(specs)) => specs.iter().collect(),
+        Some(spec) => vec![spec],
+    }
+}
+
 /// `patternProperties` compiled over keys, with each regex and its schema.
 type PatternSchemas = (keys::PatternKeys, Vec<(String, Value)>);
 
 impl Compiler<'_> {
-    /// [`SOME_OTHER_KEY`](keywords::SOME_OTHER_KEY) written, as far as it
-    /// goes, in standard keywords: "one of the object's named members (its
-    /// `properties` and `required` names) that the keyword asks for is
-    /// present with a value it accepts" is an `anyOf` of `required`s (with
-    /// the value's schema under `properties`), non-objects pass, and an
-    /// object whose other members may also count gets one more branch that
-    /// asks for such a member among them ([`Self::object`] takes it, the
-    /// keyword marked `extra`). `None` when the keyword is absent, already
-    /// marked, or beside `enum`/`const`, whose values are filtered by it
-    /// directly.
-    pub(super) fn without_some_other_key(
-        &self,
+    /// The objects of `object` with [`SOME_OTHER_KEY`](keywords::SOME_OTHER_KEY)
+    /// taken one spec at a time, once every keyword that adds named members
+    /// has been merged in: "one of the object's named members (its
+    /// `properties` and `required` names) that the spec asks for is present
+    /// with a value it accepts" is one object per such name, requiring it
+    /// (the other specs then asking for members other than that one), and
+    /// an object whose other members may also count gets one more, asking
+    /// for such a member among them (the spec marked `extra`, which
+    /// [`Self::wanted_extra`] builds). `None` when the keyword is absent or
+    /// every spec is marked.
+    fn some_member_branches(
+        &mut self,
         object: &Map<String, Value>,
         pointer: &str,
-    ) -> Result<Option<Value>> {
-        let Some(spec) = object.get(keywords::SOME_OTHER_KEY) else {
+    ) -> Result<Option<Expr>> {
+        let specs: Vec<Value> = some_other_key_specs(object.get(keywords::SOME_OTHER_KEY))
+            .into_iter()
+            .cloned()
+            .collect();
+        let mut others = Vec::with_capacity(specs.len());
+        for spec in &specs {
+            let other = OtherKeys::of(spec).map_err(|problem| {
+                error(
+                    SchemaErrorKind::Unsupported,
+                    pointer,
+                    "additionalProperties",
+                    format!(
+                        "rein cannot enforce `not` of `additionalProperties` (a pattern: {problem})"
+                    ),
+                )
+            })?;
+            others.push(other);
+        }
+        let Some(first) = others.iter().position(|other| !other.extra) else {
             return Ok(None);
         };
-        if object.contains_key("enum") || object.contains_key("const") {
-            return Ok(None);
-        }
-        let other = OtherKeys::of(spec).map_err(|problem| {
-            error(
-                SchemaErrorKind::Unsupported,
-                pointer,
-                "additionalProperties",
-                format!(
-                    "rein cannot enforce `not` of `additionalProperties` (a pattern: {problem})"
-                ),
-            )
-        })?;
-        if other.extra {
-            return Ok(None);
-        }
+        let other = &others[first];
         let properties = object.get("properties").and_then(Value::as_object);
         let required = object.get("required").and_then(Value::as_array);
         let mut named: Vec<&str> = properties
@@ -595,49 +615,67 @@ impl Compiler<'_> {
                 named.push(name);
             }
         }
-        let mut branches: Vec<Value> = named
-            .into_iter()
-            .filter(|name| other.counts(name))
-            .map(|name| {
-                if is_trivial(&other.value) {
-                    json!({ "required": [name] })
+        // The object with the spec at `first` replaced (or left out), `name`
+        // asked of no other spec, and `also` merged in.
+        let branch = |replacement: Option<Value>, name: Option<&str>, also: Option<Value>| {
+            let mut kept = Vec::new();
+            for (i, spec) in specs.iter().enumerate() {
+                let mut spec = if i == first {
+                    match &replacement {
+                        Some(replacement) => replacement.clone(),
+                        None => continue,
+                    }
                 } else {
-                    json!({ "required": [name], "properties": { name: other.value } })
+                    spec.clone()
+                };
+                if let Some(name) = name {
+                    match spec.get_mut("names").and_then(Value::as_array_mut) {
+                        Some(names) => names.push(Value::String(name.to_string())),
+                        None => spec["names"] = json!([name]),
+                    }
                 }
-            })
-            .collect();
+                kept.push(spec);
+            }
+            let mut branch = object.clone();
+            branch.insert("type".to_string(), json!("object"));
+            branch.remove(keywords::SOME_OTHER_KEY);
+            if !kept.is_empty() {
+                branch.insert(keywords::SOME_OTHER_KEY.to_string(), Value::Array(kept));
+            }
+            if let Some(also) = also {
+                match branch.get_mut("allOf") {
+                    Some(Value::Array(parts)) => parts.push(also),
+                    _ => {
+                        branch.insert("allOf".to_string(), json!([also]));
+                    }
+                }
+            }
+            Value::Object(branch)
+        };
+        let mut alternatives = Vec::new();
+        for name in named.into_iter().filter(|name| other.counts(name)) {
+            let mut also = json!({ "required": [name] });
+            if !is_trivial(&other.value) {
+                also["properties"] = json!({ name: other.value });
+            }
+            let branch = branch(None, Some(name), Some(also));
+            alternatives.push(self.schema(&branch, pointer)?);
+        }
         let closed = object.get("additionalProperties") == Some(&Value::Bool(false))
             && !object.contains_key("patternProperties");
         if !closed {
-            let mut extra = spec.clone();
+            let mut extra = specs[first].clone();
             extra["extra"] = Value::Bool(true);
-            branches.push(json!({ keywords::SOME_OTHER_KEY: extra }));
+            let branch = branch(Some(extra), None, None);
+            alternatives.push(self.schema(&branch, pointer)?);
         }
-        let objects_only = object
-            .get("type")
-            .is_some_and(|t| type_names(t) == ["object"]);
-        if !objects_only {
-            branches.push(json!({"not": {"type": "object"}}));
-        }
-        let mut rest = object.clone();
-        rest.remove(keywords::SOME_OTHER_KEY);
-        if branches.is_empty() {
-            return Ok(Some(Value::Bool(false)));
-        }
-        let group = json!({ "anyOf": branches });
-        match rest.get_mut("allOf") {
-            Some(Value::Array(parts)) => parts.push(group),
-            _ => {
-                rest.insert("allOf".to_string(), json!([group]));
-            }
-        }
-        Ok(Some(Value::Object(rest)))
+        Ok(Some(alt(alternatives)))
     }
 }
 
-/// The members [`SOME_OTHER_KEY`](keywords::SOME_OTHER_KEY) asks for one
-/// of: a key that is none of its `names`, matches none of its `patterns`
-/// and, when it has `within`, one of those; a value its `value` schema
+/// The members one spec of [`SOME_OTHER_KEY`](keywords::SOME_OTHER_KEY)
+/// asks for one of: a key that is none of its `names`, matches none of its
+/// `patterns` and every one of its `within`; a value its `value` schema
 /// accepts (any value without one). With `extra`, the object's own named
 /// members have been tried apart and only its other members count.
 pub(super) struct OtherKeys {
@@ -670,11 +708,11 @@ impl OtherKeys {
         };
         let patterns = strings("patterns");
         let within_patterns = strings("within");
-        let within = match spec.get("within") {
-            Some(_) => Some(keys::PatternKeys::of_patterns(
+        let within = match within_patterns.is_empty() {
+            false => Some(keys::PatternKeys::of_patterns(
                 within_patterns.iter().map(String::as_str),
             )?),
-            None => None,
+            true => None,
         };
         Ok(OtherKeys {
             names: strings("names"),
@@ -693,7 +731,7 @@ impl OtherKeys {
             && self
                 .within
                 .as_ref()
-                .is_none_or(|within| !within.matching(key).is_empty())
+                .is_none_or(|within| within.matching(key).len() == self.within_patterns.len())
     }
 
     /// The keys asked for as a string schema, for `propertyNames`.
@@ -703,13 +741,9 @@ impl OtherKeys {
             keywords::NOT_VALUES: self.names,
             keywords::NOT_PATTERNS: spec.get("patterns").cloned().unwrap_or(json!([])),
         });
-        if self.within.is_some() {
-            let joined: Vec<String> = self
-                .within_patterns
-                .iter()
-                .map(|pattern| format!("(?:{pattern})"))
-                .collect();
-            schema["pattern"] = Value::String(joined.join("|"));
+        if let Some((first, also)) = self.within_patterns.split_first() {
+            schema["pattern"] = Value::String(first.clone());
+            schema[keywords::ALSO_PATTERNS] = json!(also);
         }
         schema
     }
